@@ -1,0 +1,40 @@
+# Two entry points: `make demo` (install + run the main job on the bundled samples)
+# and `make test` (install + run the tests).  Both install into .venv/.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+DB ?= samples.duckdb
+QUESTION ?= 哪些县市的人均应急避难场所面积目标是2.5平方米？
+
+.PHONY: demo test install install-dev fixtures clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[st,dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	rm -f $(DB)
+	$(BIN)/cnpolicy ingest corpus/samples --db $(DB)
+	$(BIN)/cnpolicy targets --db $(DB) --limit 30 || true
+	$(BIN)/cnpolicy ask "$(QUESTION)" --db $(DB) || true
+
+test: install-dev
+	$(BIN)/python -m pytest -n 2 tests
+
+fixtures: install-dev
+	$(BIN)/python scripts/make_fixtures.py
+
+clean:
+	rm -rf $(VENV) *.duckdb

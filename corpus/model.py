@@ -1,0 +1,112 @@
+"""The one document model every loader produces (Docling's idea, kept small).
+
+Coordinates: a loader fills ``raw_text`` (the text exactly as the file holds it) and
+``pages`` (spans of ``raw_text``).  Normalisation then derives ``text`` (what extractors
+read) with ``offsets``: ``offsets[i]`` is the index in ``raw_text`` of ``text[i]``, and
+``offsets[len(text)]`` is ``len(raw_text)``.  Every fact stored in the database carries
+a span of ``raw_text`` so that ``raw_text[char_start:char_end]`` is its verbatim quote.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class LoadError(Exception):
+    """A file that cannot become a Document; the message names the problem."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+@dataclass
+class Page:
+    number: int  # 1-based
+    start: int  # span in raw_text
+    end: int
+
+
+@dataclass
+class Table:
+    rows: list[list[str]]
+    start: int  # span in raw_text covered by the table's text
+    end: int
+    page_start: int | None = None
+    page_end: int | None = None
+
+
+@dataclass
+class Section:
+    id: str  # "s0001" — unique within its document
+    level: int  # 1 = top
+    number: str  # as written: "第一章", "一、", "（三）", "1.", "专栏1", "表1", "" if unnumbered
+    title: str  # heading text without its number
+    kind: str  # chapter | section | item | subitem | box | table | heading | preface
+    parent: str | None
+    start: int  # span in text (normalised coordinates)
+    end: int
+    page_start: int | None = None
+    page_end: int | None = None
+    path: str = ""  # ancestors' headings joined by "/"
+
+    @property
+    def heading(self) -> str:
+        return f"{self.number}{self.title}" if self.number else self.title
+
+
+@dataclass
+class Document:
+    doc_id: str  # sha256 of the file's bytes, 16 hex digits
+    source_path: str
+    file_type: str  # pdf | docx | html | txt
+    raw_text: str
+    pages: list[Page] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    encoding: str | None = None
+    traditional: bool = False  # original was traditional characters; text is simplified
+    text: str = ""
+    offsets: list[int] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def source_name(self) -> str:
+        return self.source_path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    # --- coordinate helpers -------------------------------------------------
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of ``text`` to the span of ``raw_text`` it came from."""
+        if not self.offsets:
+            return start, end
+        start = max(0, min(start, len(self.text)))
+        end = max(start, min(end, len(self.text)))
+        if end == start:
+            return self.offsets[start], self.offsets[start]
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+    def quote(self, start: int, end: int) -> str:
+        """The verbatim original text behind a span of ``text``."""
+        a, b = self.raw_span(start, end)
+        return self.raw_text[a:b]
+
+    def page_at_raw(self, raw_pos: int) -> int | None:
+        if not self.pages:
+            return None
+        starts = [p.start for p in self.pages]
+        i = bisect.bisect_right(starts, raw_pos) - 1
+        return self.pages[max(i, 0)].number
+
+    def page_at(self, pos: int) -> int | None:
+        """Page number of a position in ``text``."""
+        return self.page_at_raw(self.raw_span(pos, pos + 1)[0])
+
+    def section_at(self, pos: int) -> Section | None:
+        """The deepest section containing a position in ``text``."""
+        best = None
+        for s in self.sections:
+            if s.start <= pos < s.end and (best is None or s.level >= best.level):
+                best = s
+        return best

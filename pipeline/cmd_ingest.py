@@ -1,0 +1,113 @@
+"""`cnpolicy ingest` and `cnpolicy documents`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.cli import DB_OPTION, app
+
+console = Console()
+err = Console(stderr=True)
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[str], list[str]]:
+    """Files named directly, plus supported files found under folders (sorted).
+    Returns (files, notes about skipped files)."""
+    from corpus.loaders import SUPPORTED
+
+    files: list[str] = []
+    skipped = 0
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.is_file() and not f.name.startswith("."):
+                    if f.suffix.lower() in SUPPORTED:
+                        files.append(str(f))
+                    else:
+                        skipped += 1
+        else:
+            files.append(str(p))  # missing or unsupported files are reported by the loader
+    notes = [f"skipped {skipped} file(s) of unsupported types inside folders"] if skipped else []
+    return files, notes
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files (PDF, DOCX, HTML, TXT) and folders to ingest."),
+    db: Path = DB_OPTION,
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Documents processed in parallel (processes)."),
+    force: bool = typer.Option(False, "--force", help="Re-process documents already stored (same content)."),
+    extract: bool = typer.Option(True, "--extract/--no-extract", help="Run the extractors (targets, projects, …)."),
+    embed: bool = typer.Option(True, "--embed/--no-embed", help="Compute chunk embeddings for semantic search."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-file report."),
+) -> None:
+    """Ingest files and folders: load → normalise → sections → metadata → chunks → extract → store.
+
+    Documents are keyed by the hash of their bytes: ingesting the same file again is a
+    no-op.  A bad file is reported by name with the reason; the rest of the batch is
+    stored and the exit code is 1.  Example: [bold]cnpolicy ingest corpus/samples[/bold]
+    """
+    from pipeline.ingest import ingest_files
+
+    files, notes = expand_paths(paths)
+    for n in notes:
+        err.print(f"[yellow]note:[/yellow] {n}")
+    if not files:
+        err.print("[red]error:[/red] no files to ingest")
+        raise typer.Exit(2)
+    try:
+        report = ingest_files(files, db, workers=workers, force=force, extract=extract, embed=embed,
+                              progress=not quiet)
+    except Exception as e:  # the database itself failed: say so plainly
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2)
+    if not quiet:
+        print_report(report)
+    failed = [r for r in report if r["status"] == "error"]
+    stored = sum(r["status"] == "stored" for r in report)
+    console.print(f"{stored} stored, {sum(r['status'] == 'unchanged' for r in report)} unchanged, "
+                  f"{len(failed)} failed → {db}")
+    if failed:
+        for r in failed:
+            err.print(f"[red]error:[/red] {r['file']}: {r['reason']}")
+        raise typer.Exit(1)
+
+
+def print_report(report: list[dict]) -> None:
+    table = Table(title="Ingest report", show_lines=False)
+    for col in ("file", "status", "region", "kind", "sections", "targets", "seconds"):
+        table.add_column(col, overflow="fold")
+    colors = {"stored": "green", "unchanged": "cyan", "error": "red", "duplicate": "yellow"}
+    for r in report:
+        status = r["status"] if r["status"] != "error" else f"error: {r['reason']}"
+        table.add_row(Path(r["file"]).name, f"[{colors.get(r['status'], 'white')}]{status}[/]",
+                      r.get("region") or "", r.get("kind") or "", str(r.get("sections", "")),
+                      str(r.get("targets", "")), f"{r.get('seconds', 0):.2f}")
+    console.print(table)
+
+
+@app.command()
+def documents(db: Path = DB_OPTION) -> None:
+    """List stored documents with their metadata, section and fact counts."""
+    from pipeline.store import StoreError, connect
+
+    try:
+        con = connect(db, read_only=True)
+    except StoreError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2)
+    rows = con.execute("""
+        SELECT d.doc_id, d.source_file, d.title, d.region, d.admin_level, d.period, d.kind,
+               (SELECT count(*) FROM sections s WHERE s.doc_id = d.doc_id),
+               (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id),
+               (SELECT count(*) FROM targets t WHERE t.doc_id = d.doc_id)
+        FROM documents d ORDER BY d.source_file""").fetchall()
+    table = Table(title=f"{len(rows)} documents in {db}")
+    for col in ("doc_id", "file", "title", "region", "level", "period", "kind", "sections", "chunks", "targets"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(*["" if v is None else str(v) for v in r])
+    console.print(table)
