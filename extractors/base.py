@@ -59,6 +59,9 @@ def _register_components() -> None:
 
 def make_nlp(components: tuple[str, ...] = DEFAULT_COMPONENTS) -> Language:
     _register_components()
+    from corpus.segment import jieba
+
+    jieba()  # initialise quietly before spaCy's tokenizer loads it
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     for name in components:
         nlp.add_pipe(name)

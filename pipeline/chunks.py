@@ -44,9 +44,9 @@ def _pack(doc: Document, a: int, b: int) -> list[tuple[int, int]]:
 
 def tokens(text: str) -> str:
     """jieba tokens joined by spaces: DuckDB fts drops CJK characters otherwise."""
-    import jieba
+    from corpus.segment import jieba
 
-    return " ".join(t for t in jieba.cut_for_search(text) if t.strip())
+    return " ".join(t for t in jieba().cut_for_search(text) if t.strip())
 
 
 def make_chunks(doc: Document) -> list[dict]:
