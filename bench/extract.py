@@ -1,0 +1,62 @@
+"""Extraction throughput: documents/s and targets/s over the samples repeated to ≥ 200
+documents, in a process pool (default: one worker per core).
+
+    .venv/bin/python bench/extract.py [--docs 200] [--workers 2]
+
+Documents are analysed (loaded, normalised, sectioned) once up front; the timed part is
+``extractors.base.extract`` — the spaCy pipeline with every extractor component.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+_DOCS = []
+
+
+def _init(paths: list[str]) -> None:
+    from extractors.base import default_nlp
+    from pipeline.process import analyse
+
+    global _DOCS
+    _DOCS = [analyse(p) for p in paths]
+    default_nlp()
+
+
+def _work(i: int) -> dict[str, int]:
+    from extractors.base import extract
+
+    records = extract(_DOCS[i % len(_DOCS)])
+    return {k: len(v) for k, v in records.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=200)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--samples", default=str(Path(__file__).resolve().parents[1] / "corpus" / "samples"))
+    args = ap.parse_args()
+    paths = sorted(str(p) for p in Path(args.samples).glob("*.txt"))
+    chars = sum(len(Path(p).read_text(encoding="utf-8")) for p in paths) / len(paths)
+    with ProcessPoolExecutor(args.workers, initializer=_init, initargs=(paths,)) as pool:
+        list(pool.map(_work, range(args.workers * 2)))  # warm every worker
+        t0 = time.perf_counter()
+        counts = list(pool.map(_work, range(args.docs), chunksize=4))
+        dt = time.perf_counter() - t0
+    totals = {k: sum(c[k] for c in counts) for k in counts[0]}
+    print(f"documents      {args.docs} (samples ×{args.docs / len(paths):.0f}, avg {chars:,.0f} chars)")
+    print(f"workers        {args.workers}")
+    print(f"seconds        {dt:.2f}")
+    print(f"documents/s    {args.docs / dt:.1f}   (goal ≥ 20 on 2 cores)")
+    for k, n in totals.items():
+        print(f"{k + '/s':<14} {n / dt:,.0f}   ({n / args.docs:.1f} per document)")
+
+
+if __name__ == "__main__":
+    main()
