@@ -1,8 +1,596 @@
-"""targets extractor (component "targets"). Placeholder until implemented: emits nothing."""
+"""Quantitative targets (component "targets"): indicator, comparator, value, unit, year.
+
+Two sources:
+- indicator tables (a header row naming 指标 and 值/目标, one row per indicator), whether a
+  loader built them (``Document.tables``) or the text holds them one cell per line;
+- prose goals: a value with a comparator cue (控制在0.01以内, 不低于2平方米, 下降10%), a rate
+  stated bare (覆盖率100%), or a count of things to build (建成…示范社区5个).
+
+What is *not* a target is decided by grammar and context: sections about an earlier plan
+period or the current situation (十三五, 现状, 成效, 形势) and sentences in the past tense
+(已建成, 累计, 截至, 同比) are history; numbers that scope a goal (全市7个化工园区…全部),
+ordinals, dates, codes and quoted titles are not values.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from corpus.model import Document
+from extractors.base import provenance
+from extractors.indicators import canonicalize
+from extractors.numbers import NUMBER, parse_number
+from extractors.units import PEOPLE_NOUN, TIME_UNITS, UNIT, normalise_unit
+
+# --- the value expression -----------------------------------------------------------
+VALUE_RE = re.compile(
+    rf"(?P<pre>≤|≥|<=|>=|<|>|约)?(?P<num>{NUMBER})"
+    rf"(?:(?P<unit1>{UNIT})?(?P<sep>[-—–~～至])(?P<num2>{NUMBER}))?"
+    rf"(?P<unit>{UNIT})?(?P<post>以内|以下|之内|以上|左右|内(?![容部外涝蒙]))?"
+)
+SYMBOL_CMP = {"≤": "<=", "<=": "<=", "≥": ">=", ">=": ">=", "<": "<", ">": ">", "约": "="}
+POST_CMP = {"以内": "<=", "以下": "<=", "之内": "<=", "内": "<=", "以上": ">=", "左右": "="}
+
+# Comparator words before a value, possibly with a short verb between (至少建成1处).
+CUES = [
+    ("<=", "控制在|控制到|不超过|不高于|不大于|降至|降到|下降到|下降至|降低到|降低至|压减到|压减至|减少到|减少至"),
+    ("<", "低于|少于|小于"),
+    (">=", "不低于|不少于|不小于|至少|满足|力争达到"),
+    (">", "大于|高于|超过|多于"),
+    ("=", "提高到|提高至|提升到|提升至|增加到|增加至|增长到|增长至|保持在|保持|稳定在|达到|达|为|约"),
+    ("decrease_by", "下降|降低|减少|压减|减少"),
+    ("increase_by", "提高|提升|增长|增加|上升"),
+]
+_CUE_ALT = "|".join(sorted((w for _, ws in CUES for w in ws.split("|")), key=len, reverse=True))
+CUE_WORD = {w: c for c, ws in reversed(CUES) for w in ws.split("|")}
+CUE_BEFORE = re.compile(rf"(?P<cue>{_CUE_ALT})(?P<gap>[^\d，。；、,;:：（）()“”]{{0,4}})$")
+
+# The measured quantity a bare value may follow (覆盖率100%, 面积800m²).
+METRIC_END = re.compile(r"(?:率|比例|比重|占比|面积|人数|数量|时间|时长|次数|起数|死亡率|覆盖面|[均都])$")
+BUILD_VERB = (r"建成|新建|建设|改建|扩建|改扩建|新增|增设|设立|安装|采购|购置|配备|配置|组建|培育|创建|打造|"
+              r"备置|储备|完成|实施|建立|完善|布设|修建|铺设|招录|培训|建")
+BUILD_RE = re.compile(BUILD_VERB)
+LEAD_NOISE = re.compile(
+    rf"^(?:[\d]+[.．、]|[（(][\d一二三四五六七八九十]+[）)]|[①-⑳]|——|[、，,和及与并且]|其中|"
+    rf"到20\d\d年(?:底|末)?|20\d\d年(?:底|末)?前?|力争|确保|实现|推动|努力|争取|使|将|要|全面|基本|进一步|"
+    rf"规划|计划|逐步|同时|累计|{BUILD_VERB}|[和及与、])+")
+TRAIL_NOISE = re.compile(r"(?:均|都|要|应|须|必须|需|稳定|分别|能够|总体|全部|基本|力争|确保|进一步|逐步|实现|具备|"
+                         r"达到|保障|满足|为|的|[和及与、，])+$")
+# Scope words: a number after them counts what a goal covers, not what it achieves.
+SCOPE_BEFORE = re.compile(r"(?:在|对|全市|全区|全县|全省|全镇|各|所有|覆盖|涉及|全部|其中|共有|现有|共)$")
+SCOPE_AFTER = re.compile(r"^[^，。；]{0,16}?(?:全部|均|都|全面|每个)")
+# Not values: ordinals, dates, codes, counts in structures (两类, 三级, 五大), formulas.
+BAD_BEFORE = re.compile(r"(?:第|[A-Za-z/+×*#.\-—~]|\d)$")
+BAD_AFTER = re.compile(r"^(?:[A-Za-z/+×*#\-—–]|年(?!均)|月|日|号|届|大(?!于)|类|种|方面|项(?:重点|工作|任务|措施|制度)|"
+                       r"个(?:一|体系|方面|环节|清单)|道|期|批次|版|型|点[零〇一二三四五六七八九\d])")
+CN_NUMERAL_ONLY = re.compile(r"^[零〇一二两三四五六七八九十百千万亿]+$")
+
+SENTENCE_RE = re.compile(r"[^。！？；;!?\n]+[。！？；;!?]*")
+CLAUSE_RE = re.compile(r"[^，,：:。！？；;!?\t]+")
+
+# History and non-goal context.
+PAST = re.compile(
+    r"已经?(?:建成|完成|达到|实现|形成|累计|开展|投入|组建|创建|培训|发生|建立|配备|取得|覆盖|落实|获批)|累计|截至|截止|"
+    r"先后|同比|比上年|较上年|今年以来|近年来|以来|共(?:发生|投入|建成|完成|排查|培训|组织|开展|创建|组建|整改|处置|检查|查处|争取)|"
+    r"[建完达实形]成了|取得了|实现了|完成了|下降了|减少了|增长了|提高了|分别下降|分别增长|分别减少|分别提高|"
+    r"比[“\"]?十[一二三四五六七八九]五")
+FUTURE = re.compile(r"到20\d\d年|20\d\d年(?:底|末)?前|力争|确保|目标|预期")
+HISTORY_HEADING = re.compile(r"现状|成效|成就|回顾|进展|发展基础|工作基础|基础与形势|面临形势|形势与|发展环境|问题|"
+                             r"短板|挑战|机遇|基本情况|概况|[区市县省]情|自然地理|经济社会发展情况")
+FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五")
+CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+
+HEADING_RE = re.compile(
+    r"^(?:(?P<l1>第[一二三四五六七八九十百零\d]+[章篇部])|(?P<l2>[一二三四五六七八九十]+[、.．])|"
+    r"(?P<l3>[（(][一二三四五六七八九十]+[）)])|(?P<l4>\d+[.．、](?!\d))|(?P<l5>[（(]\d+[）)])|(?P<l6>[①-⑳])|"
+    r"(?P<box>专栏\s*\d*|表\s*\d+))"
+)
+YEAR_IN = re.compile(r"(?:到|至)?(20\d\d)年(?:底|末)?")
+GOAL_YEAR = re.compile(r"到(20\d\d)年(?:底|末)?|(20\d\d)年(?:底|末)?前")
+TABLE_NAME_COL = re.compile(r"指标|名称|项目|内容")
+TABLE_VALUE_COL = re.compile(r"值|目标|20\d\d|数值|指标值|标准")
+TABLE_ATTR_COL = re.compile(r"属性|性质|类型")
+ATTRIBUTE = re.compile(r"约束性|预期性")
+NOT_PLAN_KINDS = {"article", "news", "notice_only", "report", "summary"}
+
+
+# --- document context: headings, plan period ---------------------------------------
+@dataclass
+class Heading:
+    level: int
+    title: str
+    start: int
+    history: bool
+
+
+@dataclass
+class Context:
+    """What a position in the text sits under: its headings, history or not, its year."""
+
+    plan_end: int | None
+    plan_start: int | None
+    headings: list[Heading] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)
+    stacks: list[tuple[Heading, ...]] = field(default_factory=list)
+
+    def stack_at(self, pos: int) -> tuple[Heading, ...]:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        return self.stacks[i] if i >= 0 else ()
+
+    def is_history(self, pos: int) -> bool:
+        return any(h.history for h in self.stack_at(pos))
+
+    def heading_year(self, pos: int) -> int | None:
+        for h in reversed(self.stack_at(pos)):
+            m = YEAR_IN.search(h.title)
+            if m:
+                return int(m.group(1))
+        return None
+
+    def category(self, pos: int) -> str | None:
+        stack = self.stack_at(pos)
+        return stack[-1].title if stack else None
+
+
+def plan_period(doc: Document) -> tuple[int | None, int | None]:
+    """(start, end) years of the plan: metadata first, else the title or the opening text."""
+    meta = doc.meta or {}
+    if meta.get("period_end"):
+        return meta.get("period_start"), int(meta["period_end"])
+    # The plan's own name comes first; periods of cited documents 《…（2020—2030年）》 do not count.
+    head = re.sub(r"《[^》]{0,80}》", "", (meta.get("title") or "") + "\n" + doc.text[:3000])
+    spans = []
+    m = re.search(r"(?:规划|计划|纲要|方案)[^，。\n]{0,4}(20\d\d|19\d\d)\s*[-—–~至]\s*(20\d\d)\s*年", head)
+    if m:
+        spans.append((m.start(), int(m.group(1)), int(m.group(2))))
+    m = re.search(r"十([一二三四五六七八九])五[^，。\n]{0,20}(?:规划|计划|纲要|方案)", head) or \
+        re.search(r"十([一二三四五六七八九])五", head)
+    if m:
+        n = 10 + CN_DIGIT[m.group(1)]
+        spans.append((m.start(), 1951 + 5 * n, 1955 + 5 * n))
+    if not spans:
+        return None, None
+    _, a, b = min(spans)
+    return a, b
+
+
+def _heading_of(line: str) -> tuple[int, str] | None:
+    """(level, title) when a line opens with heading numbering; None otherwise."""
+    m = HEADING_RE.match(line)
+    if not m:
+        return None
+    kind = m.lastgroup
+    title = line[m.end():].strip()
+    title = re.split(r"[。：:]", title, 1)[0] if not kind == "box" else title
+    if kind != "box" and len(title) > 40:
+        return None
+    level = {"l1": 1, "l2": 2, "l3": 3, "l4": 4, "l5": 5, "l6": 6, "box": 7}[kind]
+    return level, re.sub(r"\s+", " ", title).strip()
+
+
+def _earlier_period(text: str, plan_start: int | None) -> bool:
+    """Whether text names a five-year period that ended before the plan began (十三五 in a
+    十四五 plan)."""
+    for m in FIVE_YEAR.finditer(text):
+        if 1955 + 5 * (10 + CN_DIGIT[m.group(1)]) < (plan_start or 2021):
+            return True
+    return False
+
+
+def _is_history_title(title: str, plan_start: int | None) -> bool:
+    return bool(HISTORY_HEADING.search(title)) or _earlier_period(title, plan_start)
+
+
+def build_context(doc: Document) -> Context:
+    start, end = plan_period(doc)
+    ctx = Context(plan_end=end, plan_start=start)
+    stack: list[Heading] = []
+    pos = 0
+    for line in doc.text.split("\n"):
+        found = _heading_of(line.strip())
+        if found:
+            level, title = found
+            while stack and stack[-1].level >= level:
+                stack.pop()
+            stack.append(Heading(level, title, pos, _is_history_title(title, start)))
+            ctx.starts.append(pos)
+            ctx.stacks.append(tuple(stack))
+        pos += len(line) + 1
+    return ctx
+
+
+# --- records -----------------------------------------------------------------------
+@dataclass
+class Value:
+    value: float
+    value_max: float | None
+    raw: str
+    unit: str
+    comparator: str | None
+    start: int
+    end: int
+
+
+def _value_of(m: re.Match) -> Value | None:
+    parsed = parse_number(m.group("num"))
+    if parsed is None:
+        return None
+    value, implied = parsed
+    unit = normalise_unit(m.group("unit") or m.group("unit1")) or implied
+    vmax = None
+    if m.group("num2"):
+        parsed2 = parse_number(m.group("num2"))
+        if parsed2 is None:
+            return None
+        vmax = parsed2[0]
+    comparator = "range" if vmax is not None else None
+    if comparator is None and m.group("pre"):
+        comparator = SYMBOL_CMP[m.group("pre")]
+    if comparator is None and m.group("post"):
+        comparator = POST_CMP[m.group("post")]
+    raw_end = m.end("unit") if m.group("unit") and unit in ("%", "‰", "平方米") else m.end("num2") if vmax else m.end("num")
+    if m.group("unit") in ("%", "‰") or m.group("num").startswith(("百分之", "千分之")):
+        raw_end = max(raw_end, m.end("unit") if m.group("unit") else m.end("num"))
+    raw = m.string[m.start("num"):raw_end]
+    if vmax is not None and m.group("unit"):
+        raw = m.string[m.start("num"):m.end("unit")]
+    if m.group("post") == "以上":
+        raw = m.string[m.start("num"):m.end("post")]
+    return Value(value, vmax, raw, unit, comparator, m.start(), m.end())
+
+
+def _clean_indicator(text: str) -> str:
+    text = text.strip()
+    for _ in range(3):
+        text = LEAD_NOISE.sub("", text)
+        text = TRAIL_NOISE.sub("", text)
+    return text.strip(" 　\t")
+
+
+def _split_subjects(subject: str) -> list[str]:
+    """'A率、B率' (one value for several rates) → ['A率', 'B率']; anything else stays whole."""
+    parts = [p for p in re.split(r"[、和及]", subject) if p]
+    if len(parts) > 1 and all(METRIC_END.search(p) and len(p) >= 3 for p in parts):
+        return parts
+    return [subject]
+
+
+def make_record(doc: Document, indicator: str, v: Value, year: int | None, attribute: str | None,
+                category: str | None, source_kind: str, start: int, end: int) -> dict:
+    canonical, _ = canonicalize(indicator)
+    return {
+        "indicator": indicator, "canonical_indicator": canonical, "value": v.value, "value_max": v.value_max,
+        "value_raw": v.raw, "unit": v.unit, "comparator": v.comparator or "=", "year": year,
+        "attribute": attribute, "category": category, "source_kind": source_kind,
+        **provenance(doc, start, end),
+    }
+
+
+# --- prose ---------------------------------------------------------------------------
+def _cue(prefix: str) -> tuple[str | None, int]:
+    """Comparator named just before a value, and where the cue starts in ``prefix``."""
+    m = CUE_BEFORE.search(prefix)
+    if not m:
+        return None, len(prefix)
+    return CUE_WORD[m.group("cue")], m.start()
+
+
+def _frequency(prefix: str) -> str | None:
+    m = re.search(r"每(\d*|[一二两三四五]?)(年|半年|季度|季|月|周)", prefix)
+    if not m:
+        return None
+    return f"次/{m.group(1) or ''}{m.group(2)}"
+
+
+def _object_after(text: str) -> str:
+    """The noun phrase a count or duration applies to: up to 的, punctuation or a number."""
+    m = re.match(r"[^，。；、,;：:\d（(的]{0,20}", text)
+    return m.group(0) if m else ""
+
+
+def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_year: int | None,
+                  sentence: str) -> list[dict]:
+    """Targets stated in one clause of prose (``offset``: where the clause starts in text)."""
+    out: list[dict] = []
+    last_end = 0
+    inherited: str | None = None
+    clause_has_build = bool(BUILD_RE.search(sentence[:sentence.find(clause) + len(clause)]))
+    for m in VALUE_RE.finditer(clause):
+        v = _value_of(m)
+        num = m.group("num")
+        before, after = clause[:m.start()], clause[m.end():]
+        if v is None or BAD_BEFORE.search(before) or BAD_AFTER.match(after):
+            continue
+        if not m.group("unit") and after[:1].isdigit():
+            continue
+        if not m.group("unit") and re.match(r"^[年月日号]", clause[m.end("num"):]):
+            continue
+        if not m.group("unit") and (re.match(r"[.．、](?!\d)", after) or 1900 <= v.value <= 2100):
+            continue  # a list number or a year
+        if m.group("unit") == "级" and not re.match(r"地震|烈度|抗震|风", after):
+            continue  # 三级体系, 二级实验室: a rank, not a quantity
+        prefix = clause[last_end:m.start()]
+        cue, cue_at = _cue(prefix)
+        if CN_NUMERAL_ONLY.match(num) and not num.startswith("百分之") and not (
+                m.group("unit") and (cue or (m.group("unit") == "次" and _frequency(before)))):
+            continue  # 一支, 一批, 四个方阵: Chinese numerals count only after a comparator
+        comparator = v.comparator if v.comparator not in (None, "=") or cue is None else None
+        if v.comparator == "range":
+            comparator = "range"
+        elif v.comparator and v.comparator != "=":
+            comparator = v.comparator
+        elif cue:
+            comparator = cue
+            if cue == "=" and m.group("post") == "以上":
+                comparator = ">="
+            if cue in ("decrease_by", "increase_by") and v.unit not in ("%", "‰", "") :
+                comparator = cue
+        elif v.comparator == "=":
+            comparator = "="
+        subject = prefix[:cue_at] if cue else prefix
+        freq = _frequency(before) if v.unit == "次" else None
+        obj = _object_after(after)
+        unit = v.unit
+        # A bare number of people: "保障4万集中转移安置人口" → 人.
+        if not unit and obj and PEOPLE_NOUN.match(obj) and not m.group("post"):
+            unit = "人"
+        is_rate_unit = unit in ("%", "‰", "")
+        counted = not is_rate_unit
+        # Decide whether this value states a goal.
+        subj_clean = _clean_indicator(subject)
+        if unit in TIME_UNITS and m.group("post") in ("内", "之内") and re.search(r"\d", after):
+            continue  # "12小时之内…救助率达100%": the duration names the indicator
+        if freq:
+            ok = True
+        elif comparator:
+            ok = True
+        elif METRIC_END.search(subject.strip()) and (unit or "." in num or num.isdigit()):
+            ok, comparator = True, "="
+        elif counted and unit in TIME_UNITS and (m.group("post") or re.search(r"实现[^，]{0,12}$", prefix)) \
+                and not re.search(r"\d", after):
+            ok, comparator = True, "<="  # 12小时内得到救助, 实现2小时紧急医学救援
+        elif unit == "级":
+            ok, comparator = True, "="  # 具备抵御6级地震能力
+        elif counted and clause_has_build and not SCOPE_BEFORE.search(prefix.strip()) \
+                and not (obj and SCOPE_AFTER.match(after)):
+            # 建成…示范社区5个 / 建成1处平台 / 等10座水库: a count of things to build.
+            ok = unit not in ("个", "项", "类") or not prefix.rstrip().endswith("等")
+            comparator = "="
+        elif unit in ("%", "‰") and re.search(r"实现|确保|达到", clause[:m.start()]):
+            ok, comparator = True, "="
+        else:
+            ok = False
+        if not ok:
+            continue
+        if comparator is None:
+            comparator = inherited or "="
+        inherited = comparator
+        v = Value(v.value, v.value_max, v.raw or num, unit, comparator, v.start, v.end)
+        year = None if freq else sent_year
+        if freq:
+            v.unit = freq
+            if comparator == "=" and re.search(r"至少|不少于", before):
+                v.comparator = ">="
+        # Indicator: the subject, or subject + object when the value precedes its noun.
+        subjects = _split_subjects(subj_clean) if subj_clean else [""]
+        obj_clean = _clean_indicator(obj) if obj and not METRIC_END.search(subj_clean or "x") else ""
+        q_start = offset + last_end + (len(prefix) - len(prefix.lstrip("、，,和及与 ")))
+        q_end = offset + m.end() + (len(obj) if obj_clean else 0)
+        for subj in subjects:
+            indicator = (subj + obj_clean) if obj_clean else subj
+            if freq:
+                indicator = _clean_indicator(re.sub(r"每(\d*|[一二两三四五]?)(年|半年|季度|季|月|周)|至少|不少于|对所有",
+                                                    "", subject)) + obj_clean
+            if len(indicator) < 2:
+                indicator = _clean_indicator(sentence[: max(0, m.start())])[-20:] or indicator
+            out.append(make_record(doc, indicator, v, year, _attribute(clause), ctx.category(offset),
+                                   "prose", q_start, q_end))
+        last_end = m.end()
+    return out
+
+
+def _attribute(text: str) -> str | None:
+    m = ATTRIBUTE.search(text)
+    return m.group(0) if m else None
+
+
+def _list_number(line: str, at: int, sentence: str) -> int:
+    """Length of an item number opening a sentence ("3.12小时之内…" is item 3 when the line
+    also holds item 2 or 4); 0 when the sentence opens with no item number."""
+    m = re.match(r"\s*(\d{1,2})[.．](?=\S)", sentence)
+    if not m:
+        return 0
+    k = int(m.group(1))
+    rest_before, rest_after = line[:at], line[at + m.end():]
+    if f"{k - 1}." in rest_before or f"{k + 1}." in rest_after or f"{k - 1}．" in rest_before or f"{k + 1}．" in rest_after:
+        return m.end()
+    return 0
+
+
+def sentence_year(ctx: Context, line: str, sent_start_in_line: int, pos: int) -> int | None:
+    """The stated year a goal is for: the last 到20XX年 before it in its paragraph, else a
+    year in its headings, else the plan's end."""
+    years = [int(m.group(1) or m.group(2)) for m in GOAL_YEAR.finditer(line[:sent_start_in_line + 1])]
+    return years[-1] if years else ctx.heading_year(pos) or ctx.plan_end
+
+
+def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> list[dict]:
+    out: list[dict] = []
+    text = doc.text
+    pos = 0
+    for line in text.split("\n"):
+        line_start = pos
+        pos += len(line) + 1
+        if not re.search(r"\d|百分之|[一二两三四五六七八九十][个处支座次名人台]", line):
+            continue
+        if any(a <= line_start < b for a, b in skip) or ctx.is_history(line_start):
+            continue
+        for sm in SENTENCE_RE.finditer(line):
+            sentence = sm.group(0)
+            skip_n = _list_number(line, sm.start(), sentence)
+            if skip_n:
+                sentence = " " * skip_n + sentence[skip_n:]
+            if PAST.search(sentence) and not FUTURE.search(sentence):
+                continue
+            if "期间" in sentence and not FUTURE.search(sentence) and _earlier_period(sentence, ctx.plan_start):
+                continue  # “十三五”期间，共发生…
+            for cm in CLAUSE_RE.finditer(sentence):
+                clause = cm.group(0)
+                if not re.search(r"\d|百分之|[一二两三四五六七八九十]", clause):
+                    continue
+                clause_pos = line_start + sm.start() + cm.start()
+                local = sentence[:cm.start() + 1]
+                year = sentence_year(ctx, line, sm.start() + cm.start(), clause_pos) if local is not None else None
+                out += prose_targets(doc, ctx, clause, clause_pos, year, sentence)
+    return out
+
+
+# --- tables ------------------------------------------------------------------------
+def _table_value(cell: str) -> Value | None:
+    cell = cell.strip()
+    m = VALUE_RE.search(cell)
+    if not m:
+        return None
+    v = _value_of(m)
+    if v is None:
+        return None
+    cue, _ = _cue(cell[:m.start()])
+    if v.comparator in (None, "=") and cue:
+        v.comparator = cue
+    return v
+
+
+def _columns(header: list[str]) -> tuple[int | None, int | None, int | None]:
+    name = next((i for i, h in enumerate(header) if TABLE_NAME_COL.search(h) and not TABLE_VALUE_COL.search(h)), None)
+    value = next((i for i, h in enumerate(header) if TABLE_VALUE_COL.search(h) and i != name), None)
+    attr = next((i for i, h in enumerate(header) if TABLE_ATTR_COL.search(h)), None)
+    return name, value, attr
+
+
+def table_rows_targets(doc: Document, ctx: Context, header: list[str], rows: list[list[tuple[str, int]]],
+                       title: str | None, pos: int) -> list[dict]:
+    """Targets from an indicator table: rows of (cell text, cell start in text)."""
+    name_i, value_i, attr_i = _columns(header)
+    if name_i is None or value_i is None or ctx.is_history(pos):
+        return []
+    year_m = YEAR_IN.search(" ".join(header[value_i:value_i + 1]) + (title or ""))
+    year = int(year_m.group(1)) if year_m else ctx.heading_year(pos) or ctx.plan_end
+    out = []
+    for row in rows:
+        if len(row) <= max(name_i, value_i):
+            continue
+        (name, n_at), (cell, c_at) = row[name_i], row[value_i]
+        v = _table_value(cell)
+        if v is None or not name.strip():
+            continue
+        if not v.unit:
+            m = re.search(r"(人次|人数|万元|亿元)$", name.strip())
+            v.unit = "人次" if m and m.group(1) == "人次" else v.unit
+        attr = _attribute(row[attr_i][0]) if attr_i is not None and attr_i < len(row) else None
+        v.comparator = v.comparator or "="
+        out.append(make_record(doc, name.strip(), v, year, attr, title, "table", n_at, c_at + len(cell)))
+    return out
+
+
+def text_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int]]], str | None, int, int]]:
+    """Tables written one cell per line: a header of short cells naming 指标 and 值, then rows
+    of as many cells, rows separated by blank lines."""
+    text = doc.text
+    lines: list[tuple[str, int]] = []
+    pos = 0
+    for line in text.split("\n"):
+        lines.append((line.strip(), pos))
+        pos += len(line) + 1
+    found = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and lines[j][0] and len(lines[j][0]) <= 8:
+            j += 1
+        header = [c for c, _ in lines[i:j]]
+        if 3 <= len(header) <= 8 and any(TABLE_NAME_COL.search(h) for h in header) \
+                and any(TABLE_VALUE_COL.search(h) for h in header):
+            title = next((c for c, _ in reversed(lines[max(0, i - 3):i]) if c), None)
+            rows, k = [], j
+            while k < len(lines):
+                while k < len(lines) and not lines[k][0]:
+                    k += 1
+                group = []
+                while k < len(lines) and lines[k][0]:
+                    group.append(lines[k])
+                    k += 1
+                if len(group) != len(header) or any(len(c) > 60 for c, _ in group):
+                    # not a row: rewind to the group start
+                    k -= len(group)
+                    break
+                rows.append(group)
+            if rows:
+                end = rows[-1][-1][1] + len(rows[-1][-1][0])
+                title = re.sub(r"^表\s*\d+\s*", "", title or "") or None
+                found.append((header, rows, title, lines[i][1], end))
+                i = k
+                continue
+        i = max(j, i + 1)
+    return found
+
+
+def loader_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int]]], str | None, int, int]]:
+    """Tables a loader built (rows of cells, raw span): cells located in the text."""
+    found = []
+    for t in doc.tables:
+        if len(t.rows) < 2:
+            continue
+        a = bisect.bisect_left(doc.offsets, t.start) if doc.offsets else t.start
+        b = bisect.bisect_left(doc.offsets, t.end) if doc.offsets else t.end
+        header = [c.strip() for c in t.rows[0]]
+        rows, cursor = [], a
+        for r in t.rows[1:]:
+            cells = []
+            for c in r:
+                c = (c or "").strip()
+                at = doc.text.find(c, cursor, max(b, cursor) + 200) if c else -1
+                if at >= 0:
+                    cursor = at + len(c)
+                cells.append((c, at if at >= 0 else cursor))
+            rows.append(cells)
+        found.append((header, rows, None, a, max(b, cursor)))
+    return found
+
+
+# --- the component -----------------------------------------------------------------
+def is_plan(doc: Document) -> bool:
+    """Plans state targets; articles and reports state results.  Without a kind from the
+    metadata, a document counts as a plan when it names a plan period or calls itself one."""
+    kind = (doc.meta or {}).get("kind")
+    if kind:
+        return kind not in NOT_PLAN_KINDS
+    return plan_period(doc) != (None, None) or bool(re.search(r"规划|计划|方案|纲要|目标", doc.text[:500]))
+
+
+def extract_targets(doc: Document) -> list[dict]:
+    if not doc.text or not is_plan(doc):
+        return []
+    ctx = build_context(doc)
+    records: list[dict] = []
+    spans: list[tuple[int, int]] = []
+    for header, rows, title, start, end in loader_tables(doc) + text_tables(doc):
+        if any(a <= start < b for a, b in spans):
+            continue
+        got = table_rows_targets(doc, ctx, header, rows, title or ctx.category(start), start)
+        if got:
+            spans.append((start, end))
+            records += got
+    records += prose_lines(doc, ctx, spans)
+    return records
 
 
 @Language.component("targets")
 def targets_component(doc: Doc) -> Doc:
+    source = doc._.source
+    if source is not None:
+        doc._.records.setdefault("targets", []).extend(extract_targets(source))
     return doc

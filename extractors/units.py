@@ -1,0 +1,44 @@
+"""Units and classifiers after a target value, and their normal forms.
+
+Rates are dimensionless ("" unit); areas, money, durations and counted things keep the
+word the plan uses, normalised (㎡/m²/m2 → 平方米, 日 → 天, 个小时 → 小时).
+"""
+from __future__ import annotations
+
+import re
+
+# Written form → normal form.  Order matters only for the regex (longest first).
+_ALIASES = {
+    "㎡": "平方米", "m²": "平方米", "m2": "平方米", "平米": "平方米", "平方米": "平方米",
+    "平方公里": "平方公里", "km²": "平方公里", "km2": "平方公里",
+    "m³": "立方米", "m3": "立方米", "立方米": "立方米", "万立方米": "万立方米",
+    "%": "%", "‰": "‰",
+    "万元": "万元", "亿元": "亿元", "元": "元",
+    "个小时": "小时", "小时": "小时", "分钟": "分钟", "天": "天", "日": "天", "个月": "个月", "周": "周",
+    "人次": "人次", "万人": "万人", "人": "人", "名": "名", "户": "户",
+    "个": "个", "处": "处", "支": "支", "座": "座", "台": "台", "套": "套", "辆": "辆", "艘": "艘",
+    "架": "架", "家": "家", "所": "所", "间": "间", "条": "条", "项": "项", "次": "次", "场": "场",
+    "张": "张", "部": "部", "只": "只", "批": "批", "队": "队", "块": "块", "本": "本", "期": "期",
+    "公里": "公里", "千米": "公里", "km": "公里", "米": "米", "吨": "吨", "万吨": "万吨",
+    "千瓦": "千瓦", "床": "床", "张床位": "张", "级": "级",
+}
+UNIT_WORDS = sorted(_ALIASES, key=len, reverse=True)
+# 米 must not be the start of 米粮; 次 not of 次生; 部 not of 部门; 家 not of 家庭 …
+_NOT_AFTER = {"米": "粮", "次": "生要数", "部": "门署", "家": "庭属", "期": "间", "项": "目",
+              "个": "人体", "所": "属有在", "名": "称单", "只": "有要", "场": "所景地", "条": "件例",
+              "间": "隔", "队": "伍员", "批": "准复", "本": "质级地", "块": "状", "户": "籍外",
+              "人": "员口民群防", "台": "风账湾", "处": "置理罚", "级": "别"}
+UNIT = "(?:" + "|".join(
+    re.escape(u) + (f"(?![{_NOT_AFTER[u]}])" if u in _NOT_AFTER else "") for u in UNIT_WORDS
+) + ")"
+UNIT_RE = re.compile(UNIT)
+
+TIME_UNITS = {"小时", "分钟", "天", "个月", "周"}
+PEOPLE_NOUN = re.compile(r"^[^，。；、]{0,12}?(?:人口|人员|群众|人)")
+
+
+def normalise_unit(unit: str | None) -> str:
+    """The normal form of a written unit; "" for none."""
+    if not unit:
+        return ""
+    return _ALIASES.get(unit, unit)
