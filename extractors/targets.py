@@ -47,18 +47,20 @@ CUES = [
 ]
 _CUE_ALT = "|".join(sorted((w for _, ws in CUES for w in ws.split("|")), key=len, reverse=True))
 CUE_WORD = {w: c for c, ws in reversed(CUES) for w in ws.split("|")}
-CUE_BEFORE = re.compile(rf"(?P<cue>{_CUE_ALT})(?P<gap>[^\d，。；、,;:：（）()“”]{{0,4}})$")
+CUE_RE = re.compile(rf"(?:{_CUE_ALT})(?!标)")  # 达标率 is a name, not 达 + value
+CUE_GAP = re.compile(r"[^\d，。；、,;:：（）()“”]{0,4}")
 
 # The measured quantity a bare value may follow (覆盖率100%, 面积800m²).
 METRIC_END = re.compile(r"(?:率|比例|比重|占比|面积|人数|数量|时间|时长|次数|起数|死亡率|覆盖面|[均都])$")
 BUILD_VERB = (r"建成|新建|建设|改建|扩建|改扩建|新增|增设|设立|安装|采购|购置|配备|配置|组建|培育|创建|打造|"
               r"备置|储备|完成|实施|建立|完善|布设|修建|铺设|招录|培训|建")
 BUILD_RE = re.compile(BUILD_VERB)
+MULTI_BUILD_RE = re.compile(BUILD_VERB.replace("|建", ""))
 LEAD_NOISE = re.compile(
     rf"^(?:[\d]+[.．、]|[（(][\d一二三四五六七八九十]+[）)]|[①-⑳]|——|[、，,和及与并且]|其中|"
     rf"到20\d\d年(?:底|末)?|20\d\d年(?:底|末)?前?|力争|确保|实现|推动|努力|争取|使|将|要|全面|基本|进一步|"
     rf"规划|计划|逐步|同时|累计|{BUILD_VERB}|[和及与、])+")
-TRAIL_NOISE = re.compile(r"(?:均|都|要|应|须|必须|需|稳定|分别|能够|总体|全部|基本|力争|确保|进一步|逐步|实现|具备|"
+TRAIL_NOISE = re.compile(rf"(?:{BUILD_VERB}|均|都|要|应|须|必须|需|稳定|分别|能够|总体|全部|基本|力争|确保|进一步|逐步|实现|具备|"
                          r"达到|保障|满足|为|的|[和及与、，])+$")
 # Scope words: a number after them counts what a goal covers, not what it achieves.
 SCOPE_BEFORE = re.compile(r"(?:在|对|全市|全区|全县|全省|全镇|各|所有|覆盖|涉及|全部|其中|共有|现有|共)$")
@@ -253,7 +255,7 @@ def _clean_indicator(text: str) -> str:
 
 def _split_subjects(subject: str) -> list[str]:
     """'A率、B率' (one value for several rates) → ['A率', 'B率']; anything else stays whole."""
-    parts = [p for p in re.split(r"[、和及]", subject) if p]
+    parts = [p for p in re.split(r"、|(?<=[率例重比])[和及与]", subject) if p]
     if len(parts) > 1 and all(METRIC_END.search(p) and len(p) >= 3 for p in parts):
         return parts
     return [subject]
@@ -273,10 +275,13 @@ def make_record(doc: Document, indicator: str, v: Value, year: int | None, attri
 # --- prose ---------------------------------------------------------------------------
 def _cue(prefix: str) -> tuple[str | None, int]:
     """Comparator named just before a value, and where the cue starts in ``prefix``."""
-    m = CUE_BEFORE.search(prefix)
-    if not m:
+    best = None
+    for m in CUE_RE.finditer(prefix):
+        if CUE_GAP.fullmatch(prefix[m.end():]):
+            best = m  # the last cue that still reaches the value wins
+    if best is None:
         return None, len(prefix)
-    return CUE_WORD[m.group("cue")], m.start()
+    return CUE_WORD[best.group(0)], best.start()
 
 
 def _frequency(prefix: str) -> str | None:
@@ -298,6 +303,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
     out: list[dict] = []
     last_end = 0
     inherited: str | None = None
+    prev_subject = ""
     clause_has_build = bool(BUILD_RE.search(sentence[:sentence.find(clause) + len(clause)]))
     for m in VALUE_RE.finditer(clause):
         v = _value_of(m)
@@ -333,7 +339,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             comparator = "="
         subject = prefix[:cue_at] if cue else prefix
         freq = _frequency(before) if v.unit == "次" else None
-        obj = _object_after(after)
+        obj = _object_after(after[1:] if after.startswith("的") else after)
         unit = v.unit
         # A bare number of people: "保障4万集中转移安置人口" → 人.
         if not unit and obj and PEOPLE_NOUN.match(obj) and not m.group("post"):
@@ -349,19 +355,22 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         elif comparator:
             ok = True
         elif METRIC_END.search(subject.strip()) and (unit or "." in num or num.isdigit()):
-            ok, comparator = True, "="
+            ok = True
         elif counted and unit in TIME_UNITS and (m.group("post") or re.search(r"实现[^，]{0,12}$", prefix)) \
                 and not re.search(r"\d", after):
             ok, comparator = True, "<="  # 12小时内得到救助, 实现2小时紧急医学救援
         elif unit == "级":
-            ok, comparator = True, "="  # 具备抵御6级地震能力
+            ok = True  # 具备抵御6级地震能力
         elif counted and clause_has_build and not SCOPE_BEFORE.search(prefix.strip()) \
                 and not (obj and SCOPE_AFTER.match(after)):
             # 建成…示范社区5个 / 建成1处平台 / 等10座水库: a count of things to build.
             ok = unit not in ("个", "项", "类") or not prefix.rstrip().endswith("等")
-            comparator = "="
+            # the thing built follows the last building verb (在5处林场安装探头 → 探头)
+            verbs = list(MULTI_BUILD_RE.finditer(subject))
+            if verbs and verbs[-1].end() < len(subject):
+                subj_clean = _clean_indicator(subject[verbs[-1].end():])
         elif unit in ("%", "‰") and re.search(r"实现|确保|达到", clause[:m.start()]):
-            ok, comparator = True, "="
+            ok = True
         else:
             ok = False
         if not ok:
@@ -376,6 +385,9 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             if comparator == "=" and re.search(r"至少|不少于", before):
                 v.comparator = ">="
         # Indicator: the subject, or subject + object when the value precedes its noun.
+        if not subj_clean and prev_subject and not prefix.strip():
+            subj_clean = prev_subject  # 保障2000人1个月: the second value shares the subject
+        prev_subject = subj_clean
         subjects = _split_subjects(subj_clean) if subj_clean else [""]
         obj_clean = _clean_indicator(obj) if obj and not METRIC_END.search(subj_clean or "x") else ""
         q_start = offset + last_end + (len(prefix) - len(prefix.lstrip("、，,和及与 ")))
