@@ -300,7 +300,7 @@ def _object_after(text: str) -> str:
 def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_year: int | None,
                   sentence: str) -> list[dict]:
     """Targets stated in one clause of prose (``offset``: where the clause starts in text)."""
-    out: list[dict] = []
+    pending: list[list] = []  # indicator, value, year, quote start, quote end, shares subject
     last_end = 0
     inherited: str | None = None
     prev_subject = ""
@@ -385,7 +385,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             if comparator == "=" and re.search(r"至少|不少于", before):
                 v.comparator = ">="
         # Indicator: the subject, or subject + object when the value precedes its noun.
-        if not subj_clean and prev_subject and not prefix.strip():
+        shared = not subj_clean and prev_subject and not prefix.strip()
+        if shared:
             subj_clean = prev_subject  # 保障2000人1个月: the second value shares the subject
         prev_subject = subj_clean
         subjects = _split_subjects(subj_clean) if subj_clean else [""]
@@ -399,10 +400,18 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
                                                     "", subject)) + obj_clean
             if len(indicator) < 2:
                 indicator = _clean_indicator(sentence[: max(0, m.start())])[-20:] or indicator
-            out.append(make_record(doc, indicator, v, year, _attribute(clause), ctx.category(offset),
-                                   "prose", q_start, q_end))
+            pending.append([indicator, v, year, q_start, q_end, shared])
         last_end = m.end()
-    return out
+    # Values sharing one subject share one quote: the clause that states them all.
+    for i in range(1, len(pending)):
+        if pending[i][5]:
+            pending[i][3] = pending[i - 1][3]
+            for j in range(i - 1, -1, -1):
+                pending[j][4] = max(pending[j][4], pending[i][4])
+                if not pending[j][5]:
+                    break
+    return [make_record(doc, ind, v, year, _attribute(clause), ctx.category(offset), "prose", a, b)
+            for ind, v, year, a, b, _ in pending]
 
 
 def _attribute(text: str) -> str | None:
