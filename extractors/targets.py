@@ -324,19 +324,11 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         if CN_NUMERAL_ONLY.match(num) and not num.startswith("百分之") and not (
                 m.group("unit") and (cue or (m.group("unit") == "次" and _frequency(before)))):
             continue  # 一支, 一批, 四个方阵: Chinese numerals count only after a comparator
-        comparator = v.comparator if v.comparator not in (None, "=") or cue is None else None
-        if v.comparator == "range":
-            comparator = "range"
-        elif v.comparator and v.comparator != "=":
+        # The value's own marks (range, ≥, 以内, 以上) outrank a cue word before it.
+        if v.comparator and v.comparator != "=":
             comparator = v.comparator
-        elif cue:
-            comparator = cue
-            if cue == "=" and m.group("post") == "以上":
-                comparator = ">="
-            if cue in ("decrease_by", "increase_by") and v.unit not in ("%", "‰", "") :
-                comparator = cue
-        elif v.comparator == "=":
-            comparator = "="
+        else:
+            comparator = cue or v.comparator  # "=" for 约, None when nothing says
         subject = prefix[:cue_at] if cue else prefix
         freq = _frequency(before) if v.unit == "次" else None
         obj = _object_after(after[1:] if after.startswith("的") else after)
@@ -464,8 +456,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 if not re.search(r"\d|百分之|[一二两三四五六七八九十]", clause):
                     continue
                 clause_pos = line_start + sm.start() + cm.start()
-                local = sentence[:cm.start() + 1]
-                year = sentence_year(ctx, line, sm.start() + cm.start(), clause_pos) if local is not None else None
+                year = sentence_year(ctx, line, sm.start() + cm.start(), clause_pos)
                 out += prose_targets(doc, ctx, clause, clause_pos, year, sentence)
     return out
 
