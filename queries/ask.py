@@ -1,0 +1,252 @@
+"""Answer a research question from the extracted tables, citing every row.
+
+``ask(con, question)`` parses the question (queries.question), answers it from the
+targets / projects / responsibilities tables when it is structured, and otherwise returns
+the best retrieved passages, saying so.  Every answer row carries its citation: quote,
+source_file, page and section_path.
+"""
+from __future__ import annotations
+
+import re
+
+from queries.compare import compare, format_target
+from queries.question import Parsed, parse
+from queries.targets import Concept, canonical_of, is_county_level, normalise_indicator, query_targets
+
+PASSAGES_K = 5
+
+
+# --- what the database knows ---------------------------------------------------------------
+def known_regions(con) -> list[str]:
+    rows = con.execute("SELECT DISTINCT region, province, prefecture, county FROM documents").fetchall()
+    return sorted({n for r in rows for n in r if n})
+
+
+def known_indicators(con) -> dict[str, str | None]:
+    """Indicator names → canonical concept: the catalogue, then what the plans wrote."""
+    known: dict[str, str | None] = {}
+    try:
+        from extractors.indicators import all_indicators
+
+        for ind in all_indicators():
+            for name in (ind.canonical, *ind.aliases):
+                known.setdefault(name, ind.canonical)
+    except ImportError:
+        pass
+    for indicator, canonical in con.execute(
+            "SELECT DISTINCT indicator, canonical_indicator FROM targets WHERE indicator IS NOT NULL").fetchall():
+        known.setdefault(indicator, canonical or canonical_of(indicator))
+        if canonical:
+            known.setdefault(canonical, canonical)
+    return known
+
+
+def _narrow_regions(con, names: list[str]) -> list[str]:
+    """Drop a name that only contains another named one (枣庄市山亭区 → 山亭区)."""
+    if len(names) < 2:
+        return names
+    rows = con.execute("SELECT region, province, prefecture FROM documents").fetchall()
+    parents = {p for region, *above in rows if region in names for p in above if p and p != region}
+    return [n for n in names if n not in parents] or names
+
+
+def _filters(p: Parsed) -> dict:
+    return {
+        "region": p.regions or None,
+        "county_level": p.admin_level == "county",
+        "admin_level": p.admin_level if p.admin_level in ("prefecture", "province") else None,
+    }
+
+
+# --- answers ---------------------------------------------------------------------------------
+def _concept(p: Parsed) -> Concept | None:
+    if not p.indicator:
+        return None
+    return Concept(p.indicator, normalise_indicator(p.indicator), p.canonical)
+
+
+def _dedupe(rows: list[dict]) -> list[dict]:
+    """One row per document and statement of a goal (plans restate goals)."""
+    seen, out = set(), []
+    for r in rows:
+        key = (r["doc_id"], r.get("canonical_indicator") or r.get("indicator"), r.get("value"), r.get("comparator"),
+               r.get("year"))
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def answer_targets(con, p: Parsed) -> list[dict]:
+    rows = query_targets(con, indicator=_concept(p), value=p.value, comparator=p.comparator, unit=p.unit,
+                         year=p.year, attribute=p.attribute, **_filters(p))
+    return _dedupe(rows)
+
+
+def answer_compare(con, p: Parsed) -> list[dict]:
+    f = _filters(p)
+    return compare(con, _concept(p), year=p.year, admin_level=f["admin_level"], region=f["region"],
+                   county_level=f["county_level"])
+
+
+def _department_key(name: str) -> str:
+    try:
+        from extractors.departments import canonical
+
+        return canonical(name) or name
+    except ImportError:
+        return re.sub(r"\s", "", name)
+
+
+def _documents_where(p: Parsed) -> tuple[str, list]:
+    where, params = [], []
+    if p.regions:
+        marks = ",".join("?" * len(p.regions))
+        where.append(f"(d.region IN ({marks}) OR d.county IN ({marks}) OR d.prefecture IN ({marks}) "
+                     f"OR d.province IN ({marks}))")
+        params += p.regions * 4
+    if p.admin_level in ("prefecture", "province"):
+        where.append("d.admin_level = ?")
+        params.append(p.admin_level)
+    return (" AND ".join(where) or "TRUE"), params
+
+
+def _select(con, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [c[0] for c in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def answer_responsibilities(con, p: Parsed) -> list[dict]:
+    where, params = _documents_where(p)
+    rows = _select(con, f"""
+        SELECT d.region, d.admin_level, d.source_file, r.doc_id, r.resp_id, r.task, r.lead, r.support,
+               r.lead_canonical, r.support_canonical, r.quote, r.page, r.section_path, r.char_start, r.char_end
+        FROM responsibilities r JOIN documents d USING (doc_id) WHERE {where}
+        ORDER BY d.source_file, r.char_start""", params)
+    if p.admin_level == "county":
+        rows = [r for r in rows if is_county_level(r["admin_level"])]
+    wanted = _department_key(p.department or "")
+
+    def units(r: dict, role: str) -> set[str]:
+        names = (r.get(f"{role}_canonical") or []) + [_department_key(x) for x in (r.get(role) or [])]
+        return set(names) | set(r.get(role) or [])
+
+    roles = [p.role] if p.role else ["lead", "support"]
+    return [r for r in rows if any(wanted in units(r, role) or p.department in units(r, role) for role in roles)]
+
+
+def answer_projects(con, p: Parsed) -> list[dict]:
+    where, params = _documents_where(p)
+    rows = _select(con, f"""
+        SELECT d.region, d.admin_level, d.source_file, x.doc_id, x.project_id, x.name, x.summary, x.investment,
+               x.category, x.quote, x.page, x.section_path, x.char_start, x.char_end
+        FROM projects x JOIN documents d USING (doc_id) WHERE {where}
+        ORDER BY d.source_file, x.char_start""", params)
+    if p.admin_level == "county":
+        rows = [r for r in rows if is_county_level(r["admin_level"])]
+    return _by_topic(rows, p.topic)
+
+
+GENERIC_TOPIC = re.compile(r"^(?:重点|重大|主要|建设|工程|项目|规划|的)*$")
+
+
+def _by_topic(rows: list[dict], topic: str | None) -> list[dict]:
+    """Projects under the asked kind (a heading or category naming it) when any plan uses
+    that name; every project otherwise (重点工程 is just 'projects')."""
+    if not topic or GENERIC_TOPIC.match(topic):
+        return rows
+    for words in (topic, re.sub(r"(?:工程|项目)$", "", topic)):
+        if len(words) < 2:
+            continue
+        hits = [r for r in rows if words in (r.get("section_path") or "") or words in (r.get("category") or "")]
+        if hits:
+            return hits
+    return rows
+
+
+def answer_passages(con, question: str, p: Parsed, k: int = PASSAGES_K) -> list[dict]:
+    f = _filters(p)
+    try:
+        from queries.search import search
+    except ImportError:
+        return _fallback_passages(con, question, k)
+    try:
+        return search(con, question, k, region=f["region"], admin_level=f["admin_level"])
+    except TypeError:  # an older signature
+        return search(con, question, k)
+
+
+def _fallback_passages(con, question: str, k: int) -> list[dict]:
+    """Character-bigram overlap over chunks: used only until hybrid search is installed."""
+    grams = {question[i:i + 2] for i in range(len(question) - 1)}
+    rows = _select(con, """SELECT c.doc_id, d.source_file, d.region, c.section_path, c.page, c.text,
+                                  c.char_start, c.char_end FROM chunks c JOIN documents d USING (doc_id)""", [])
+    for r in rows:
+        text = r["text"] or ""
+        r["score"] = sum(g in text for g in grams) / (len(grams) or 1)
+    return sorted(rows, key=lambda r: -r["score"])[:k]
+
+
+# --- the sentence ------------------------------------------------------------------------------
+def _regions_of(rows: list[dict]) -> list[str]:
+    out: list[str] = []
+    for r in rows:
+        name = r.get("region") or r.get("source_file")
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def _target_phrase(r: dict, with_region: bool = True) -> str:
+    year = f"，{r['year']}年" if r.get("year") else ""
+    what = f"{r.get('indicator')} {format_target(r)}{year}"
+    return f"{r.get('region') or r.get('source_file')}（{what}）" if with_region else what
+
+
+def _sentence(p: Parsed, rows: list[dict], regions: list[str]) -> str:
+    if p.intent in ("targets", "compare"):
+        if not rows:
+            return "没有找到符合条件的目标。"
+        head = f"共{len(regions)}个地区" if len(regions) > 1 else regions[0]
+        if p.intent == "compare" and rows[0].get("direction") and len(rows) > 1:
+            head += "按目标从严到宽依次为"
+        many = len(regions) > 1
+        return f"{head}：{'；'.join(_target_phrase(r, many) for r in rows)}。"
+    if p.intent == "count_responsibilities":
+        role = {"lead": "牵头", "support": "配合"}.get(p.role or "", "负责")
+        where = "、".join(regions) if regions else "所有规划中"
+        return f"{where}共有{len(rows)}项任务由{p.department}{role}。"
+    if p.intent == "responsibilities":
+        return f"{p.department}参与的任务共{len(rows)}项：" + "；".join(r["task"] or "" for r in rows[:20]) + "。"
+    if p.intent == "projects":
+        if not rows:
+            return "没有找到符合条件的工程项目。"
+        names = "、".join(r["name"] or "" for r in rows)
+        return f"{'、'.join(regions)}规划了{len(rows)}项工程：{names}。"
+    return "这个问题无法从结构化表格回答，以下是检索到的最相关原文段落。"
+
+
+# --- entry point ---------------------------------------------------------------------------------
+ANSWERS = {"targets": answer_targets, "compare": answer_compare, "responsibilities": answer_responsibilities,
+           "count_responsibilities": answer_responsibilities, "projects": answer_projects}
+
+
+def ask(con, question: str) -> dict:
+    """{question, parsed, answer_type, regions, rows, text[, count][, passages]}."""
+    p = parse(question, known_regions(con), known_indicators(con))
+    p.regions = _narrow_regions(con, p.regions)
+    if p.intent in ANSWERS:
+        rows = ANSWERS[p.intent](con, p)
+        regions = _regions_of(rows)
+        out = {"question": question, "parsed": p.as_dict(), "answer_type": "structured", "regions": regions,
+               "rows": rows, "text": _sentence(p, rows, regions)}
+        if p.intent == "count_responsibilities":
+            out["count"] = len(rows)
+        if not rows:  # say what the text holds nearby, clearly as context, not as the answer
+            out["passages"] = answer_passages(con, question, p)
+        return out
+    passages = answer_passages(con, question, p)
+    return {"question": question, "parsed": p.as_dict(), "answer_type": "passages",
+            "regions": _regions_of(passages), "rows": passages, "text": _sentence(p, passages, [])}
+

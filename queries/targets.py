@@ -1,0 +1,200 @@
+"""Structured queries over the ``targets`` table.
+
+An indicator is matched as a concept, not as a string: the query text and each row's
+indicator are canonicalised with the catalogue (``extractors.indicators``); two known
+concepts match only when they are the same concept, and text outside the catalogue falls
+back to character-bigram similarity or containment.  Values compare across units
+(0.4‰ == 0.04%, 1亿元 == 10000万元) via ``queries.units``.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from queries.units import convert, convertible, normalise_unit, same_quantity
+
+SIMILARITY = 0.6  # bigram Dice above which two uncatalogued indicator names are one concept
+
+UPPER = {"<=", "<"}
+LOWER = {">=", ">"}
+
+ROW_COLUMNS = ("region", "province", "prefecture", "county", "admin_level", "kind", "source_file", "doc_id",
+               "target_id", "indicator", "canonical_indicator", "value", "value_max", "value_raw", "unit",
+               "comparator", "year", "attribute", "category", "quote", "page", "section_path",
+               "char_start", "char_end")
+
+
+# --- indicator concepts ----------------------------------------------------------------
+def _fallback_normalise(name: str) -> str:
+    return re.sub(r"[\s的“”\"'、，,（）()]", "", name.upper())
+
+
+def _bigram_similarity(a: str, b: str) -> float:
+    if not a or not b:
+        return 0.0
+    ga = {a[i:i + 2] for i in range(len(a) - 1)} or {a}
+    gb = {b[i:i + 2] for i in range(len(b) - 1)} or {b}
+    return 2 * len(ga & gb) / (len(ga) + len(gb))
+
+
+def normalise_indicator(name: str) -> str:
+    """The comparable core of an indicator name (catalogue rules when available)."""
+    try:
+        from extractors.indicators import normalise
+    except ImportError:
+        return _fallback_normalise(name)
+    return normalise(name)
+
+
+def similarity(a: str, b: str) -> float:
+    try:
+        from extractors.indicators import similarity as sim
+    except ImportError:
+        return _bigram_similarity(a, b)
+    return sim(a, b)
+
+
+@lru_cache(maxsize=8192)
+def canonical_of(name: str | None) -> str | None:
+    """The catalogue concept of an indicator as written, or None."""
+    if not name:
+        return None
+    try:
+        from extractors.indicators import canonicalize
+    except ImportError:
+        return None
+    return canonicalize(name)[0]
+
+
+def direction_of(name: str | None) -> str | None:
+    """lower_is_better / higher_is_better, or None when unknown."""
+    if not name:
+        return None
+    try:
+        from extractors.indicators import direction
+    except ImportError:
+        return None
+    return direction(name)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """An indicator as asked: its text, normalised key and catalogue concept."""
+    text: str
+    key: str
+    canonical: str | None
+
+    @classmethod
+    def of(cls, text: str) -> "Concept":
+        return cls(text, normalise_indicator(text), canonical_of(text))
+
+    def match(self, indicator: str | None, canonical: str | None) -> float:
+        """How well a row's indicator is this concept: 0 (not it) to 1."""
+        row_canonical = canonical or canonical_of(indicator)
+        if self.canonical and row_canonical:
+            return 1.0 if self.canonical == row_canonical else 0.0
+        if self.canonical and canonical_of(indicator or "") == self.canonical:
+            return 1.0
+        row_key = normalise_indicator(indicator or "")
+        if not self.key or not row_key:
+            return 0.0
+        if self.key in row_key or (len(row_key) >= 4 and row_key in self.key):
+            return 0.9
+        score = similarity(self.key, row_key)
+        return score if score >= SIMILARITY else 0.0
+
+
+# --- value, unit and comparator ----------------------------------------------------------
+def comparator_compatible(asked: str | None, row: str | None) -> bool:
+    """Whether a row's comparator answers a question's: bounds match bounds of the same side
+    (不超过 ~ 低于), changes match changes; an unqualified value (是/为) matches any."""
+    if not asked or asked == "=":
+        return True
+    if asked in UPPER:
+        return row in UPPER
+    if asked in LOWER:
+        return row in LOWER
+    return asked == row
+
+
+def value_matches(value: float, unit: str | None, row: dict) -> bool:
+    if row.get("comparator") == "range" and row.get("value") is not None and row.get("value_max") is not None:
+        lo = convert(row["value"], row.get("unit"), unit) if normalise_unit(unit) else row["value"]
+        hi = convert(row["value_max"], row.get("unit"), unit) if normalise_unit(unit) else row["value_max"]
+        return lo is not None and hi is not None and lo <= value <= hi
+    return same_quantity(value, unit, row.get("value"), row.get("unit"))
+
+
+# --- the query ---------------------------------------------------------------------------
+def is_county_level(level: str | None) -> bool:
+    """County-level units: counties, county-level cities, districts (banners too)."""
+    if not level:
+        return False
+    try:
+        from corpus.regions import county_level as gazetteer_county_level
+
+        return bool(gazetteer_county_level(level))
+    except ImportError:
+        return level in {"county", "district", "county_city", "county-level city", "banner", "county_level_city"}
+
+
+def _as_list(v) -> list | None:
+    if v is None or v == "" or v == []:
+        return None
+    return list(v) if isinstance(v, (list, tuple, set)) else [v]
+
+
+def _fetch(con, region=None, province=None, admin_level=None, kind=None, year=None, doc_id=None) -> list[dict]:
+    where, params = [], []
+    regions = _as_list(region)
+    if regions:
+        marks = ",".join("?" * len(regions))
+        where.append(f"(d.region IN ({marks}) OR d.county IN ({marks}) OR d.prefecture IN ({marks}) "
+                     f"OR d.province IN ({marks}))")
+        params += regions * 4
+    for column, value in (("d.province", province), ("d.admin_level", admin_level), ("d.kind", kind),
+                          ("t.year", year), ("t.doc_id", doc_id)):
+        values = _as_list(value)
+        if values:
+            where.append(f"{column} IN ({','.join('?' * len(values))})")
+            params += values
+    sql = (f"SELECT d.region, d.province, d.prefecture, d.county, d.admin_level, d.kind, d.source_file, "
+           f"t.doc_id, t.target_id, t.indicator, t.canonical_indicator, t.value, t.value_max, t.value_raw, "
+           f"t.unit, t.comparator, t.year, t.attribute, t.category, t.quote, t.page, t.section_path, "
+           f"t.char_start, t.char_end FROM targets t JOIN documents d USING (doc_id) "
+           f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY d.source_file, t.char_start")
+    cur = con.execute(sql, params)
+    names = [c[0] for c in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def query_targets(con, indicator=None, value=None, comparator=None, unit=None, year=None, region=None,
+                  province=None, admin_level=None, county_level: bool = False, kind=None, attribute=None,
+                  doc_id=None, limit=None) -> list[dict]:
+    """Target rows with their document's region, filtered by concept, value, unit, comparator,
+    year, region, level and kind.  Each row carries its citation (quote, source_file, page,
+    section_path, char span).  ``value`` with ``unit`` matches across units; with ``unit``
+    alone, rows in a convertible unit are kept and ``value_in_unit`` is added."""
+    rows = _fetch(con, region=region, province=province, admin_level=admin_level, kind=kind, year=year,
+                  doc_id=doc_id)
+    if county_level:
+        rows = [r for r in rows if is_county_level(r["admin_level"])]
+    if attribute:
+        rows = [r for r in rows if r.get("attribute") == attribute]
+    if indicator:
+        concept = indicator if isinstance(indicator, Concept) else Concept.of(indicator)
+        scored = []
+        for r in rows:
+            score = concept.match(r["indicator"], r["canonical_indicator"])
+            if score > 0:
+                scored.append({**r, "match": round(score, 3)})
+        rows = scored
+    if comparator:
+        rows = [r for r in rows if comparator_compatible(comparator, r.get("comparator"))]
+    if value is not None:
+        rows = [r for r in rows if value_matches(float(value), unit, r)]
+    elif normalise_unit(unit):
+        rows = [{**r, "value_in_unit": convert(r["value"], r["unit"], unit) if r["value"] is not None else None}
+                for r in rows if convertible(r.get("unit"), unit)]
+    return rows[:limit] if limit else rows
