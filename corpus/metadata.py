@@ -1,14 +1,246 @@
-"""Document metadata (title, issuer, 文号, date, period, kind, region). Placeholder."""
+"""Document metadata: title, issuer, 文号, issue date, plan period, kind and region.
+
+Read from ``doc.text`` (normalised) in the order a reader would: the header block (红头,
+文号, a 印发通知 and its 落款, or a web page's 发文单位/时间 lines), then the plan title,
+then the body.  The region is resolved against the GB/T 2260 gazetteer in corpus.regions:
+the title first, then the issuer, then what the body names most (我市/我区 decides the level).
+"""
 from __future__ import annotations
+
+import re
+from collections import Counter
 
 from corpus.model import Document
 
 FIELDS = ("title", "issuer", "doc_number", "issue_date", "region", "province", "prefecture",
           "county", "admin_code", "admin_level", "period", "period_start", "period_end", "kind")
 
+HEADER_CHARS = 3000  # the header block lies within the first few thousand characters
+PLAN_TITLE = re.compile(r"^(?P<t>[^，。；：:！？,;]{4,70}?(?:规划|计划|纲要|方案)(?:[（(][^）)]{2,20}[）)])?)$")
+NOTICE = re.compile(r"^(?P<issuer>[^，。；]{0,40}?)(?P<title>关于(?:印发|转发|发布)(?P<inner>.+?)的(?:通知|决定))$")
+COMPILED = re.compile(r"(?:编制了?|制定了?|印发了?|出台了?|发布了?)《(?P<t>[^《》]{4,70}?(?:规划|计划|纲要|方案)(?:[（(][^）)]{2,20}[）)])?)》")
+LABEL = re.compile(r"^(?P<k>发文单位|发文机关|发布机构|发布单位|成文日期|发布日期|发文日期|时间|日期|文号|发文字号)\s*[:：]\s*(?P<v>\S.{0,60})$")
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*第?\s*\d{1,5}\s*号")
+ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?")
+CN_DATE = re.compile(r"(?P<y>[〇零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,3})月(?P<d>[一二三四五六七八九十]{1,3})日")
+DATE_LINE = re.compile(rf"^(?:{ISO_DATE.pattern}|{CN_DATE.pattern.replace('(?P<y>', '(?P<y2>').replace('(?P<m>', '(?P<m2>').replace('(?P<d>', '(?P<d2>')})$")
+ORG_END = ("人民政府", "委员会", "办公室", "办公厅", "管理局", "局", "厅", "委", "部", "中心", "指挥部",
+           "领导小组", "管委会", "政府", "街道办事处", "安委会", "减灾委", "防指")
+YEAR_RANGE = re.compile(r"(?P<a>(?:19|20)\d{2})\s*年?\s*[-—–~～至到]+\s*(?P<b>(?:19|20)\d{2})\s*年?")
+PERIOD_SENTENCE = re.compile(r"(?:规划|本规划)(?:期|期限|时限|年限|范围)?(?:为|是|:|：)?\s*" + YEAR_RANGE.pattern)
+FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五|第十([一二三四五六七八九])个五年")
+INTERPRETATION = re.compile(r"政策解读|解读|答记者问|一图读懂|图解")
+_CN = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+
+
+def _lines(text: str) -> list[str]:
+    return [ln.strip() for ln in text.split("\n") if ln.strip()]
+
+
+def _flat(s: str) -> str:
+    """Compare titles without spaces, 《》 and quotes."""
+    return re.sub(r"[\s《》“”\"]", "", s)
+
+
+def _cn_number(s: str) -> int:
+    """二十八 → 28, 十二 → 12, 二〇二一 → 2021 (digit by digit when there is no 十)."""
+    if "十" not in s:
+        return int("".join(str(_CN[c]) for c in s))
+    head, _, tail = s.partition("十")
+    return (_CN[head] if head else 1) * 10 + (_CN[tail] if tail else 0)
+
+
+def parse_date(s: str) -> str | None:
+    """ISO yyyy-mm-dd from 2021年12月28日, 2022-10-17 or 二〇二一年十二月二十八日."""
+    if m := ISO_DATE.search(s):
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+    elif m := CN_DATE.search(s):
+        y, mo, d = _cn_number(m["y"]), _cn_number(m["m"]), _cn_number(m["d"])
+    else:
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+
+
+def _org_like(s: str) -> bool:
+    return 4 <= len(s) <= 40 and s.endswith(ORG_END) and not re.search(r"[，。；:：]", s)
+
+
+# --- header fields --------------------------------------------------------------------
+def labels(lines: list[str]) -> dict[str, str]:
+    """Web-page labels: 发文单位:…, 时间:…, 文号:… (first of each)."""
+    out: dict[str, str] = {}
+    for ln in lines[:60]:
+        if m := LABEL.match(ln):
+            out.setdefault(m["k"], m["v"].strip())
+    return out
+
+
+def signature(lines: list[str]) -> tuple[str, str] | None:
+    """The first 落款: an organisation's name on its own line, its date on the next."""
+    for a, b in zip(lines, lines[1:]):
+        if _org_like(a) and DATE_LINE.match(b):
+            return a, parse_date(b)
+    return None
+
+
+def find_notice(lines: list[str]) -> re.Match | None:
+    for ln in lines[:30]:
+        if m := NOTICE.match(re.sub(r"\s", "", ln)):
+            return m
+    return None
+
+
+def doc_number(lines: list[str], label: dict[str, str]) -> str | None:
+    """文号 standing on its own line in the header (or labelled 文号:), never one cited in a
+    sentence (a 批复's number)."""
+    for key in ("文号", "发文字号"):
+        if key in label and (m := DOC_NUMBER.search(label[key])):
+            return re.sub(r"\s", "", m.group())
+    for ln in lines[:20]:
+        m = DOC_NUMBER.fullmatch(ln)
+        if m:
+            return re.sub(r"\s", "", m.group())
+    return None
+
+
+# --- title ------------------------------------------------------------------------------
+def plan_title_line(lines: list[str]) -> str | None:
+    """A header line that is a plan's title: 济宁市“十四五”应急管理体系建设规划."""
+    for ln in lines[:40]:
+        flat = ln.replace(" ", "")
+        if (m := PLAN_TITLE.match(flat)) and not flat.startswith(("关于", "根据", "为")):
+            return m["t"]
+    return None
+
+
+def dedupe_doubled(line: str) -> str | None:
+    """Fake-bold text prints each run twice ("绷紧应急安全弦绷紧应急安全弦 绘就…绘就…"):
+    the line's space-separated parts, each undoubled, or None when it is not doubled."""
+    parts = line.split()
+    out = []
+    for p in parts:
+        half = len(p) // 2
+        if len(p) < 4 or len(p) % 2 or p[:half] != p[half:]:
+            return None
+        out.append(p[:half])
+    return " ".join(out) if out else None
+
+
+def headline(doc: Document) -> str | None:
+    """An article's headline: the first fake-bold doubled line (magazine PDFs), else the
+    first short title-like line."""
+    for raw in doc.raw_text.split("\n"):
+        if (t := dedupe_doubled(raw.strip())) and len(t) >= 6:
+            return t
+    for ln in _lines(doc.text)[:5]:
+        if 4 <= len(ln) <= 40 and not re.search(r"[，。；：:]", ln):
+            return ln
+    return None
+
+
+def find_title(doc: Document, lines: list[str], notice: re.Match | None) -> tuple[str | None, str]:
+    """(title, where it came from: notice | line | compiled | headline | first)."""
+    if notice:
+        return notice["inner"].strip("《》"), "notice"
+    if t := plan_title_line(lines):
+        return t, "line"
+    if m := COMPILED.search(doc.text):
+        return m["t"], "compiled"
+    if t := headline(doc):
+        return t, "headline"
+    return (lines[0][:80] if lines else None), "first"
+
+
+def wraps_plan(doc: Document, lines: list[str], inner: str) -> bool:
+    """Does a 印发通知 carry the plan itself?  Its title stands again as a line and a body
+    follows, or the file is far longer than any notice."""
+    flat = _flat(inner)
+    title_line = any(_flat(ln) == flat for ln in lines)
+    return (title_line and len(doc.text) > 4000) or len(doc.text) > 8000
+
+
+# --- period, kind -----------------------------------------------------------------------
+def five_year(n: int) -> tuple[int, int]:
+    """The N-th five-year plan: 十四五 → 2021-2025 (from the 3rd on, 1966-1970)."""
+    start = 1966 + 5 * (n - 3)
+    return start, start + 4
+
+
+def _five_years_in(s: str) -> list[int]:
+    out = []
+    for m in FIVE_YEAR.finditer(s):
+        digit = m.group(1) or m.group(2)
+        out.append(10 + _CN[digit])
+    return out
+
+
+def find_period(title: str | None, text: str) -> tuple[int, int] | None:
+    if title and (m := YEAR_RANGE.search(title)):
+        return int(m["a"]), int(m["b"])
+    if m := PERIOD_SENTENCE.search(text[:HEADER_CHARS * 2]):
+        return int(m["a"]), int(m["b"])
+    if title and (fy := _five_years_in(title)):
+        return five_year(fy[0])
+    counts = Counter(_five_years_in(text))
+    if counts:  # the plan's own period is the latest one it keeps naming
+        n = max(k for k, v in counts.items() if v >= max(2, counts.most_common(1)[0][1] // 3))
+        return five_year(n)
+    return None
+
+
+def find_kind(doc: Document, title: str | None, source: str, notice: re.Match | None,
+              lines: list[str]) -> str:
+    head = " ".join(lines[:8])
+    if INTERPRETATION.search(title or "") or INTERPRETATION.search(head):
+        return "interpretation"
+    if notice:
+        return "plan" if wraps_plan(doc, lines, notice["inner"].strip("《》")) else "notice"
+    if title and source in ("line", "compiled"):
+        return "plan"
+    return "article"
+
+
+# --- region -----------------------------------------------------------------------------
+def find_region(doc: Document, title: str | None, issuer: str | None, kind: str) -> dict | None:
+    from corpus import regions
+
+    for source in (title, issuer):
+        if source and (r := regions.resolve(source, context_text=doc.text)):
+            return r
+    return regions.resolve_body(doc.text)
+
 
 def extract_metadata(doc: Document) -> dict:
-    meta = {f: None for f in FIELDS}
-    first = next((ln.strip() for ln in doc.text.splitlines() if ln.strip()), "")
-    meta["title"] = first[:80]
+    meta: dict = {f: None for f in FIELDS}
+    lines = _lines(doc.text)
+    label = labels(lines)
+    notice = find_notice(lines)
+    sig = signature(lines)
+
+    title, source = find_title(doc, lines, notice)
+    meta["title"] = title
+    meta["kind"] = find_kind(doc, title, source, notice, lines)
+    if meta["kind"] == "notice" and notice:
+        meta["title"] = notice["title"]
+
+    issuer = label.get("发文单位") or label.get("发文机关") or label.get("发布机构") or label.get("发布单位")
+    if not issuer and sig:
+        issuer = sig[0]
+    if not issuer and notice and _org_like(notice["issuer"]):
+        issuer = notice["issuer"]
+    meta["issuer"] = issuer
+    meta["doc_number"] = doc_number(lines, label)
+    date_label = next((label[k] for k in ("成文日期", "发文日期", "发布日期", "时间", "日期") if k in label), None)
+    meta["issue_date"] = (parse_date(date_label) if date_label else None) or (sig[1] if sig else None)
+
+    if meta["kind"] != "article":
+        period = find_period(meta["title"] if meta["kind"] != "notice" else notice["inner"], doc.text)
+        if period:
+            meta["period"] = f"{period[0]}-{period[1]}"
+            meta["period_start"], meta["period_end"] = period
+
+    region = find_region(doc, title, issuer, meta["kind"])
+    if region:
+        for key in ("region", "province", "prefecture", "county", "admin_code", "admin_level"):
+            meta[key] = region[key]
     return meta
