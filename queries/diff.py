@@ -393,11 +393,13 @@ def diff_sections(od: DocRecords, nd: DocRecords) -> tuple[list[Change], list[Se
         if ou.key != nu.key:
             status.append("renamed")
             changes.append(Change("section", "renamed", nu.full_path(), _section_location(od, ou), _section_location(nd, nu),
-                                  fields=[{"field": "title", "old": ou.row.get("title"), "new": nu.row.get("title")}]))
+                                  fields=[{"field": "title", "old": ou.row.get("title"), "new": nu.row.get("title")}],
+                                  note=f"{ou.heading()} → {nu.heading()}"))
         if i in moved:
             status.append("moved")
             changes.append(Change("section", "moved", nu.full_path(), _section_location(od, ou), _section_location(nd, nu),
-                                  fields=[{"field": "path", "old": ou.full_path(), "new": nu.full_path()}]))
+                                  fields=[{"field": "path", "old": ou.full_path(), "new": nu.full_path()}],
+                                  note=f"{ou.full_path()} → {nu.full_path()}"))
         paras = diff_paragraphs(od, nd, ou, nu) if ou.body != nu.body else \
             [{"op": "equal", "old": t, "new": t, "old_span": s, "new_span": s2}
              for t, s, s2 in zip(ou.body.split("\n"), ou.paras, nu.paras)]
@@ -570,6 +572,27 @@ def align_targets(old: list[dict], new: list[dict]) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
+CMP_TEXT = {"<=": "≤", "<": "<", ">=": "≥", ">": ">", "=": "", "decrease_by": "下降", "increase_by": "提高"}
+
+
+def target_text(t: dict | None) -> str:
+    """A target as one reads it: "≤0.5%", "下降15%", "15–25人", with its year and attribute."""
+    if not t:
+        return ""
+    v, unit, c = t.get("value"), t.get("unit") or "", t.get("comparator") or "="
+    num = "" if v is None else _fmt_num(v)
+    if c == "range" and t.get("value_max") is not None:
+        num = f"{num}–{_fmt_num(t['value_max'])}"
+    out = f"{CMP_TEXT.get(c, c + ' ') if c != 'range' else ''}{num}{unit}"
+    extras = [str(t["year"]) if t.get("year") else "", t.get("attribute") or ""]
+    extra = "，".join(x for x in extras if x)
+    return f"{out}（{extra}）" if extra else out
+
+
+def _fmt_num(v) -> str:
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
+
+
 def diff_targets(old: list[dict], new: list[dict]) -> tuple[list[Change], list[dict]]:
     pairs = align_targets(old, new)
     changes, shared = [], []
@@ -583,16 +606,18 @@ def diff_targets(old: list[dict], new: list[dict]) -> tuple[list[Change], list[d
                        "judgement": judgement})
         if fields:
             changes.append(Change("target", "changed", indicator_of(b), _fact_location(a), _fact_location(b),
-                                  fields=fields, judgement=judgement))
+                                  fields=fields, judgement=judgement, note=f"{target_text(a)} → {target_text(b)}"))
     paired_o, paired_n = {i for i, _ in pairs}, {j for _, j in pairs}
     for i, a in enumerate(old):
         if i not in paired_o:
             changes.append(Change("target", "removed", indicator_of(a), _fact_location(a), None,
-                                  fields=[{"field": f, "old": a.get(f), "new": None} for f in TARGET_FIELDS if a.get(f) is not None]))
+                                  fields=[{"field": f, "old": a.get(f), "new": None} for f in TARGET_FIELDS if a.get(f) is not None],
+                                  note=target_text(a)))
     for j, b in enumerate(new):
         if j not in paired_n:
             changes.append(Change("target", "added", indicator_of(b), None, _fact_location(b),
-                                  fields=[{"field": f, "old": None, "new": b.get(f)} for f in TARGET_FIELDS if b.get(f) is not None]))
+                                  fields=[{"field": f, "old": None, "new": b.get(f)} for f in TARGET_FIELDS if b.get(f) is not None],
+                                  note=target_text(b)))
     return changes, shared
 
 
@@ -623,7 +648,9 @@ def diff_projects(old: list[dict], new: list[dict]) -> list[Change]:
                   if not _same(a.get(f), b.get(f))]
         if fields:
             kind = "renamed" if fields[0]["field"] == "name" else "changed"
-            changes.append(Change("project", kind, b.get("name") or "", _fact_location(a), _fact_location(b), fields=fields))
+            note = "；".join(f"{f['field']}: {f['old']} → {f['new']}" for f in fields)
+            changes.append(Change("project", kind, b.get("name") or "", _fact_location(a), _fact_location(b),
+                                  fields=fields, note=note))
     changes += _one_sided("project", "name", old, new, pairs)
     return changes
 
@@ -644,8 +671,9 @@ def diff_responsibilities(old: list[dict], new: list[dict]) -> list[Change]:
                 fields.append({"field": role, "old": da, "new": db,
                                "added": [d for d in db if d not in da], "removed": [d for d in da if d not in db]})
         if fields:
+            note = "；".join(f"{f['field']}: {'、'.join(f['old']) or '—'} → {'、'.join(f['new']) or '—'}" for f in fields)
             changes.append(Change("responsibility", "changed", b.get("task") or "", _fact_location(a), _fact_location(b),
-                                  fields=fields))
+                                  fields=fields, note=note))
     changes += _one_sided("responsibility", "task", old, new, pairs)
     return changes
 
@@ -688,7 +716,10 @@ def diff_records(old: DocRecords, new: DocRecords) -> Diff:
     changes = (target_changes + diff_projects(old.projects, new.projects)
                + diff_responsibilities(old.responsibilities, new.responsibilities) + section_changes)
     changes.sort(key=lambda c: KIND_ORDER[c.kind])  # stable: within a kind, document order
-    return Diff(side_info(old), side_info(new), changes, pairs, shared, summarise(changes, shared))
+    summary = summarise(changes, shared)
+    n_aligned = sum(1 for p in pairs if p.old and p.new)
+    summary["aligned_sections"] = round(n_aligned / max(len(old.sections), len(new.sections), 1), 3)
+    return Diff(side_info(old), side_info(new), changes, pairs, shared, summary)
 
 
 # --- loading either side --------------------------------------------------------------

@@ -98,15 +98,40 @@ TOP = re.compile(rf"^(?:第[{CN}]+章|[{CN}]+、)\s*(.+)$", re.M)
 SUB = re.compile(rf"^[（(]([{CN}]+)[）)]\s*(.+)$", re.M)
 
 
+def _with_body(matches: list[re.Match], text: str, end: int) -> list[re.Match]:
+    """Headings followed by some text of their own: a table of contents (heading lines
+    one after another) is not the document's structure."""
+    out = []
+    for k, m in enumerate(matches):
+        nxt = matches[k + 1].start() if k + 1 < len(matches) else end
+        if len(re.sub(r"\s", "", text[m.end():nxt])) >= 20:
+            out.append(m)
+    return out
+
+
 def subsections(text: str) -> list[list[tuple[int, int, re.Match]]]:
     """Level-2 blocks (heading line to next heading) grouped by their top-level parent."""
-    tops = [m.start() for m in TOP.finditer(text)] + [len(text)]
+    heads = sorted(list(TOP.finditer(text)) + [m for m in SUB.finditer(text) if len(m.group(2)) <= 30],
+                   key=lambda m: m.start())
+    heads = [m for m in heads if m.start() >= _toc_end(heads, text)]
+    tops = [m.start() for m in heads if TOP.match(m.group(0))] + [len(text)]
     groups = []
     for a, b in zip(tops, tops[1:]):
-        subs = [m for m in SUB.finditer(text, a, b) if len(m.group(2)) <= 30]
+        subs = [m for m in heads if a < m.start() < b and not TOP.match(m.group(0))]
         blocks = [(m.start(), (subs[k + 1].start() if k + 1 < len(subs) else b), m) for k, m in enumerate(subs)]
         groups.append(blocks)
     return groups
+
+
+def _toc_end(heads: list[re.Match], text: str) -> int:
+    """Start of the body after a leading table of contents: a TOC is a run of heading
+    lines without text of their own, and the body restates its first heading."""
+    real = _with_body(heads, text, len(text))
+    if not real or sum(1 for m in heads if m.start() < real[0].start()) < 5:
+        return 0
+    first = re.sub(r"\s", "", heads[0].group(0))
+    again = [m for m in heads[1:] if re.sub(r"\s", "", m.group(0)) == first]
+    return again[0].start() if again else 0
 
 
 def plant_rename(text: str, group: int = 1, item: int = 1, suffix: str = "工作"):
@@ -168,3 +193,24 @@ def apply(text: str, *edits) -> tuple[str, list[Planted]]:
             text, p = res
             planted.append(p)
     return text, planted
+
+
+def fact_edits() -> list:
+    """Target and responsibility edits, in an order that keeps them apart."""
+    from functools import partial
+
+    return [partial(plant_value, pattern=CAP, factor=0.5, judgement="tightened"),
+            partial(plant_value, pattern=FLOOR, factor=0.8, judgement="loosened"),
+            partial(plant_value, pattern=CUT, factor=1.5, judgement="tightened"),
+            partial(plant_drop_sentence, pattern=CAP, nth=1),
+            partial(plant_add_sentence, pattern=CAP, nth=2),
+            plant_lead_swap]
+
+
+def structure_edits() -> list:
+    return [plant_rename, plant_move_first, plant_insert_first]
+
+
+def revise_all(text: str) -> tuple[str, list[Planted]]:
+    """Every kind of edit a revision makes, wherever the plan offers a place for it."""
+    return apply(text, *fact_edits(), *structure_edits())
