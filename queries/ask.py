@@ -11,7 +11,8 @@ import re
 
 from queries.compare import compare, format_target
 from queries.question import Parsed, parse
-from queries.targets import Concept, canonical_of, is_county_level, normalise_indicator, query_targets
+from queries.targets import (Concept, canonical_of, list_projects, list_responsibilities, normalise_indicator,
+                             query_targets)
 
 PASSAGES_K = 5
 
@@ -89,63 +90,13 @@ def answer_compare(con, p: Parsed) -> list[dict]:
                    county_level=f["county_level"])
 
 
-def _department_key(name: str) -> str:
-    try:
-        from extractors.departments import canonical
-
-        return canonical(name) or name
-    except ImportError:
-        return re.sub(r"\s", "", name)
-
-
-def _documents_where(p: Parsed) -> tuple[str, list]:
-    where, params = [], []
-    if p.regions:
-        marks = ",".join("?" * len(p.regions))
-        where.append(f"(d.region IN ({marks}) OR d.county IN ({marks}) OR d.prefecture IN ({marks}) "
-                     f"OR d.province IN ({marks}))")
-        params += p.regions * 4
-    if p.admin_level in ("prefecture", "province"):
-        where.append("d.admin_level = ?")
-        params.append(p.admin_level)
-    return (" AND ".join(where) or "TRUE"), params
-
-
-def _select(con, sql: str, params: list) -> list[dict]:
-    cur = con.execute(sql, params)
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
 def answer_responsibilities(con, p: Parsed) -> list[dict]:
-    where, params = _documents_where(p)
-    rows = _select(con, f"""
-        SELECT d.region, d.admin_level, d.source_file, r.doc_id, r.resp_id, r.task, r.lead, r.support,
-               r.lead_canonical, r.support_canonical, r.quote, r.page, r.section_path, r.char_start, r.char_end
-        FROM responsibilities r JOIN documents d USING (doc_id) WHERE {where}
-        ORDER BY d.source_file, r.char_start""", params)
-    if p.admin_level == "county":
-        rows = [r for r in rows if is_county_level(r["admin_level"])]
-    wanted = _department_key(p.department or "")
-
-    def units(r: dict, role: str) -> set[str]:
-        names = (r.get(f"{role}_canonical") or []) + [_department_key(x) for x in (r.get(role) or [])]
-        return set(names) | set(r.get(role) or [])
-
-    roles = [p.role] if p.role else ["lead", "support"]
-    return [r for r in rows if any(wanted in units(r, role) or p.department in units(r, role) for role in roles)]
+    f = _filters(p)
+    return list_responsibilities(con, department=p.department, role=p.role, **f)
 
 
 def answer_projects(con, p: Parsed) -> list[dict]:
-    where, params = _documents_where(p)
-    rows = _select(con, f"""
-        SELECT d.region, d.admin_level, d.source_file, x.doc_id, x.project_id, x.name, x.summary, x.investment,
-               x.category, x.quote, x.page, x.section_path, x.char_start, x.char_end
-        FROM projects x JOIN documents d USING (doc_id) WHERE {where}
-        ORDER BY d.source_file, x.char_start""", params)
-    if p.admin_level == "county":
-        rows = [r for r in rows if is_county_level(r["admin_level"])]
-    return _by_topic(rows, p.topic)
+    return _by_topic(list_projects(con, **_filters(p)), p.topic)
 
 
 GENERIC_TOPIC = re.compile(r"^(?:重点|重大|主要|建设|工程|项目|规划|的)*$")
@@ -180,8 +131,10 @@ def answer_passages(con, question: str, p: Parsed, k: int = PASSAGES_K) -> list[
 def _fallback_passages(con, question: str, k: int) -> list[dict]:
     """Character-bigram overlap over chunks: used only until hybrid search is installed."""
     grams = {question[i:i + 2] for i in range(len(question) - 1)}
-    rows = _select(con, """SELECT c.doc_id, d.source_file, d.region, c.section_path, c.page, c.text,
-                                  c.char_start, c.char_end FROM chunks c JOIN documents d USING (doc_id)""", [])
+    cur = con.execute("""SELECT c.doc_id, d.source_file, d.region, c.section_path, c.page, c.text,
+                            c.char_start, c.char_end FROM chunks c JOIN documents d USING (doc_id)""")
+    names = [c[0] for c in cur.description]
+    rows = [dict(zip(names, r)) for r in cur.fetchall()]
     for r in rows:
         text = r["text"] or ""
         r["score"] = sum(g in text for g in grams) / (len(grams) or 1)

@@ -118,8 +118,24 @@ def cjk_font():
     return None
 
 
+def _bars(ax, rows: list[dict], font, color: str, ylabel: str) -> None:
+    labels = [f"{r['region'] or r['source_file']}\n{r['year'] or ''}" for r in rows]
+    bars = ax.bar(range(len(rows)), [r["value"] or 0.0 for r in rows], color=color)
+    for bar, r in zip(bars, rows):
+        ax.annotate(format_target(r), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center", va="bottom", fontsize=9, fontproperties=font, xytext=(0, 2),
+                    textcoords="offset points")
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels(labels, fontproperties=font)
+    ax.set_ylabel(ylabel, fontproperties=font)
+    ax.margins(y=0.15)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
 def plot(rows: list[dict], indicator: str, path: str) -> list[str]:
-    """A labelled bar chart of compared rows written to ``path`` (PNG).  Returns warnings."""
+    """A labelled bar chart of compared rows written to ``path`` (PNG): absolute targets
+    and relative changes (下降10%) on separate axes, since they share no scale.
+    Returns warnings (no CJK font)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -130,25 +146,22 @@ def plot(rows: list[dict], indicator: str, path: str) -> list[str]:
     if font is None:
         warnings.append("no CJK font found (install fonts-wqy-zenhei or fonts-noto-cjk): Chinese labels "
                         "may render as boxes")
-    labels = [f"{r['region'] or r['source_file']}\n{r['year'] or ''}" for r in rows]
-    values = [r["value"] or 0.0 for r in rows]
-    units = sorted({r["unit"] for r in rows if r["unit"]})
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.3 * len(rows) + 2), 4.5), dpi=120)
-    colors = ["#d98c3f" if r["comparator"] in CHANGE else "#3f7fbf" for r in rows]
-    bars = ax.bar(range(len(rows)), values, color=colors)
-    for bar, r in zip(bars, rows):
-        ax.annotate(format_target(r), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    ha="center", va="bottom", fontsize=9, fontproperties=font, xytext=(0, 2),
-                    textcoords="offset points")
-    ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels(labels, fontproperties=font)
+    absolute = [r for r in rows if r["comparator"] not in CHANGE]
+    changes = [r for r in rows if r["comparator"] in CHANGE]
+    groups = [g for g in (absolute, changes) if g]
+    fig, axes = plt.subplots(1, len(groups), figsize=(max(5.0, 1.3 * len(rows) + 2.5), 4.5), dpi=120,
+                             gridspec_kw={"width_ratios": [len(g) for g in groups]}, squeeze=False)
+    for ax, group in zip(axes[0], groups):
+        units = sorted({r["unit"] for r in group if r["unit"]})
+        unit = f"（{'、'.join(units)}）" if units else ""
+        if group is changes:
+            _bars(ax, group, font, "#d98c3f", f"较基期变化幅度{unit}")
+        else:
+            _bars(ax, group, font, "#3f7fbf", f"目标值{unit}")
     direction = rows[0].get("direction") if rows else None
     order = {"lower_is_better": "（越低越好，按目标从严到宽排序）",
              "higher_is_better": "（越高越好，按目标从高到低排序）"}.get(direction or "", "")
-    ax.set_title(f"{indicator} 目标比较{order}", fontproperties=font)
-    ax.set_ylabel(f"目标值{'（' + '、'.join(units) + '）' if units else ''}", fontproperties=font)
-    ax.margins(y=0.15)
-    ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle(f"{indicator} 目标比较{order}", fontproperties=font)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)

@@ -198,3 +198,79 @@ def query_targets(con, indicator=None, value=None, comparator=None, unit=None, y
         rows = [{**r, "value_in_unit": convert(r["value"], r["unit"], unit) if r["value"] is not None else None}
                 for r in rows if convertible(r.get("unit"), unit)]
     return rows[:limit] if limit else rows
+
+
+# --- the other fact tables -----------------------------------------------------------------
+def _select(con, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [c[0] for c in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _doc_where(region=None, admin_level=None, doc_id=None, alias: str = "x") -> tuple[str, list]:
+    where, params = [], []
+    regions = _as_list(region)
+    if regions:
+        marks = ",".join("?" * len(regions))
+        where.append(f"(d.region IN ({marks}) OR d.county IN ({marks}) OR d.prefecture IN ({marks}) "
+                     f"OR d.province IN ({marks}))")
+        params += regions * 4
+    for column, value in (("d.admin_level", admin_level), (f"{alias}.doc_id", doc_id)):
+        values = _as_list(value)
+        if values:
+            where.append(f"{column} IN ({','.join('?' * len(values))})")
+            params += values
+    return (" AND ".join(where) or "TRUE"), params
+
+
+def list_projects(con, region=None, admin_level=None, county_level: bool = False, name: str | None = None,
+                  doc_id=None, limit=None) -> list[dict]:
+    """Projects with their document's region; ``name`` matches words in the project's name,
+    section path or category."""
+    where, params = _doc_where(region, admin_level, doc_id)
+    rows = _select(con, f"""
+        SELECT d.region, d.admin_level, d.source_file, x.doc_id, x.project_id, x.name, x.summary, x.investment,
+               x.category, x.quote, x.page, x.section_path, x.char_start, x.char_end
+        FROM projects x JOIN documents d USING (doc_id) WHERE {where}
+        ORDER BY d.source_file, x.char_start""", params)
+    if county_level:
+        rows = [r for r in rows if is_county_level(r["admin_level"])]
+    if name:
+        rows = [r for r in rows if any(name in (r.get(k) or "") for k in ("name", "section_path", "category"))]
+    return rows[:limit] if limit else rows
+
+
+def department_key(name: str) -> str:
+    """One name per department (市应急管理局 and 市应急局 are one) when the catalogue exists."""
+    try:
+        from extractors.departments import canonical
+
+        return canonical(name) or name
+    except ImportError:
+        return re.sub(r"\s", "", name)
+
+
+def _departments(row: dict, role: str) -> set[str]:
+    written = row.get(role) or []
+    return set(written) | set(row.get(f"{role}_canonical") or []) | {department_key(x) for x in written}
+
+
+def list_responsibilities(con, region=None, admin_level=None, county_level: bool = False,
+                          department: str | None = None, role: str | None = None, doc_id=None,
+                          limit=None) -> list[dict]:
+    """Tasks with lead/support departments; ``department`` matches the lead (role="lead"),
+    the supporters (role="support") or either, after department canonicalisation."""
+    where, params = _doc_where(region, admin_level, doc_id)
+    rows = _select(con, f"""
+        SELECT d.region, d.admin_level, d.source_file, x.doc_id, x.resp_id, x.task, x.lead, x.support,
+               x.lead_canonical, x.support_canonical, x.lead_role, x.support_role, x.quote, x.page,
+               x.section_path, x.char_start, x.char_end
+        FROM responsibilities x JOIN documents d USING (doc_id) WHERE {where}
+        ORDER BY d.source_file, x.char_start""", params)
+    if county_level:
+        rows = [r for r in rows if is_county_level(r["admin_level"])]
+    if department:
+        wanted = {department, department_key(department)}
+        roles = [role] if role else ["lead", "support"]
+        rows = [r for r in rows if any(wanted & _departments(r, x) for x in roles)]
+    return rows[:limit] if limit else rows
