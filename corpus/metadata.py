@@ -152,11 +152,15 @@ def find_title(doc: Document, lines: list[str], notice: re.Match | None) -> tupl
 
 
 def wraps_plan(doc: Document, lines: list[str], inner: str) -> bool:
-    """Does a 印发通知 carry the plan itself?  Its title stands again as a line and a body
-    follows, or the file is far longer than any notice."""
+    """Does a 印发通知 carry the plan itself?  Its title stands again as a line followed by
+    numbered headings, or the file is far longer than any notice."""
+    from corpus.normalise import HEADING_START
+
     flat = _flat(inner)
-    title_line = any(_flat(ln) == flat for ln in lines)
-    return (title_line and len(doc.text) > 4000) or len(doc.text) > 8000
+    at = next((i for i, ln in enumerate(lines) if _flat(ln) == flat), None)
+    if at is not None and sum(1 for ln in lines[at + 1:] if HEADING_START.match(ln)) >= 3:
+        return True
+    return len(doc.text) > 8000
 
 
 # --- period, kind -----------------------------------------------------------------------

@@ -79,10 +79,10 @@ class Head:
 
 def cn_to_int(s: str) -> int | None:
     """一 → 1, 十二 → 12, 二十 → 20, 12 → 12, ③ → 3."""
-    if s.isdigit():
-        return int(s)
     if len(s) == 1 and "①" <= s <= "⑳":
         return ord(s) - ord("①") + 1
+    if s.isdigit():
+        return int(s)
     total, cur = 0, 0
     for ch in s:
         if ch in _CN_VALUE:
@@ -224,6 +224,9 @@ def find_toc(lines: list[Line], heads: list[Head]) -> tuple[int, int] | None:
         if idx is not None and idx in by_line:
             run.append(idx)
             continue
+        keys = [_toc_key(by_line[i]) for i in run]
+        if keys and keys[0] in keys[1:]:  # the body starts right after the contents
+            run = run[: keys.index(keys[0], 1)]
         if len(run) >= 4:
             later = {_toc_key(h) for h in heads if h.line > run[-1]}
             repeated = sum(_toc_key(by_line[i]) in later for i in run)

@@ -1,0 +1,190 @@
+"""Section tree on the five seed documents and on small synthetic texts."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from corpus.model import Document
+from corpus.normalise import normalise
+from corpus.sections import build_sections, cn_to_int
+
+SAMPLES = sorted((Path(__file__).parent.parent / "corpus" / "samples").glob("*.txt"))
+
+
+@lru_cache(maxsize=None)
+def analysed(prefix: str) -> Document:
+    path = next(p for p in SAMPLES if p.name.startswith(prefix))
+    doc = Document(doc_id=prefix, source_path=str(path), file_type="txt",
+                   raw_text=path.read_text(encoding="utf-8"))
+    normalise(doc)
+    doc.sections = build_sections(doc)
+    return doc
+
+
+def from_text(text: str) -> Document:
+    doc = normalise(Document(doc_id="t", source_path="t.txt", file_type="txt", raw_text=text))
+    doc.sections = build_sections(doc)
+    return doc
+
+
+def top(doc: Document, kinds=None) -> list[str]:
+    return [s.heading for s in doc.sections if s.level == 1 and (kinds is None or s.kind in kinds)]
+
+
+def by_heading(doc: Document, heading: str):
+    found = [s for s in doc.sections if s.heading.replace(" ", "") == heading]
+    assert found, f"no section {heading!r}"
+    return found[0]
+
+
+def full_path(doc: Document, heading: str) -> str:
+    s = by_heading(doc, heading)
+    return f"{s.path}/{s.heading}" if s.path else s.heading
+
+
+# --- structure that holds for every seed ------------------------------------------------
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_spans_nest_and_cover_the_text(prefix):
+    doc = analysed(prefix)
+    secs = doc.sections
+    ids = {s.id: s for s in secs}
+    assert [s.id for s in secs] == [f"s{i:04d}" for i in range(1, len(secs) + 1)]
+    for s in secs:
+        assert 0 <= s.start < s.end <= len(doc.text)
+        if s.parent:
+            p = ids[s.parent]
+            assert p.start <= s.start and s.end <= p.end and s.level == p.level + 1
+        else:
+            assert s.level == 1
+        assert s.page_start is None  # txt has no pages
+    # level-1 sections tile the text (up to leading whitespace)
+    tops = [s for s in secs if s.level == 1]
+    assert not doc.text[: tops[0].start].strip()
+    assert all(a.end == b.start for a, b in zip(tops, tops[1:]))
+    assert tops[-1].end == len(doc.text)
+    # siblings do not overlap
+    for a, b in zip(secs, secs[1:]):
+        if a.parent == b.parent:
+            assert a.end <= b.start
+
+
+@pytest.mark.parametrize("prefix", ["000", "001", "002", "003", "004"])
+def test_paths_are_the_ancestors_headings(prefix):
+    doc = analysed(prefix)
+    ids = {s.id: s for s in doc.sections}
+    for s in doc.sections:
+        chain = []
+        p = s.parent
+        while p:
+            chain.append(ids[p].heading)
+            p = ids[p].parent
+        assert s.path == "/".join(reversed(chain))
+
+
+# --- the seeds, one by one ---------------------------------------------------------------
+def test_000_notice_then_plan_with_boxes():
+    doc = analysed("000")
+    numbered = top(doc, {"section"})
+    assert [h[:2] for h in numbered] == ["一、", "二、", "三、", "四、", "五、", "六、"]
+    assert doc.sections[0].kind == "preface"
+    assert full_path(doc, "专栏1风险防控目标") == "三、总体思路/（三）规划目标/专栏1风险防控目标"
+    assert full_path(doc, "专栏3救援装备") == "四、重点任务/（六）提升综合保障能力/5.应急救援装备保障/专栏3救援装备"
+    assert by_heading(doc, "专栏3救援装备").kind == "box"
+    # "6." after the box closes it and continues the numbering under （六）
+    assert full_path(doc, "6.应急物资保障") == "四、重点任务/（六）提升综合保障能力/6.应急物资保障"
+    # the title is the text up to the first 。
+    assert full_path(doc, "4.加强教育培训") == "四、重点任务/（三）健全应急文化体系/4.加强教育培训"
+    assert by_heading(doc, "（二）建设森林消防和应急救援抗洪抢险队伍").path == "五、重点项目"
+    # rows of 专栏1 (具体目标 1.… 2.…) are not sections
+    assert not any(s.title.startswith("亿元GDP") for s in doc.sections)
+
+
+def test_001_table_of_contents_is_one_section():
+    doc = analysed("001")
+    tocs = [s for s in doc.sections if s.kind == "toc"]
+    assert len(tocs) == 1
+    toc = tocs[0]
+    assert "一、现状与形势" in doc.text[toc.start:toc.end]
+    numbered = top(doc, {"section"})
+    assert len(numbered) == 10 and numbered[0] == "一、现状与形势" and numbered[-1] == "十、组织实施"
+    # no duplicates: every numbered heading once, and none inside the TOC span
+    headings = [s.heading for s in doc.sections if s.kind != "toc"]
+    assert headings.count("一、现状与形势") == 1
+    assert all(not (toc.start <= s.start < toc.end) for s in doc.sections if s is not toc)
+    assert full_path(doc, "(三)规划目标") == "二、总体要求/(三)规划目标"
+    assert full_path(doc, "(四)织密压实应急管理责任体系") == "三、健全完善应急体制机制/(四)织密压实应急管理责任体系"
+    # "一)应急指挥中心建设工程" lost its "(": repaired
+    assert full_path(doc, "(一)应急指挥中心建设工程") == "九、实施应急能力提升工程/(一)应急指挥中心建设工程"
+    # bare "2分类目标" is a heading; the indicator list rows "1.年均…以内。" are not
+    assert by_heading(doc, "2分类目标").path == "二、总体要求/(三)规划目标"
+    assert not any(s.title.startswith("年均因灾") for s in doc.sections)
+
+
+def test_002_deep_numbering_and_misnumbered_top_heading():
+    doc = analysed("002")
+    numbered = top(doc, {"section"})
+    assert len(numbered) == 7 and numbered[1] == "2、基础与现状"  # typo for 二、 stays top-level
+    assert full_path(doc, "（1）理顺体制机制") == "2、基础与现状/（二）应急保障现状/1.初步建立应急指挥体系/（1）理顺体制机制"
+    assert by_heading(doc, "（1）理顺体制机制").level == 4
+    table = by_heading(doc, "表1各类应急救援队伍具体情况")
+    assert table.kind == "table" and table.path.endswith("（1）救援队伍方面")
+    # the table's rows (消防救援队伍 / 1 / 30 …) are not headings; （2） closes it
+    assert full_path(doc, "（2）专家队伍方面") == "2、基础与现状/（二）应急保障现状/4.应急救援力量进一步加强/（2）专家队伍方面"
+    assert len([s for s in doc.sections if s.path == "六、重点工程"]) == 10
+    # the notice and the plan title before 一、 are unnumbered level-1 headings
+    assert doc.sections[0].title.startswith("关于印发")
+
+
+def test_003_chapters_boxes_and_preface():
+    doc = analysed("003")
+    assert doc.sections[0].kind == "preface" and doc.sections[0].title == "前言"
+    chapters = top(doc, {"chapter"})
+    assert [c[:3] for c in chapters] == ["第一章", "第二章", "第三章", "第四章", "第五章"]
+    box = by_heading(doc, "专栏1重点行业领域整治提升工程")
+    assert box.path == "第四章重点工程/（一）重点行业领域整治提升工程"
+    # the box keeps its numbered rows: 1．危险化学品 … 15．燃气 are not sections
+    assert not any(s.title == "危险化学品" for s in doc.sections)
+    assert full_path(doc, "（二）应急管理信息化建设工程") == "第四章重点工程/（二）应急管理信息化建设工程"
+    tables = [s for s in doc.sections if s.kind == "table"]
+    assert [t.number for t in tables] == ["表1", "表2", "表3"]
+    assert all(t.path == "第二章总体要求/（三）规划目标/3．主要指标" for t in tables)
+
+
+def test_004_magazine_subheads():
+    doc = analysed("004")
+    heads = top(doc, {"heading"})
+    assert heads[:4] == ["多维破题 筑牢安全生产防线", "凝心聚力 共建安全“防火墙”",
+                         "严密防范 提升自然灾害防治能力", "靠前部署 夯实综合减灾基层基础"]
+    # fake-bold photo captions at the end are not headings
+    assert not any("演练开展" in h for h in heads)
+
+
+# --- synthetic ------------------------------------------------------------------------------
+def test_cn_numbers():
+    assert [cn_to_int(s) for s in ("一", "十", "十二", "二十", "二十三", "7", "③")] == [1, 10, 12, 20, 23, 7, 3]
+
+
+def test_inline_list_is_not_a_heading():
+    doc = from_text("一、目标\n到2025年，主要目标如下。\n1.事故死亡率控制在0.01以内。2.工矿商贸就业人员死亡率下降。\n"
+                    "二、任务\n（一）健全体系。加强组织领导，完善机制。\n（二）强化保障。落实资金投入，加强考核。\n")
+    assert [s.heading for s in doc.sections] == ["一、目标", "二、任务", "（一）健全体系", "（二）强化保障"]
+
+
+def test_relative_levels_and_attachment():
+    doc = from_text("第一章 总则\n第一节 目的\n为了加强管理，制定本规划。\n一、适用范围\n本规划适用于全县。\n"
+                    "第二章 任务\n（一）任务一\n内容很多，这里省略了很多内容。\n附件1 重点项目表\n项目一，项目二。\n")
+    got = [(s.level, s.heading) for s in doc.sections]
+    assert got == [(1, "第一章总则"), (2, "第一节目的"), (3, "一、适用范围"), (1, "第二章任务"),
+                   (2, "（一）任务一"), (1, "附件1重点项目表")]
+
+
+def test_toc_with_page_numbers_and_heading_word():
+    body = "".join(f"{n}、第{n}部分内容\n这一部分的正文，写了很多内容，用来测试目录识别。\n" for n in "一二三四五")
+    toc = "目录\n" + "".join(f"{n}、第{n}部分内容……{i}\n" for i, n in enumerate("一二三四五", 1))
+    doc = from_text("某县应急管理规划\n" + toc + body)
+    kinds = [s.kind for s in doc.sections]
+    assert kinds.count("toc") == 1
+    assert [s.heading for s in doc.sections if s.kind == "section"] == [
+        f"{n}、第{n}部分内容" for n in "一二三四五"]
