@@ -29,7 +29,9 @@ ORG_END = ("人民政府", "委员会", "办公室", "办公厅", "管理局", "
 YEAR_RANGE = re.compile(r"(?P<a>(?:19|20)\d{2})\s*年?\s*[-—–~～至到]+\s*(?P<b>(?:19|20)\d{2})\s*年?")
 PERIOD_SENTENCE = re.compile(r"(?:规划|本规划)(?:期|期限|时限|年限|范围)?(?:为|是|:|：)?\s*" + YEAR_RANGE.pattern)
 FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五|第十([一二三四五六七八九])个五年")
-INTERPRETATION = re.compile(r"政策解读|解读|答记者问|一图读懂|图解")
+INTERPRETATION = re.compile(r"(?:政策)?解读|答记者问|一图读懂|图解")
+NAV = re.compile(r"[|>»]|当前位置|首页")  # web navigation bars also say 政策解读
+SECTION_WORD = re.compile(r"^(?:前\s*言|目\s*录|序\s*言|引\s*言)$")
 _CN = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 
 
@@ -96,9 +98,9 @@ def doc_number(lines: list[str], label: dict[str, str]) -> str | None:
     for key in ("文号", "发文字号"):
         if key in label and (m := DOC_NUMBER.search(label[key])):
             return re.sub(r"\s", "", m.group())
-    for ln in lines[:20]:
-        m = DOC_NUMBER.fullmatch(ln)
-        if m:
+    for ln in lines[:20]:  # alone on its line, or beside 签发人 in a 红头
+        m = DOC_NUMBER.match(ln)
+        if m and (m.end() == len(ln) or re.match(r"\s*签发人", ln[m.end():])):
             return re.sub(r"\s", "", m.group())
     return None
 
@@ -133,13 +135,23 @@ def headline(doc: Document) -> str | None:
         if (t := dedupe_doubled(raw.strip())) and len(t) >= 6:
             return t
     for ln in _lines(doc.text)[:5]:
-        if 4 <= len(ln) <= 40 and not re.search(r"[，。；：:]", ln):
+        if 4 <= len(ln) <= 40 and not re.search(r"[，。；：:]", ln) and not SECTION_WORD.match(ln):
+            return ln
+    return None
+
+
+def interpretation_title(lines: list[str]) -> str | None:
+    """A 政策解读 headline among the first lines (not a navigation bar's menu item)."""
+    for ln in lines[:8]:
+        if len(ln) <= 80 and INTERPRETATION.search(ln) and not NAV.search(ln) and not ln.endswith("。"):
             return ln
     return None
 
 
 def find_title(doc: Document, lines: list[str], notice: re.Match | None) -> tuple[str | None, str]:
-    """(title, where it came from: notice | line | compiled | headline | first)."""
+    """(title, where it came from: interpretation | notice | line | compiled | headline | first)."""
+    if t := interpretation_title(lines):
+        return t, "interpretation"
     if notice:
         return notice["inner"].strip("《》"), "notice"
     if t := plan_title_line(lines):
@@ -194,8 +206,7 @@ def find_period(title: str | None, text: str) -> tuple[int, int] | None:
 
 def find_kind(doc: Document, title: str | None, source: str, notice: re.Match | None,
               lines: list[str]) -> str:
-    head = " ".join(lines[:8])
-    if INTERPRETATION.search(title or "") or INTERPRETATION.search(head):
+    if source == "interpretation":
         return "interpretation"
     if notice:
         return "plan" if wraps_plan(doc, lines, notice["inner"].strip("《》")) else "notice"

@@ -145,3 +145,11 @@ def test_county_level_and_short_names():
     assert not regions.county_level("prefecture") and not regions.county_level(None)
     assert [regions.short_name(n) for n in ("广西壮族自治区", "黔东南苗族侗族自治州", "忠县", "济宁市")] == [
         "广西", "黔东南", "忠县", "济宁"]
+
+
+def test_navigation_bar_is_not_an_interpretation_and_doc_number_beside_signer():
+    text = ("首页 > 政策文件 | 政策解读\n泰安市人民政府\n泰政发〔2021〕9号 签发人：某某\n"
+            "泰安市“十四五”应急体系规划\n" + BODY * 8)
+    m = meta_of(text)
+    assert (m["kind"], m["doc_number"], m["title"]) == ("plan", "泰政发〔2021〕9号", "泰安市“十四五”应急体系规划")
+    assert (m["region"], m["province"]) == ("泰安市", "山东省")
