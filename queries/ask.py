@@ -168,7 +168,7 @@ def _sentence(p: Parsed, rows: list[dict], regions: list[str]) -> str:
         return f"{head}：{'；'.join(_target_phrase(r, many) for r in rows)}。"
     if p.intent == "count_responsibilities":
         role = {"lead": "牵头", "support": "配合"}.get(p.role or "", "负责")
-        where = "、".join(regions) if regions else "所有规划中"
+        where = "、".join(p.regions or regions) or "所有规划中"
         return f"{where}共有{len(rows)}项任务由{p.department}{role}。"
     if p.intent == "responsibilities":
         return f"{p.department}参与的任务共{len(rows)}项：" + "；".join(r["task"] or "" for r in rows[:20]) + "。"
