@@ -188,3 +188,20 @@ def test_toc_with_page_numbers_and_heading_word():
     assert kinds.count("toc") == 1
     assert [s.heading for s in doc.sections if s.kind == "section"] == [
         f"{n}、第{n}部分内容" for n in "一二三四五"]
+
+
+def test_pages_and_circled_items():
+    from corpus.model import Page
+
+    first = "第一部分 总体要求\n（一）基本原则\n坚持人民至上，坚持安全第一，统筹发展和安全。\n"
+    second = "（二）主要目标\n①风险防控。到2025年，事故总量下降。\n②应急救援。救援能力明显提升，覆盖全域。\n第二部分 保障措施\n加强领导，落实责任，确保实效。\n"
+    doc = Document(doc_id="p", source_path="p.txt", file_type="txt", raw_text=first + second,
+                   pages=[Page(1, 0, len(first)), Page(2, len(first), len(first + second))])
+    normalise(doc)
+    doc.sections = build_sections(doc)
+    got = {s.heading: (s.level, s.page_start, s.page_end) for s in doc.sections}
+    assert got["第一部分总体要求"] == (1, 1, 2)
+    assert got["（一）基本原则"] == (2, 1, 1)
+    assert got["①风险防控"] == (3, 2, 2)
+    assert by_heading(doc, "②应急救援").path == "第一部分总体要求/（二）主要目标"
+    assert got["第二部分保障措施"] == (1, 2, 2)
