@@ -198,8 +198,8 @@ def find_period(title: str | None, text: str) -> tuple[int, int] | None:
     if title and (fy := _five_years_in(title)):
         return five_year(fy[0])
     counts = Counter(_five_years_in(text))
-    if counts:  # the plan's own period is the latest one it keeps naming
-        n = max(k for k, v in counts.items() if v >= max(2, counts.most_common(1)[0][1] // 3))
+    if counts:  # the plan's own period is the one it names most (ties: the later one)
+        n = max(counts, key=lambda k: (counts[k], k))
         return five_year(n)
     return None
 

@@ -159,6 +159,12 @@ def _context_score(unit: Unit, context: str | None) -> int:
     return score
 
 
+def _confirmed(unit: Unit, context: str | None) -> bool:
+    """A short name (平安, 和平, 东方 are also words) counts only when the context names the
+    unit in full or names its prefecture/province."""
+    return context is None or unit.name in context or _context_score(unit, context) > 0
+
+
 def _best(units: list[Unit], support: Counter, context: str | None) -> Unit:
     def key(u: Unit):
         return (support[u.code], LEVEL_RANK[u.level], _context_score(u, context), u.current)
@@ -172,7 +178,7 @@ def resolve(text_or_names: str | list[str], context_text: str | None = None) -> 
     the context text mentions."""
     if isinstance(text_or_names, str):
         mentions = find_mentions(text_or_names) or find_mentions(text_or_names, short=True)
-        named = [list(m.units) for m in mentions]
+        named = [[u for u in m.units if not m.short or _confirmed(u, context_text)] for m in mentions]
     else:
         named = [[u for u in _by_name()[0].get(n, [])] or [u for u in _by_name()[1].get(n, [])]
                  for n in text_or_names]

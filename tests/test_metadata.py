@@ -153,3 +153,8 @@ def test_navigation_bar_is_not_an_interpretation_and_doc_number_beside_signer():
     m = meta_of(text)
     assert (m["kind"], m["doc_number"], m["title"]) == ("plan", "泰政发〔2021〕9号", "泰安市“十四五”应急体系规划")
     assert (m["region"], m["province"]) == ("泰安市", "山东省")
+
+
+def test_short_names_in_titles_need_confirmation():
+    assert regions.resolve("平安建设规划", context_text="全市平安建设取得成效。") is None
+    assert regions.resolve("济宁“十四五”应急规划", context_text="济宁市应急管理局")["region"] == "济宁市"
