@@ -508,8 +508,8 @@ def _bound(t: dict, better: str | None) -> tuple[str, float | None, int] | None:
 
 
 def judge_target(a: dict, b: dict, better: str | None = None) -> str:
-    """tightened | loosened | mixed | unknown — from comparator direction, then the
-    deadline year, then the binding attribute."""
+    """tightened | loosened | mixed | unknown — votes from the comparator direction, the
+    deadline year and the binding attribute; votes that disagree make it mixed."""
     votes = []
     ba, bb = _bound(a, better), _bound(b, better)
     units_ok = _same(a.get("unit"), b.get("unit"))
@@ -521,8 +521,8 @@ def judge_target(a: dict, b: dict, better: str | None = None) -> str:
             votes.append(1 if bb[2] > ba[2] else -1)
     elif not _same(a.get("comparator"), b.get("comparator")) or not _same(a.get("value"), b.get("value")) or not units_ok:
         return "unknown"  # a different kind of goal: no honest ordering
-    if not votes and a.get("year") and b.get("year") and a["year"] != b["year"]:
-        votes.append(1 if b["year"] < a["year"] else -1)  # same goal, earlier deadline
+    if a.get("year") and b.get("year") and a["year"] != b["year"]:
+        votes.append(1 if b["year"] < a["year"] else -1)  # an earlier deadline is tighter
     ra, rb = BINDING.get(a.get("attribute") or ""), BINDING.get(b.get("attribute") or "")
     if ra is not None and rb is not None and ra != rb:
         votes.append(1 if rb > ra else -1)
