@@ -1,0 +1,123 @@
+"""Target queries, unit conversion, compare (with chart) and the query CLI, on a small
+hand-made database shaped like the schema."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from queries.compare import compare, plot
+from queries.targets import Concept, query_targets
+from queries.units import convert, normalise_unit, same_quantity
+
+DOCS = [  # doc_id, region, admin_level, prefecture
+    ("d1", "甲市", "prefecture", "甲市"),
+    ("d2", "乙县", "county", "甲市"),
+    ("d3", "丙区", "district", "丁市"),
+]
+TARGETS = [  # doc, indicator as written, value, unit, comparator, year, attribute
+    ("d1", "亿元国内生产总值生产安全事故死亡率", 0.02, "", "<=", 2025, None),
+    ("d2", "单位GDP生产安全事故死亡率", 0.015, "", "<=", 2025, "约束性"),
+    ("d3", "亿元GDP生产安全事故死亡率", 0.01, "", "<=", 2025, None),
+    ("d3", "亿元GDP生产安全事故死亡率", 0.008, "", "<=", 2030, None),
+    ("d1", "城市人均应急避难场所面积", 2.0, "㎡", ">=", 2025, None),
+    ("d2", "人均避难面积", 2.5, "平方米", ">=", 2025, "预期性"),
+    ("d2", "森林火灾年均受害率", 0.4, "‰", "<=", 2025, None),
+    ("d3", "森林火灾受害率", 0.05, "%", "<=", 2025, None),
+    ("d3", "生产安全事故死亡人数", 10, "%", "decrease_by", 2025, "约束性"),
+]
+
+
+@pytest.fixture()
+def con(tmp_path):
+    from pipeline.store import _insert, connect
+
+    c = connect(tmp_path / "t.duckdb")
+    _insert(c, "documents", [{"doc_id": d, "source_file": f"{d}.txt", "region": r, "admin_level": lvl,
+                              "prefecture": pref, "province": "某省", "kind": "plan", "raw_text": "x"}
+                             for d, r, lvl, pref in DOCS])
+    _insert(c, "targets", [{"doc_id": d, "target_id": f"{d}:t{i}", "indicator": ind, "value": v, "unit": u,
+                            "comparator": cmp, "year": y, "attribute": a, "quote": ind, "page": 1,
+                            "char_start": 0, "char_end": len(ind)}
+                           for i, (d, ind, v, u, cmp, y, a) in enumerate(TARGETS)])
+    yield c
+    c.close()
+
+
+def test_units():
+    assert normalise_unit("㎡") == normalise_unit("m²") == "平方米"
+    assert same_quantity(0.4, "‰", 0.04, "%")
+    assert same_quantity(1, "亿元", 10000, "万元")
+    assert not same_quantity(1, "平方米", 1, "人")
+    assert convert(2, "平方公里", "平方米") == 2e6
+    assert same_quantity(0.01, "", 0.01, None)
+
+
+def test_concept_matches_aliases_not_neighbours():
+    c = Concept.of("亿元GDP生产安全事故死亡率")
+    assert c.match("单位国内生产总值生产安全事故死亡率", None) == 1.0
+    assert c.match("工矿商贸就业人员十万人生产安全事故死亡率", None) == 0.0
+    assert Concept.of("避难面积").match("人均避难面积", None) > 0  # uncatalogued fragment: containment
+
+
+def test_query_by_concept_region_and_level(con):
+    rows = query_targets(con, indicator="GDP生产安全事故死亡率")
+    assert sorted(r["region"] for r in rows) == ["丙区", "丙区", "乙县", "甲市"]
+    assert [r["region"] for r in query_targets(con, indicator="GDP生产安全事故死亡率", county_level=True,
+                                               year=2025)] == ["乙县", "丙区"]
+    assert {r["region"] for r in query_targets(con, region="甲市")} == {"甲市", "乙县"}  # prefecture holds 乙县
+    assert [r["region"] for r in query_targets(con, attribute="约束性", region="丙区")] == ["丙区"]
+    row = query_targets(con, indicator="人均应急避难场所面积", limit=1)[0]
+    for key in ("source_file", "quote", "page", "section_path", "char_start", "char_end", "canonical_indicator"):
+        assert key in row
+
+
+def test_query_by_value_across_units(con):
+    rows = query_targets(con, indicator="森林火灾受害率", value=0.04, unit="%")
+    assert [r["region"] for r in rows] == ["乙县"]
+    rows = query_targets(con, indicator="森林火灾受害率", value=0.5, unit="‰")
+    assert [r["region"] for r in rows] == ["丙区"]
+    rows = query_targets(con, indicator="人均避难面积", value=2, unit="m²", comparator=">=")
+    assert [r["region"] for r in rows] == ["甲市"]
+    assert query_targets(con, indicator="人均避难面积", value=2, comparator="<=") == []
+
+
+def test_compare_orders_by_ambition(con):
+    rows = compare(con, "亿元GDP生产安全事故死亡率")
+    assert [(r["region"], r["value"]) for r in rows] == [("丙区", 0.01), ("乙县", 0.015), ("甲市", 0.02)]
+    assert rows[0]["direction"] == "lower_is_better" and rows[0]["quote"]
+    assert [r["value"] for r in compare(con, "亿元GDP生产安全事故死亡率", year=2030)] == [0.008]
+    higher = compare(con, "人均应急避难场所面积")
+    assert [r["region"] for r in higher] == ["乙县", "甲市"]  # larger floor first
+
+
+def test_plot_writes_png_with_cjk_font(con, tmp_path):
+    from queries.compare import cjk_font
+
+    out = tmp_path / "c.png"
+    warnings = plot(compare(con, "亿元GDP生产安全事故死亡率"), "亿元GDP生产安全事故死亡率", str(out))
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert bool(warnings) == (cjk_font() is None)
+
+
+def test_cli_targets_compare_ask(con, tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    runner = CliRunner()
+    res = runner.invoke(app, ["targets", "--db", db, "--indicator", "森林火灾受害率", "--json"])
+    assert res.exit_code == 0, res.output
+    assert {r["region"] for r in json.loads(res.output)} == {"乙县", "丙区"}
+    res = runner.invoke(app, ["targets", "--db", db, "--limit", "3"])
+    assert res.exit_code == 0 and "3 of 9 targets" in res.output
+    png = tmp_path / "cmp.png"
+    res = runner.invoke(app, ["compare", "亿元GDP生产安全事故死亡率", "--db", db, "--plot", str(png)])
+    assert res.exit_code == 0 and png.exists() and "丙区" in res.output
+    res = runner.invoke(app, ["ask", "哪些县级地区的人均避难面积目标是2.5平方米？", "--db", db, "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["regions"] == ["乙县"]
+    res = runner.invoke(app, ["targets", "--db", str(tmp_path / "missing.duckdb")])
+    assert res.exit_code == 2
