@@ -53,12 +53,19 @@ def _cell(v) -> str:
     return str(v)
 
 
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[:n] + "…"
+
+
 def _table(title: str, rows: list[dict], columns: list[tuple[str, str]]) -> Table:
+    """A table of rows; columns empty in every row are left out (narrow terminals)."""
+    columns = [(k, label) for k, label in columns if any(r.get(k) not in (None, "", []) for r in rows)] or columns
     table = Table(title=title, show_lines=False, title_justify="left")
     for key, label in columns:
-        table.add_column(label, overflow="fold", max_width=48 if key == "quote" else None)
+        table.add_column(label, overflow="fold", max_width=48 if key in ("quote", "text") else None)
     for r in rows:
-        table.add_row(*[_cell(r.get(key)) for key, _ in columns])
+        table.add_row(*[_short(_cell(r.get(key))) if key == "text" else _cell(r.get(key)) for key, _ in columns])
     return table
 
 
