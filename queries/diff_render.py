@@ -251,8 +251,9 @@ h2{font-size:16px;margin:0 0 10px}
 .count .n{font-size:20px;font-weight:600}
 .count .l{font-size:12px;color:#57606a}
 table{border-collapse:collapse;width:100%}
-th,td{border-bottom:1px solid #eaeef2;padding:6px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa;font-weight:600;font-size:13px}
+th,td{border-bottom:1px solid #eaeef2;padding:6px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:#f6f8fa;font-weight:600;font-size:13px;white-space:nowrap}
+table:not(.sxs)>tbody>tr>td:first-child{white-space:nowrap}
 tr.tightened td.j{background:#dafbe1;color:#116329;font-weight:600}
 tr.loosened td.j{background:#ffebe9;color:#a40e26;font-weight:600}
 tr.mixed td.j{background:#fff8c5}
@@ -307,21 +308,35 @@ def _html_summary(diff: Diff) -> str:
             f'{diff.summary.get("aligned_sections", 0):.0%}；共有指标 {diff.summary.get("shared_indicators", 0)} 个。</p></section>')
 
 
+def _html_target_row(c) -> str:
+    old = c.note.split(" → ")[0] if c.change == "changed" else (c.note if c.change == "removed" else "—")
+    new = c.note.split(" → ")[-1] if c.change == "changed" else (c.note if c.change == "added" else "—")
+    j = c.judgement or ""
+    return (f'<tr class="{_e(j)}"><td>{CHANGE_ZH[c.change]}</td><td><b>{_e(c.key)}</b></td><td>{_e(old)}</td>'
+            f'<td>{_e(new)}</td><td class="j">{_e(JUDGE_ZH.get(j, ""))}</td>'
+            f'<td class="q">{_e((c.old or {}).get("quote"))}<br><span class="muted">{_e(_loc(c.old))}</span></td>'
+            f'<td class="q">{_e((c.new or {}).get("quote"))}<br><span class="muted">{_e(_loc(c.new))}</span></td></tr>')
+
+
+TARGET_HEAD = ('<tr><th>变化</th><th>指标</th><th>原</th><th>新</th><th>判断</th><th>原文（旧）</th>'
+               '<th>原文（新）</th></tr>')
+
+
 def _html_targets(diff: Diff) -> str:
+    """Changed targets first (judged green/red); long runs of added/removed ones fold."""
     rows = _of(diff, "target")
     if not rows:
         return '<section class="card"><h2>指标变化 Target changes</h2><p class="muted">无指标变化。</p></section>'
-    trs = []
-    for c in rows:
-        old = c.note.split(" → ")[0] if c.change == "changed" else (c.note if c.change == "removed" else "—")
-        new = c.note.split(" → ")[-1] if c.change == "changed" else (c.note if c.change == "added" else "—")
-        j = c.judgement or ""
-        trs.append(f'<tr class="{_e(j)}"><td>{CHANGE_ZH[c.change]}</td><td><b>{_e(c.key)}</b></td><td>{_e(old)}</td>'
-                   f'<td>{_e(new)}</td><td class="j">{_e(JUDGE_ZH.get(j, ""))}</td>'
-                   f'<td class="q">{_e((c.old or {}).get("quote"))}<br><span class="muted">{_e(_loc(c.old))}</span></td>'
-                   f'<td class="q">{_e((c.new or {}).get("quote"))}<br><span class="muted">{_e(_loc(c.new))}</span></td></tr>')
-    return ('<section class="card"><h2>指标变化 Target changes</h2><table><tr><th>变化</th><th>指标</th><th>原</th>'
-            '<th>新</th><th>判断</th><th>原文（旧）</th><th>原文（新）</th></tr>' + "".join(trs) + "</table></section>")
+    changed = [c for c in rows if c.change == "changed"]
+    one_sided = [c for c in rows if c.change != "changed"]
+    body = "".join(_html_target_row(c) for c in changed)
+    if len(one_sided) > 8:
+        counts = "，".join(f"{CHANGE_ZH[k]} {sum(1 for c in one_sided if c.change == k)}" for k in ("removed", "added"))
+        body += (f'<tr><td colspan="7"><details><summary>{counts} 项指标</summary><table>{TARGET_HEAD}'
+                 + "".join(_html_target_row(c) for c in one_sided) + "</table></details></td></tr>")
+    else:
+        body += "".join(_html_target_row(c) for c in one_sided)
+    return f'<section class="card"><h2>指标变化 Target changes</h2><table>{TARGET_HEAD}{body}</table></section>'
 
 
 def _html_facts(diff: Diff) -> str:
@@ -358,30 +373,51 @@ def _heading_cell(side: dict | None, badges: str = "") -> str:
     return f'<td>{_e(side["number"])}{_e(side["title"])}{badges}<div class="path">{_e(path)}{page}</div></td>'
 
 
-def _para_rows(paragraphs: list[dict]) -> str:
-    rows = []
-    for p in paragraphs:
-        if p["op"] == "equal":
-            rows.append(f'<tr><td class="eq">{_e(p["old"])}</td><td class="eq">{_e(p["new"])}</td></tr>')
-        elif p["op"] == "replace":
-            rows.append(f'<tr><td>{_html_ops(p["tokens"], "old")}</td><td>{_html_ops(p["tokens"], "new")}</td></tr>')
-        elif p["op"] == "delete":
-            rows.append(f'<tr><td class="gone"><del>{_e(p["old"])}</del></td><td class="empty"></td></tr>')
+def _para_row(p: dict) -> str:
+    if p["op"] == "equal":
+        return f'<tr><td class="eq">{_e(p["old"])}</td><td class="eq">{_e(p["new"])}</td></tr>'
+    if p["op"] == "replace":
+        return f'<tr><td>{_html_ops(p["tokens"], "old")}</td><td>{_html_ops(p["tokens"], "new")}</td></tr>'
+    if p["op"] == "delete":
+        return f'<tr><td class="gone"><del>{_e(p["old"])}</del></td><td class="empty"></td></tr>'
+    return f'<tr><td class="empty"></td><td class="new"><ins>{_e(p["new"])}</ins></td></tr>'
+
+
+def _para_rows(paragraphs: list[dict], keep: int = 1) -> str:
+    """Paragraph rows; unchanged runs away from an edit fold (one paragraph of context kept)."""
+    changed = [k for k, p in enumerate(paragraphs) if p["op"] != "equal"]
+    if not changed:  # a moved or renamed section with the same text
+        return _fold(paragraphs) if keep else "".join(_para_row(p) for p in paragraphs)
+    near = {k for c in changed for k in range(c - keep, c + keep + 1)}
+    rows, run = [], []
+    for k, p in enumerate(paragraphs):
+        if k in near:
+            rows.append(_fold(run))
+            run = []
+            rows.append(_para_row(p))
         else:
-            rows.append(f'<tr><td class="empty"></td><td class="new"><ins>{_e(p["new"])}</ins></td></tr>')
+            run.append(p)
+    rows.append(_fold(run))
     return "".join(rows)
 
 
-def _html_pair(pair) -> str:
+def _fold(run: list[dict]) -> str:
+    if len(run) < 3:
+        return "".join(_para_row(p) for p in run)
+    return (f'<tr><td colspan="2"><details><summary>{len(run)} 段未变 unchanged</summary><table class="sxs">'
+            + "".join(_para_row(p) for p in run) + "</table></details></td></tr>")
+
+
+def _html_pair(pair, fold: bool = True) -> str:
     badges = "".join(f'<span class="badge b-{s}">{CHANGE_ZH.get(s, "未变")}</span>' for s in pair.status)
     head = f'<tr class="head">{_heading_cell(pair.old, "" if pair.new else badges)}{_heading_cell(pair.new, badges)}</tr>'
-    return head + _para_rows(pair.paragraphs)
+    return head + _para_rows(pair.paragraphs, keep=1 if fold else 0)
 
 
 def _html_unchanged_run(run: list) -> str:
     """Consecutive unchanged sections fold into one row: the changes stay in view."""
     names = "、".join(_e(p.new["number"] + p.new["title"]) for p in run[:4]) + ("…" if len(run) > 4 else "")
-    inner = "".join(_html_pair(p) for p in run)
+    inner = "".join(_html_pair(p, fold=False) for p in run)
     return (f'<tr><td colspan="2"><details><summary>{len(run)} 节未变 unchanged：{names}</summary>'
             f'<table class="sxs">{inner}</table></details></td></tr>')
 
@@ -402,6 +438,13 @@ def _html_side_by_side(diff: Diff) -> str:
             f'<th>{_e(diff.new["label"])}（新）</th></tr>{"".join(blocks)}</table></section>')
 
 
+def _html_body(diff: Diff) -> str:
+    """Two versions of one plan: changes first.  Two different plans: what they share first."""
+    parts = [_html_targets(diff), _html_facts(diff), _html_side_by_side(diff)]
+    shared = _html_shared(diff)
+    return shared + "".join(parts) if shared else "".join(parts)
+
+
 def to_html(diff: Diff) -> str:
     o, n = diff.old, diff.new
     return f"""<!DOCTYPE html>
@@ -410,6 +453,6 @@ def to_html(diff: Diff) -> str:
 <header><h1>规划对照 · {_e(o['label'])} → {_e(n['label'])}</h1><div class="sides">
 <div><b>旧 old</b> {_e(o.get('title'))}<br>{_e(o['doc_id'])}</div>
 <div><b>新 new</b> {_e(n.get('title'))}<br>{_e(n['doc_id'])}</div></div></header>
-<main>{_html_summary(diff)}{_html_targets(diff)}{_html_facts(diff)}{_html_shared(diff)}{_html_side_by_side(diff)}</main>
+<main>{_html_summary(diff)}{_html_body(diff)}</main>
 </body></html>
 """
