@@ -1,0 +1,188 @@
+"""PDF: pypdfium2 for the text layer (fast), pdfplumber only on pages that draw tables.
+
+Per page we keep the pdfium text; on a page with ruling lines (a table is drawn with
+path objects) pdfplumber finds the tables, and the page text becomes: text above the
+table (pdfium, bounded), the table as rows of tab-joined cells, text below.  A table
+that runs off the bottom of one page and continues at the top of the next with the same
+columns is merged into one ``Table`` (a repeated header row is dropped); each row's text stays on the page it was printed on.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from corpus.model import Document, LoadError, Page, Table
+
+PATH_OBJECT = 2  # FPDF_PAGEOBJ_PATH
+MIN_RULES = 6  # a table draws at least a few lines; a page header rule is one or two
+NO_TEXT = "no text layer (scanned/image-only PDF); OCR not available"
+_MEANINGFUL = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]")
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+@dataclass
+class PageTable:
+    rows: list[list[str]]
+    top: float  # pdfplumber coordinates: distance from the page top
+    bottom: float
+    page_height: float
+    continues: "PageTable | None" = None  # set on the part of a table that a page break cut off
+
+
+@dataclass
+class PageContent:
+    number: int
+    pieces: list[str | PageTable] = field(default_factory=list)  # in reading order
+
+
+def load_bytes(path: str, data: bytes) -> Document:
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        raise LoadError(path, _open_error(str(e)))
+    try:
+        pages = [_read_page(pdf, i, data) for i in range(len(pdf))]
+    finally:
+        pdf.close()
+    if not pages:
+        raise LoadError(path, "PDF has no pages")
+    check_text_layer(path, "".join(p for c in pages for p in c.pieces if isinstance(p, str)))
+    merge_cross_page_tables(pages)
+    return render(path, pages)
+
+
+def _open_error(message: str) -> str:
+    if "password" in message.lower():
+        return "encrypted PDF (password required)"
+    return f"not a valid PDF: {message.split('(PDFium: ')[-1].rstrip(').') or message}"
+
+
+def check_text_layer(path: str, text: str) -> None:
+    """Refuse PDFs whose text layer is absent or unreadable (no ToUnicode map: `(cid:N)`
+    runs, private-use or replacement characters, punctuation only)."""
+    body = re.sub(r"\s", "", _CID.sub("\ufffd", text))
+    if not body:
+        raise LoadError(path, NO_TEXT)
+    if len(_MEANINGFUL.findall(body)) / len(body) < 0.3:
+        raise LoadError(path, NO_TEXT.replace("no text layer", "text layer unreadable (no ToUnicode map)"))
+
+
+def _read_page(pdf, index: int, data: bytes) -> PageContent:
+    page = pdf[index]
+    try:
+        textpage = page.get_textpage()
+        content = PageContent(number=index + 1)
+        tables = _tables(data, index, page) if _has_rules(page) else []
+        if not tables:
+            content.pieces.append(textpage.get_text_range())
+            return content
+        width, height = page.get_size()
+        y = height  # pdfium's y grows upwards; walk the page top → bottom
+        for t in tables:
+            content.pieces.append(textpage.get_text_bounded(0, height - t.top, width, y))
+            content.pieces.append(t)
+            y = height - t.bottom
+        content.pieces.append(textpage.get_text_bounded(0, 0, width, y))
+        return content
+    finally:
+        page.close()
+
+
+def _has_rules(page) -> bool:
+    n = 0
+    for obj in page.get_objects(max_depth=2):
+        if obj.type == PATH_OBJECT:
+            n += 1
+            if n >= MIN_RULES:
+                return True
+    return False
+
+
+def _tables(data: bytes, index: int, pdfium_page) -> list[PageTable]:
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data), pages=[index + 1]) as pdf:
+        page = pdf.pages[0]
+        found = []
+        for t in page.find_tables():
+            rows = [[clean_cell(c) for c in row] for row in t.extract()]
+            rows = [r for r in rows if any(r)]
+            if len(rows) >= 1 and max(len(r) for r in rows) >= 2:
+                found.append(PageTable(rows, t.bbox[1], t.bbox[3], float(page.height)))
+    return sorted(found, key=lambda t: t.top)
+
+
+def clean_cell(cell: str | None) -> str:
+    """A cell's wrapped lines joined: CJK joins directly, Latin words keep a space."""
+    if not cell:
+        return ""
+    cell = re.sub(r"(?<=[A-Za-z0-9,.])\s*\n\s*(?=[A-Za-z0-9])", " ", cell.strip())
+    return re.sub(r"\s*\n\s*", "", cell)
+
+
+# --- tables across pages ------------------------------------------------------------
+def _is_blank(piece: str | PageTable) -> bool:
+    """Text between a table and the page edge that does not break a table: nothing,
+    or a page number / running header."""
+    return isinstance(piece, str) and len(re.sub(r"[\s\d\-—第页/of]", "", piece)) <= 20
+
+
+def merge_cross_page_tables(pages: list[PageContent]) -> None:
+    """Link the continuation of a table (top of the next page, same column count) to the
+    table that ends the previous page; drop a repeated header row."""
+    for prev, page in zip(pages, pages[1:]):
+        tail = next((p for p in reversed(prev.pieces) if not _is_blank(p)), None)
+        head = next((p for p in page.pieces if not _is_blank(p)), None)
+        if not isinstance(tail, PageTable) or not isinstance(head, PageTable):
+            continue
+        if _width(tail.rows) != _width(head.rows):
+            continue
+        first = tail.continues or tail
+        if head.rows and first.rows and head.rows[0] == first.rows[0]:
+            head.rows = head.rows[1:]
+        head.continues = first
+
+
+def _width(rows: list[list[str]]) -> int:
+    return max((len(r) for r in rows), default=0)
+
+
+# --- raw text ----------------------------------------------------------------------
+def render(path: str, pages: list[PageContent]) -> Document:
+    """Concatenate pages (one "\\n" between them); a table's rows become lines of
+    tab-joined cells, written once at the page where the table starts."""
+    parts: list[str] = []
+    size = 0
+    doc_pages: list[Page] = []
+    tables: list[Table] = []
+    placed: dict[int, Table] = {}
+    for content in pages:
+        start = size
+        for piece in content.pieces:
+            if isinstance(piece, PageTable):
+                text = "\n".join("\t".join(r) for r in piece.rows)
+                sep = "" if not parts or parts[-1].endswith("\n") else "\n"
+                parts.append(sep + text + "\n")
+                size += len(sep)
+                if piece.continues is not None and id(piece.continues) in placed:
+                    table = placed[id(piece.continues)]  # rows go on this page, one Table
+                    table.rows.extend(piece.rows)
+                    table.end, table.page_end = size + len(text), content.number
+                else:
+                    table = Table(rows=list(piece.rows), start=size, end=size + len(text),
+                                  page_start=content.number, page_end=content.number)
+                    placed[id(piece)] = table
+                    tables.append(table)
+                size += len(text) + 1
+            elif piece:
+                parts.append(piece)
+                size += len(piece)
+        doc_pages.append(Page(number=content.number, start=start, end=size))
+        parts.append("\n")
+        size += 1
+    return Document(doc_id="", source_path=path, file_type="pdf", raw_text="".join(parts),
+                    pages=doc_pages, tables=tables)
