@@ -38,5 +38,7 @@ def _register() -> None:
 
 _register()
 
-if __name__ == "__main__":
-    app()
+if __name__ == "__main__":  # `python -m pipeline.cli`: verbs registered on the imported module's app
+    from pipeline.cli import app as registered
+
+    registered()
