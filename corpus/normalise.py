@@ -107,7 +107,7 @@ def _spaces(t: Text) -> Text:
 
 HEADING_START = re.compile(
     r"^(?:第[一二三四五六七八九十百零\d]+[章节篇部分]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]"
-    r"|\d+[.．、]|[①-⑳]|专栏|表\s*\d|附件|附表)"
+    r"|\d+[.．、](?!\d)|[①-⑳]|专栏|表\s*\d|附件|附表)"
 )
 
 
@@ -129,25 +129,101 @@ def column_width(lines: list[str]) -> int | None:
     return width if near / len(lengths) >= 0.35 and width <= 120 else None
 
 
+SENTENCE_END = "。！？；!?;…"
+CLOSERS = "”」』）)》】’"
+FULL_SHARE = 0.85  # a paragraph's first line (indent stripped) or one with narrow digits is still "full"
+
+
+def ends_sentence(line: str) -> bool:
+    """Does the line end a sentence or a clause that stands alone?  A closing quote or
+    bracket ends one only after sentence punctuation (“…。” ends, “诊断” does not)."""
+    line = line.rstrip()
+    if not line:
+        return True
+    last = line[-1]
+    if last in CLOSERS:
+        return len(line) < 2 or line[-2] in SENTENCE_END or line[-2] in CLOSERS and ends_sentence(line[:-1])
+    return last in LINE_END
+
+
+INDENT = 4  # a paragraph's first line lost a two-character indent
+
+
+def _joins(line: str, nxt: str, width: int, first: bool = False) -> bool:
+    """Is the break after ``line`` (followed by ``nxt``) one the column layout made?
+    ``first``: the line opens a paragraph, so it is an indent shorter when full."""
+    if not line or not nxt or "\t" in line or "\t" in nxt:
+        return False  # table rows keep their lines
+    w = display_width(line)
+    if w < width * FULL_SHARE - (INDENT if first else 0) or w > width * 1.25 or ends_sentence(line):
+        return False  # short: a paragraph/heading ends; far wider than the column: not column text
+    return not HEADING_START.match(nxt.lstrip())
+
+
 def _join_broken_lines(t: Text) -> Text:
+    """Join lines that the page width broke (magazines, PDF columns); also across one
+    blank line (a column or page break) when the line before stops mid-sentence."""
     lines = t.text.split("\n")
     width = column_width(lines)
     if width is None:
         return t
-    keep_break: set[int] = set()  # indices of "\n" characters to keep
-    pos = 0
+    drop: set[int] = set()  # indices of "\n" characters to remove
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
     for i, line in enumerate(lines[:-1]):
-        nl = pos + len(line)
-        nxt = lines[i + 1]
-        full = display_width(line) >= width - 4
-        joins = full and line and line[-1] not in LINE_END and nxt and not HEADING_START.match(nxt)
-        if not joins:
-            keep_break.add(nl)
-        pos = nl + 1
-    return t.sub(re.compile(r"\n"), lambda m: "\n" if m.start() in keep_break else "")
+        nl = starts[i] + len(line)
+        first = i == 0 or not lines[i - 1].strip() or ends_sentence(lines[i - 1])
+        if _joins(line, lines[i + 1], width, first):
+            drop.add(nl)
+        elif not lines[i + 1] and i + 2 < len(lines) and not first and _joins(line, lines[i + 2], width) \
+                and _cjk_end(line):  # inside a paragraph (not its only line), cut mid-sentence
+            drop.update((nl, nl + 1))
+    return t.sub(re.compile(r"\n"), lambda m: "" if m.start() in drop else "\n")
 
 
-STEPS: list[Callable[[Text], Text]] = [_fullwidth, _residue, _spaces, _join_broken_lines]
+def _cjk_end(line: str) -> bool:
+    """Across a blank line we join only a line that stops on a CJK character or comma:
+    a heading or caption rarely does, a sentence cut by a page break does."""
+    return bool(re.search(rf"[{CJK}，、]$", line.rstrip()))
+
+
+def doubled_runs(line: str) -> list[int] | None:
+    """Indices of the second copies when ``line`` is entirely made of doubled runs
+    (AABB…: PDFs that fake bold by printing every run twice), else None."""
+    n = len(line)
+    memo: dict[int, list[int] | None] = {n: []}
+
+    def solve(i: int) -> list[int] | None:
+        if i in memo:
+            return memo[i]
+        memo[i] = None
+        for k in range(1, (n - i) // 2 + 1):
+            if line[i:i + k] == line[i + k:i + 2 * k]:
+                rest = solve(i + 2 * k)
+                if rest is not None:
+                    memo[i] = list(range(i + k, i + 2 * k)) + rest
+                    break
+        return memo[i]
+
+    return solve(0) if 6 <= n <= 200 and re.search(f"[{CJK}]", line) else None
+
+
+def _fake_bold(t: Text) -> Text:
+    drop: set[int] = set()
+    pos = 0
+    for line in t.text.split("\n"):
+        dup = doubled_runs(line)
+        if dup:
+            drop.update(pos + i for i in dup)
+        pos += len(line) + 1
+    if not drop:
+        return t
+    keep = [i for i in range(len(t.text)) if i not in drop]
+    return Text("".join(t.text[i] for i in keep), [t.offsets[i] for i in keep] + [t.offsets[-1]])
+
+
+STEPS: list[Callable[[Text], Text]] = [_fullwidth, _residue, _spaces, _fake_bold, _join_broken_lines]
 
 
 def normalise_text(raw: str) -> Text:
