@@ -82,7 +82,7 @@ RESIDUE = re.compile(
     r"|</?(?:ol|ul|li|p|span|div|br|strong|b|i|em|font|table|tr|td|th|tbody)\b[^>\n]*>"  # stray HTML
     r"|\(cid:\d+\)"
 )
-SPACE_RUN = re.compile(r"[ \t]*\n[ \t]*|[ ]{2,}")
+SPACE_RUN = re.compile(r"[ \t]*\n[ \t]*|[ ]*\t[ ]*|[ ]{2,}")
 # Spaces that PDF/office converters put between CJK and digits/Latin, or between CJK.
 SPACE_BETWEEN = re.compile(rf"(?<=[{CJK}{CJK_PUNCT}\w%.]) +(?=[{CJK}{CJK_PUNCT}])|(?<=[{CJK}{CJK_PUNCT}]) +(?=[\w%<>.])")
 DIGIT_DOT = re.compile(r"(?<=\d)[．](?=\d)")
@@ -100,7 +100,7 @@ def _residue(t: Text) -> Text:
 
 
 def _spaces(t: Text) -> Text:
-    t = t.sub(SPACE_RUN, lambda m: "\n" if "\n" in m.group(0) else " ")
+    t = t.sub(SPACE_RUN, lambda m: "\n" if "\n" in m.group(0) else "\t" if "\t" in m.group(0) else " ")
     t = t.sub(SPACE_BETWEEN, "")
     return t.sub(MANY_BLANK, "\n\n")
 
