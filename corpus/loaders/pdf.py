@@ -1,7 +1,8 @@
-"""PDF: pypdfium2 for the text layer (fast), pdfplumber only on pages that draw tables.
+"""PDF: pypdfium2 for the text layer and ruled tables (fast); pdfplumber only as the
+fallback on pages whose drawn lines pypdfium2 cannot turn into a grid.
 
 Per page we keep the pdfium text; on a page with ruling lines (a table is drawn with
-path objects) pdfplumber finds the tables, and the page text becomes: text above the
+path objects) we find the tables, and the page text becomes: text above the
 table (pdfium, bounded), the table as rows of tab-joined cells, text below.  A table
 that runs off the bottom of one page and continues at the top of the next with the same
 columns is merged into one ``Table`` (a repeated header row is dropped); each row's text stays on the page it was printed on.
@@ -74,7 +75,10 @@ def _read_page(pdf, index: int, data: bytes) -> PageContent:
     try:
         textpage = page.get_textpage()
         content = PageContent(number=index + 1)
-        tables = _tables(data, index, page) if _has_rules(page) else []
+        rules = _rules(page)
+        tables = []
+        if len(rules[0]) + len(rules[1]) >= MIN_RULES:
+            tables = grid_tables(page, textpage, *rules) or _pdfplumber_tables(data, index)
         if not tables:
             content.pieces.append(textpage.get_text_range())
             return content
@@ -90,17 +94,78 @@ def _read_page(pdf, index: int, data: bytes) -> PageContent:
         page.close()
 
 
-def _has_rules(page) -> bool:
-    n = 0
-    for obj in page.get_objects(max_depth=2):
-        if obj.type == PATH_OBJECT:
-            n += 1
-            if n >= MIN_RULES:
-                return True
-    return False
+# --- ruled tables, read straight from pdfium ------------------------------------------
+# A table is drawn with rules (thin path objects).  Horizontal rules give the row
+# boundaries, the vertical rules crossing a row give its cell boundaries, and pdfium
+# reads the text inside each cell box.  This is ~100x faster than pdfplumber's layout
+# analysis; pdfplumber stays the fallback for pages whose paths do not form a grid.
+THIN = 2.0  # points
+SNAP = 1.5
 
 
-def _tables(data: bytes, index: int, pdfium_page) -> list[PageTable]:
+def _rules(page) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """(horizontal (x0, x1, y), vertical (x, y0, y1)) rules: thin paths, rectangle edges."""
+    import ctypes
+
+    import pypdfium2.raw as c
+
+    horizontal, vertical = [], []
+    box = [ctypes.c_float() for _ in range(4)]
+    for i in range(c.FPDFPage_CountObjects(page.raw)):
+        obj = c.FPDFPage_GetObject(page.raw, i)
+        if c.FPDFPageObj_GetType(obj) != PATH_OBJECT:
+            continue
+        if not c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in box)):
+            continue
+        x0, y0, x1, y1 = (v.value for v in box)
+        w, h = x1 - x0, y1 - y0
+        if h <= THIN and w > 3 * THIN:
+            horizontal.append((x0, x1, (y0 + y1) / 2))
+        elif w <= THIN and h > 3 * THIN:
+            vertical.append(((x0 + x1) / 2, y0, y1))
+        elif w > 3 * THIN and h > 3 * THIN:  # a rectangle: its edges
+            horizontal += [(x0, x1, y0), (x0, x1, y1)]
+            vertical += [(x0, y0, y1), (x1, y0, y1)]
+    return horizontal, vertical
+
+
+def _snap(values: list[float]) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > SNAP:
+            out.append(v)
+    return out
+
+
+def grid_tables(page, textpage, horizontal, vertical) -> list[PageTable]:
+    width, height = page.get_size()
+    levels = _snap([y for _, _, y in horizontal])[::-1]  # top → bottom
+    tables: list[PageTable] = []
+    rows: list[list[str]] = []
+    top = None
+    for upper, lower in zip(levels, levels[1:]):
+        xs = _snap([x for x, y0, y1 in vertical if y0 <= lower + SNAP and y1 >= upper - SNAP])
+        if len(xs) >= 3:  # at least two cells side by side in this band
+            if top is None:
+                top = upper
+            rows.append([clean_cell(textpage.get_text_bounded(a, lower, b, upper)) for a, b in zip(xs, xs[1:])])
+            bottom = lower
+            continue
+        if rows:
+            tables.append(_page_table(rows, top, bottom, height))
+        rows, top = [], None
+    if rows:
+        tables.append(_page_table(rows, top, bottom, height))
+    return [t for t in tables if len(t.rows) >= 2 or t.rows and sum(map(bool, t.rows[0])) >= 2]
+
+
+def _page_table(rows: list[list[str]], top: float, bottom: float, height: float) -> PageTable:
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows if any(r)]
+    return PageTable(rows, height - top, height - bottom, height)
+
+
+def _pdfplumber_tables(data: bytes, index: int) -> list[PageTable]:
     import io
 
     import pdfplumber
