@@ -111,3 +111,28 @@ def test_seed_text_tables():
     assert [len(t.rows) for t in tables] == [5, 9, 8]
     for t in tables:
         assert SEED_003[t.start:t.end].startswith("\t序号")
+
+
+def test_unreadable_text_layer_refused():
+    from corpus.loaders.pdf import check_text_layer
+    from corpus.model import LoadError
+
+    check_text_layer("ok.pdf", "应急管理规划（2021—2025年）")
+    for garbage in ["(cid:123)(cid:456)(cid:789)" * 20, "，。、；：" * 30, "\ufffd\ue000\ue001" * 20, " \r\n "]:
+        with pytest.raises(LoadError, match="OCR not available"):
+            check_text_layer("bad.pdf", garbage)
+
+
+def test_pdfplumber_fallback_reads_the_same_table():
+    """The fast pdfium grid and the pdfplumber fallback agree on the fixture's table page."""
+    import pypdfium2 as pdfium
+
+    from corpus.loaders.pdf import _pdfplumber_tables, _rules, grid_tables
+
+    data = (FIX / "plan.pdf").read_bytes()
+    pdf = pdfium.PdfDocument(data)
+    page = pdf[2]
+    fast = grid_tables(page, page.get_textpage(), *_rules(page))
+    slow = _pdfplumber_tables(data, 2)
+    assert [t.rows for t in fast] == [t.rows for t in slow]
+    assert abs(fast[0].top - slow[0].top) < 2 and abs(fast[0].bottom - slow[0].bottom) < 2
