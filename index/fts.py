@@ -1,0 +1,84 @@
+"""BM25 over jieba tokens with DuckDB's fts extension, loaded offline from its wheel.
+
+DuckDB's default fts tokenizer throws away every CJK character (duckdb #6544), so the index
+is built on ``chunks.tokens`` (jieba ``cut_for_search`` output joined by spaces) with an
+``ignore`` pattern that keeps letters and digits of any script and drops punctuation.
+The extension comes from the PyPI package ``duckdb-extension-fts`` (same version as duckdb);
+nothing is downloaded.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+SCHEMA = "fts_main_chunks"
+IGNORE = r"[^\p{L}\p{N}.]+"  # RE2: anything but letters/digits (any script) and the decimal point
+
+# Function words and question words that carry no topic in a search query.
+STOPWORDS = frozenset("""
+的 了 和 与 及 或 等 是 在 对 为 将 把 被 从 向 以 于 由 其 之 而 并 也 都 又 就 有 无 个 这 那 该 此
+哪些 哪个 哪里 什么 怎么 怎样 如何 多少 几个 是否 有没有 有无 吗 呢 啊 吧 请问 关于 有关 以及 还有 一下
+我们 你们 他们 它们 各 每 所 中 上 下 内 外 要 会 能 可 可以 应 应当 进行 情况 方面 问题 相关 哪 谁
+""".split())
+PUNCT = re.compile(r"^[\W_]+$")
+
+
+class FTSError(Exception):
+    pass
+
+
+@lru_cache(maxsize=1)
+def extension_path() -> str:
+    """The fts extension file shipped in the duckdb-extension-fts wheel for this duckdb."""
+    import duckdb
+    try:
+        import duckdb_extension_fts
+    except ImportError as e:
+        raise FTSError("full-text search needs the PyPI package duckdb-extension-fts") from e
+    root = Path(duckdb_extension_fts.__file__).parent / "extensions"
+    exact = root / f"v{duckdb.__version__}" / "fts.duckdb_extension"
+    found = [exact] if exact.exists() else sorted(root.glob("*/fts.duckdb_extension"))
+    if not found:
+        raise FTSError(f"no fts.duckdb_extension under {root}")
+    return str(found[0])
+
+
+def load(con) -> None:
+    """LOAD fts into a connection (read-only connections can load extensions too)."""
+    con.execute(f"LOAD '{extension_path()}'")
+
+
+def build(con) -> None:
+    """(Re)build the BM25 index on chunks.tokens; needs a writable connection."""
+    load(con)
+    con.execute(f"""PRAGMA create_fts_index('chunks', 'chunk_id', 'tokens', stemmer='none', stopwords='none',
+                    ignore='{IGNORE}', strip_accents=0, lower=1, overwrite=1)""")
+
+
+def exists(con) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'docs'",
+                       [SCHEMA]).fetchone()[0] > 0
+
+
+def query_tokens(text: str) -> list[str]:
+    """The query's search terms: jieba tokens minus stopwords and punctuation, in order, once each."""
+    from corpus.segment import jieba
+
+    out: list[str] = []
+    for t in jieba().cut_for_search(text):
+        t = t.strip().lower()
+        if t and not PUNCT.match(t) and t not in STOPWORDS and t not in out:
+            out.append(t)
+    return out
+
+
+def bm25(con, tokens: list[str], n: int, where: str = "", params: list | None = None) -> list[tuple[str, float]]:
+    """Top-n (chunk_id, score) by BM25, restricted by an optional SQL condition on d (documents)."""
+    if not tokens:
+        return []
+    sql = f"""SELECT chunk_id, score FROM (
+                SELECT c.chunk_id, {SCHEMA}.match_bm25(c.chunk_id, ?) AS score
+                FROM chunks c {"JOIN documents d USING (doc_id) WHERE " + where if where else ""})
+              WHERE score IS NOT NULL ORDER BY score DESC, chunk_id LIMIT ?"""
+    return [(r[0], float(r[1])) for r in con.execute(sql, [" ".join(tokens), *(params or []), n]).fetchall()]

@@ -1,0 +1,30 @@
+"""``index_meta``: what the search indexes were built from (model, chunk fingerprints).
+
+A key → JSON table of this package's own, created on the first write.  Readers treat a
+database without it (ingested before indexing existed) as having no recorded state.
+"""
+from __future__ import annotations
+
+import json
+
+TABLE = "index_meta"
+
+
+def get(con, key: str) -> dict | None:
+    try:
+        row = con.execute(f"SELECT value FROM {TABLE} WHERE key = ?", [key]).fetchone()
+    except Exception:  # no table yet (read-only database from before indexing)
+        return None
+    return json.loads(row[0]) if row else None
+
+
+def put(con, key: str, value: dict) -> None:
+    con.execute(f"CREATE TABLE IF NOT EXISTS {TABLE} (key VARCHAR PRIMARY KEY, value JSON)")
+    con.execute(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?)", [key, json.dumps(value, ensure_ascii=False)])
+
+
+def fingerprint(con) -> dict:
+    """Changes whenever chunks are added, deleted or rewritten: count, id checksum, max rowid."""
+    n, checksum, max_rowid = con.execute(
+        "SELECT count(*), coalesce(bit_xor(hash(chunk_id)), 0), coalesce(max(rowid), -1) FROM chunks").fetchone()
+    return {"count": int(n), "checksum": str(checksum), "max_rowid": int(max_rowid)}

@@ -1,0 +1,195 @@
+"""Passage search: BM25 over jieba tokens + dense embeddings, fused by reciprocal rank.
+
+    from queries.search import search
+    hits = search("cnpolicy.duckdb", "人均避难场所面积", k=5, region="临清市")
+
+``search(db_or_con, query, k=10, region=None, province=None, admin_level=None, kind=None,
+year=None, mode="hybrid", model=None) -> list[dict]`` — stable signature, used by ``ask`` and
+the HTTP API.  Each result: doc_id, chunk_id, source_file, title, region, admin_level, kind,
+section_path, page, char_start, char_end (span of the document's raw text), text, score
+(fused RRF score, or the BM25/cosine score in a single mode), highlights (query tokens found
+in the passage, in query order), bm25_rank, dense_rank (1-based, None when not retrieved).
+
+Filters (on the documents table): region matches region, province, prefecture or county name;
+province matches province; admin_level is province | prefecture | county | district ("county"
+means county-level: counties, county-level cities and districts); kind is documents.kind;
+year keeps plans whose period covers that year.  The database is only read: the indexes are
+built by ``index.refresh`` at ingest (the faiss file is rebuilt here only if stale).  If the
+database holds no embeddings (ingested with embed=False) hybrid search is BM25 alone.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+MODES = ("hybrid", "bm25", "dense")
+ADMIN_LEVELS = ("province", "prefecture", "county", "district")
+RRF_K = 60  # Cormack et al.: damps the head of each ranking
+MAX_K = 1000
+MAX_QUERY_CHARS = 1000
+
+
+class SearchError(ValueError):
+    """Bad parameters or an index that cannot answer; the message says what to change."""
+
+
+# --- parameters ------------------------------------------------------------------------------
+def _check(query: str, k: int, admin_level: str | None, mode: str, year) -> str:
+    if not isinstance(query, str) or not query.strip():
+        raise SearchError("empty query: give some words to search for, e.g. 人均避难场所面积")
+    if len(query) > MAX_QUERY_CHARS:
+        raise SearchError(f"query too long ({len(query)} characters, at most {MAX_QUERY_CHARS})")
+    if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
+        raise SearchError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+    if mode not in MODES:
+        raise SearchError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
+    if admin_level is not None and admin_level not in ADMIN_LEVELS:
+        raise SearchError(f"unknown admin_level {admin_level!r}: use one of {', '.join(ADMIN_LEVELS)}")
+    if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2100):
+        raise SearchError(f"year must be a four-digit year, got {year!r}")
+    return query.strip()
+
+
+def _filters(region, province, admin_level, kind, year) -> tuple[str, list]:
+    """SQL condition on documents d, and its parameters."""
+    conds, params = [], []
+    if region:
+        conds.append("? IN (d.region, d.province, d.prefecture, d.county)")
+        params.append(region)
+    if province:
+        conds.append("d.province = ?")
+        params.append(province)
+    if admin_level == "county":
+        conds.append("d.admin_level IN ('county', 'district')")
+    elif admin_level:
+        conds.append("d.admin_level = ?")
+        params.append(admin_level)
+    if kind:
+        conds.append("d.kind = ?")
+        params.append(kind)
+    if year is not None:
+        conds.append("d.period_start <= ? AND ? <= coalesce(d.period_end, d.period_start)")
+        params += [year, year]
+    return " AND ".join(conds), params
+
+
+# --- retrieval ---------------------------------------------------------------------------------
+def _bm25(con, tokens: list[str], n: int, where: str, params: list) -> list[tuple[str, float]]:
+    from index import fts
+
+    fts.load(con)
+    if not fts.exists(con):
+        raise SearchError("the database has no full-text index: run `cnpolicy ingest` on it once with write access")
+    return fts.bm25(con, tokens, n, where, params)
+
+
+def _dense(con, query: str, n: int, doc_filter: set[str] | None, model: str | None) -> list[tuple[str, float]]:
+    from index import SearchIndexError, faiss_index, query_model
+    from index.embedders import encode_queries, get_embedder, spec_name
+
+    try:
+        spec = query_model(con, model)
+    except SearchIndexError as e:
+        raise SearchError(str(e)) from e
+    vi = faiss_index.load(con, spec_name(spec))
+    vector = encode_queries(get_embedder(spec), [query])[0]
+    return vi.search(vector, n, doc_filter)
+
+
+def _docs_matching(con, where: str, params: list) -> set[str]:
+    return {r[0] for r in con.execute(f"SELECT doc_id FROM documents d WHERE {where}", params).fetchall()}
+
+
+def rrf(rankings: list[list[str]], k0: int = RRF_K) -> dict[str, float]:
+    """Reciprocal rank fusion: sum over rankings of 1 / (k0 + rank)."""
+    fused: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking, 1):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (k0 + rank)
+    return fused
+
+
+# --- results -----------------------------------------------------------------------------------
+RESULT_SQL = """
+    SELECT c.chunk_id, c.doc_id, d.source_file, d.title, d.region, d.admin_level, d.kind, c.section_path,
+           c.page, c.char_start, c.char_end, c.text
+    FROM chunks c JOIN documents d USING (doc_id) WHERE c.chunk_id IN (SELECT unnest(?))"""
+
+
+def highlights(text: str, tokens: list[str]) -> list[str]:
+    """Query tokens found in a passage (longest first wins nothing: all are listed, in query order)."""
+    low = text.lower()
+    return [t for t in tokens if t in low]
+
+
+def _rows(con, ranked: list[tuple[str, float]], tokens: list[str], ranks: dict[str, dict]) -> list[dict]:
+    cur = con.execute(RESULT_SQL, [[cid for cid, _ in ranked]])
+    names = [c[0] for c in cur.description]
+    by_id = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+    out = []
+    for cid, score in ranked:
+        row = by_id.get(cid)
+        if row is None:  # a chunk deleted since the dense index was built
+            continue
+        row.update(score=round(score, 6), highlights=highlights(row["text"] or "", tokens), **ranks.get(cid, {}))
+        out.append(row)
+    return out
+
+
+def _connect(db_or_con):
+    if isinstance(db_or_con, (str, Path)):
+        from pipeline.store import connect
+
+        return connect(db_or_con, read_only=True), True
+    return db_or_con, False
+
+
+def search(db_or_con, query: str, k: int = 10, region: str | None = None, province: str | None = None,
+           admin_level: str | None = None, kind: str | None = None, year: int | None = None,
+           mode: str = "hybrid", model: str | None = None) -> list[dict]:
+    """The k passages that best match ``query`` (see the module docstring for fields and filters)."""
+    from index import faiss_index, fts
+
+    query = _check(query, k, admin_level, mode, year)
+    con, owned = _connect(db_or_con)
+    try:
+        where, params = _filters(region, province, admin_level, kind, year)
+        doc_filter = _docs_matching(con, where, params) if where else None
+        if doc_filter is not None and not doc_filter:
+            return []
+        tokens = fts.query_tokens(query)
+        depth = max(50, 3 * k)
+        lexical = _bm25(con, tokens, depth, where, params) if mode != "dense" else []
+        use_dense = mode == "dense" or (mode == "hybrid" and faiss_index.has_embeddings(con))
+        if mode == "dense" and not use_dense:
+            raise SearchError("the database holds no embeddings: ingest with embeddings to use mode='dense'")
+        semantic = _dense(con, query, depth, doc_filter, model) if use_dense else []
+        ranks = {cid: {"bm25_rank": None, "dense_rank": None} for cid, _ in lexical + semantic}
+        for name, hits in (("bm25_rank", lexical), ("dense_rank", semantic)):
+            for i, (cid, _) in enumerate(hits, 1):
+                ranks[cid][name] = i
+        if mode == "hybrid":
+            fused = rrf([[c for c, _ in lexical], [c for c, _ in semantic]])
+            ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+        else:
+            ranked = (lexical or semantic)[:k]
+        return _rows(con, ranked, tokens, ranks)
+    finally:
+        if owned:
+            con.close()
+
+
+def split_highlights(text: str, words: list[str]) -> list[tuple[str, bool]]:
+    """Cut a passage into (piece, is_match) runs for display, longest words matched first."""
+    if not words:
+        return [(text, False)]
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    out, pos = [], 0
+    for m in pattern.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos:m.start()], False))
+        out.append((m.group(), True))
+        pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out
