@@ -10,7 +10,7 @@ from rich.table import Table
 from pipeline.cli import DB_OPTION, app
 
 console = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # error lines must stay whole for grep and logs
 
 
 def expand_paths(paths: list[Path]) -> tuple[list[str], list[str]]:
