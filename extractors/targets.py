@@ -69,6 +69,8 @@ SCOPE_AFTER = re.compile(r"^[^，。；]{0,16}?(?:全部|均|都|全面|每个)"
 BAD_BEFORE = re.compile(r"(?:第|[A-Za-z/+×*#.\-—~]|\d)$")
 BAD_AFTER = re.compile(r"^(?:[A-Za-z/+×*#\-—–]|年(?!均)|月|日|号|届|大(?!于)|类|种|方面|项(?:重点|工作|任务|措施|制度)|"
                        r"个(?:一|体系|方面|环节|清单)|道|期|批次|版|型|点[零〇一二三四五六七八九\d])")
+DURATION_NAMES_RATE = re.compile(r"^[^，。；、\d]{0,12}?(?:率|比例|比重)")
+RATE_UNITS = ("%", "‰", "个百分点")
 CN_NUMERAL_ONLY = re.compile(r"^[零〇一二两三四五六七八九十百千万亿]+$")
 
 SENTENCE_RE = re.compile(r"[^。！？；;!?\n]+[。！？；;!?]*")
@@ -81,7 +83,8 @@ PAST = re.compile(
     r"[建完达实形]成了|取得了|实现了|完成了|下降了|减少了|增长了|提高了|分别下降|分别增长|分别减少|分别提高|"
     r"比[“\"]?十[一二三四五六七八九]五")
 FUTURE = re.compile(r"到20\d\d年|20\d\d年(?:底|末)?前|力争|确保|目标|预期")
-HISTORY_HEADING = re.compile(r"现状|成效|成就|回顾|进展|发展基础|工作基础|基础与形势|面临形势|形势与|发展环境|问题|"
+PLAN_PERIOD_WORDS = re.compile(r"规划期内|规划期末|规划期间|规划实施期")
+HISTORY_HEADING = re.compile(r"现实基础|规划基础|背景|现状|成效|成就|回顾|进展|发展基础|工作基础|基础与形势|面临形势|形势与|发展环境|问题|"
                              r"短板|挑战|机遇|基本情况|概况|[区市县省]情|自然地理|经济社会发展情况")
 FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五")
 CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")}
@@ -92,10 +95,15 @@ HEADING_RE = re.compile(
     r"(?P<box>专栏\s*\d*|表\s*\d+))"
 )
 YEAR_IN = re.compile(r"(?:到|至)?(20\d\d)年(?:底|末)?")
-GOAL_YEAR = re.compile(r"到(20\d\d)年(?:底|末)?|(20\d\d)年(?:底|末)?前")
+GOAL_YEAR = re.compile(r"(?:到|展望)(20\d\d)年(?:底|末)?|(20\d\d)年(?:底|末)?前")
 TABLE_NAME_COL = re.compile(r"指标|名称|项目|内容")
 TABLE_VALUE_COL = re.compile(r"值|目标|20\d\d|数值|指标值|标准")
 TABLE_ATTR_COL = re.compile(r"属性|性质|类型")
+TABLE_UNIT_COL = re.compile(r"(?:计量)?单位")
+TABLE_GOAL_COL = re.compile(r"目标|预期|规划值|末")  # 2025年目标值, 预期值, 规划期末
+TABLE_BASE_COL = re.compile(r"现状|基期|基数|基准|基础值|实际|完成|现值")  # where things stand
+# A unit closing an indicator name: 消防车辆（辆）, 消火栓建成率(%), 储备保障人数（万人）.
+NAME_UNIT_RE = re.compile(rf"[（(]\s*((?:万)?{UNIT}|%|‰)\s*[）)]$")
 ATTRIBUTE = re.compile(r"约束性|预期性")
 NOT_PLAN_KINDS = {"article", "news", "notice_only", "report", "summary"}
 
@@ -181,6 +189,22 @@ def _earlier_period(text: str, plan_start: int | None) -> bool:
         if 1955 + 5 * (10 + CN_DIGIT[m.group(1)]) < (plan_start or 2021):
             return True
     return False
+
+
+def _names_plan_period(text: str, plan_start: int | None) -> bool:
+    """Whether text names the plan's own period (“十二五”期间累计培训… in a 十二五 plan)."""
+    if PLAN_PERIOD_WORDS.search(text):
+        return True
+    return bool(plan_start) and any(1951 + 5 * (10 + CN_DIGIT[m.group(1)]) == plan_start
+                                    for m in FIVE_YEAR.finditer(text))
+
+
+def _opens_in_past(line: str, plan_start: int | None) -> bool:
+    """A paragraph that opens on an earlier period (“十三五”期间，… / 过去五年，…) reports results."""
+    head = re.match(r"\s*([^，,。；]{0,24})", line).group(1)
+    if re.match(r"过去五年|近五年|五年来", head):
+        return True
+    return bool(re.search(r"期间|时期|以来|末|中", head)) and _earlier_period(head, plan_start)
 
 
 def _is_history_title(title: str, plan_start: int | None) -> bool:
@@ -284,6 +308,21 @@ def _cue(prefix: str) -> tuple[str | None, int]:
     return CUE_WORD[best.group(0)], best.start()
 
 
+def combine_comparator(cue: str | None, own: str | None, unit: str) -> str | None:
+    """The comparator of a value from the cue word before it and the value's own marks.
+
+    The value's marks (range, ≥, 以内, 以上) outrank a cue word, except that a change stays a
+    change: 下降10%以上 is a decrease by 10%.  An increase of a count (加固提升80公里, 增加5个)
+    is an amount of work to do, stated like any other count."""
+    if cue == "increase_by" and unit not in RATE_UNITS:
+        cue = None
+    if cue in ("decrease_by", "increase_by") and own != "range":
+        return cue
+    if own and own != "=":
+        return own
+    return cue or own  # "=" for 约, None when nothing says
+
+
 def _frequency(prefix: str) -> str | None:
     m = re.search(r"每(\d*|[一二两三四五]?)(年|半年|季度|季|月|周)", prefix)
     if not m:
@@ -324,11 +363,9 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         if CN_NUMERAL_ONLY.match(num) and not num.startswith("百分之") and not (
                 m.group("unit") and (cue or (m.group("unit") == "次" and _frequency(before)))):
             continue  # 一支, 一批, 四个方阵: Chinese numerals count only after a comparator
-        # The value's own marks (range, ≥, 以内, 以上) outrank a cue word before it.
-        if v.comparator and v.comparator != "=":
-            comparator = v.comparator
-        else:
-            comparator = cue or v.comparator  # "=" for 约, None when nothing says
+        if num == "一" and m.group("unit") == "次" and not _frequency(before):
+            continue  # 满足一次…处置, 一次性: "once", not a count
+        comparator = combine_comparator(cue, v.comparator, v.unit)
         subject = prefix[:cue_at] if cue else prefix
         freq = _frequency(before) if v.unit == "次" else None
         obj = _object_after(after[1:] if after.startswith("的") else after)
@@ -340,8 +377,9 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         counted = not is_rate_unit
         # Decide whether this value states a goal.
         subj_clean = _clean_indicator(subject)
-        if unit in TIME_UNITS and m.group("post") in ("内", "之内") and re.search(r"\d", after):
-            continue  # "12小时之内…救助率达100%": the duration names the indicator
+        if unit in TIME_UNITS and re.search(r"\d|百分之", after) and (
+                m.group("post") in ("内", "之内") or DURATION_NAMES_RATE.match(after)):
+            continue  # "12小时之内…救助率达100%", "24小时扑灭率达到95%": the duration names the indicator
         if freq:
             ok = True
         elif comparator:
@@ -424,11 +462,19 @@ def _list_number(line: str, at: int, sentence: str) -> int:
     return 0
 
 
-def sentence_year(ctx: Context, line: str, sent_start_in_line: int, pos: int) -> int | None:
-    """The stated year a goal is for: the last 到20XX年 before it in its paragraph, else a
-    year in its headings, else the plan's end."""
-    years = [int(m.group(1) or m.group(2)) for m in GOAL_YEAR.finditer(line[:sent_start_in_line + 1])]
-    return years[-1] if years else ctx.heading_year(pos) or ctx.plan_end
+def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, pos: int) -> int | None:
+    """The stated year a goal is for: the last 到20XX年 before it in its sentence, else the
+    last one in its paragraph, else a year in its headings, else the plan's end.
+
+    An earlier sentence's milestone before the plan's end (到2023年底，…全部达标。) is that
+    sentence's own; only the plan's end or a later horizon (到2035年，…) frames a paragraph."""
+    def years(a: int, b: int) -> list[int]:
+        return [int(m.group(1) or m.group(2)) for m in GOAL_YEAR.finditer(line[a:b])]
+    own = years(sent_start, clause_start + 1)
+    if own:
+        return own[-1]
+    framing = [y for y in years(0, sent_start) if not ctx.plan_end or y >= ctx.plan_end]
+    return framing[-1] if framing else ctx.heading_year(pos) or ctx.plan_end
 
 
 def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> list[dict]:
@@ -442,13 +488,15 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
             continue
         if any(a <= line_start < b for a, b in skip) or ctx.is_history(line_start):
             continue
+        past_paragraph = _opens_in_past(line, ctx.plan_start)
         for sm in SENTENCE_RE.finditer(line):
             sentence = sm.group(0)
             skip_n = _list_number(line, sm.start(), sentence)
             if skip_n:
                 sentence = " " * skip_n + sentence[skip_n:]
-            if PAST.search(sentence) and not FUTURE.search(sentence):
-                continue
+            future = FUTURE.search(sentence) or _names_plan_period(sentence, ctx.plan_start)
+            if (PAST.search(sentence) or past_paragraph) and not future:
+                continue  # results: 累计建成…, and every sentence of a “十三五”期间，… paragraph
             if "期间" in sentence and not FUTURE.search(sentence) and _earlier_period(sentence, ctx.plan_start):
                 continue  # “十三五”期间，共发生…
             for cm in CLAUSE_RE.finditer(sentence):
@@ -456,7 +504,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 if not re.search(r"\d|百分之|[一二两三四五六七八九十]", clause):
                     continue
                 clause_pos = line_start + sm.start() + cm.start()
-                year = sentence_year(ctx, line, sm.start() + cm.start(), clause_pos)
+                year = sentence_year(ctx, line, sm.start(), sm.start() + cm.start(), clause_pos)
                 out += prose_targets(doc, ctx, clause, clause_pos, year, sentence)
     return out
 
@@ -471,40 +519,94 @@ def _table_value(cell: str) -> Value | None:
     if v is None:
         return None
     cue, _ = _cue(cell[:m.start()])
-    if v.comparator in (None, "=") and cue:
-        v.comparator = cue
+    v.comparator = combine_comparator(cue, v.comparator, v.unit)
     return v
 
 
-def _columns(header: list[str]) -> tuple[int | None, int | None, int | None]:
+@dataclass
+class Columns:
+    name: int
+    targets: list[tuple[int, int | None]]  # (column, the year it states) for each target column
+    attr: int | None
+    unit: int | None
+
+
+def _column_year(head: str) -> int | None:
+    m = re.search(r"(20\d\d)", head)
+    return int(m.group(1)) if m else None
+
+
+def _columns(header: list[str], plan_start: int | None) -> Columns | None:
+    """Which columns hold the name, the target values, the attribute and the unit.
+
+    A baseline column (现状, 基期, 2020年 in a 2021-2025 plan) states where things stand,
+    not a goal: it is dropped.  Without a plan period the earliest of several year columns
+    is the baseline."""
     name = next((i for i, h in enumerate(header) if TABLE_NAME_COL.search(h) and not TABLE_VALUE_COL.search(h)), None)
-    value = next((i for i, h in enumerate(header) if TABLE_VALUE_COL.search(h) and i != name), None)
+    values = [i for i, h in enumerate(header) if TABLE_VALUE_COL.search(h) and i != name
+              and not TABLE_ATTR_COL.search(h) and not TABLE_UNIT_COL.fullmatch(h)]
+    if name is None or not values:
+        return None
+    years = {i: _column_year(header[i]) for i in values}
+    dated = [y for y in years.values() if y]
+    cut = plan_start if plan_start else (min(dated) + 1 if len(set(dated)) > 1 else None)
+    goal_named = [i for i in values if TABLE_GOAL_COL.search(header[i])]
+    kept = [i for i in values if not TABLE_BASE_COL.search(header[i]) or i in goal_named]
+    kept = [i for i in kept if i in goal_named or not (years[i] and cut and years[i] < cut)]
+    if not kept:
+        return None
     attr = next((i for i, h in enumerate(header) if TABLE_ATTR_COL.search(h)), None)
-    return name, value, attr
+    unit = next((i for i, h in enumerate(header) if TABLE_UNIT_COL.fullmatch(h.strip())), None)
+    return Columns(name, [(i, years[i]) for i in kept], attr, unit)
+
+
+def _name_unit(name: str) -> tuple[str, str | None]:
+    """'消防车辆（辆）' → ('消防车辆', '辆'): a unit in brackets closing an indicator name."""
+    m = NAME_UNIT_RE.search(name)
+    if not m:
+        return name, None
+    return name[:m.start()].rstrip(), m.group(1)
+
+
+def _apply_unit(v: Value, written: str | None) -> None:
+    """A unit the table states outside the value cell (name brackets, a 单位 column)."""
+    if not written or v.unit:
+        return
+    written = written.strip()
+    if written.startswith("万") and written[1:] in ("人", "人次"):
+        v.value *= 10_000
+        v.value_max = v.value_max * 10_000 if v.value_max is not None else None
+        written = written[1:]
+    v.unit = normalise_unit(written)
 
 
 def table_rows_targets(doc: Document, ctx: Context, header: list[str], rows: list[list[tuple[str, int]]],
                        title: str | None, pos: int) -> list[dict]:
     """Targets from an indicator table: rows of (cell text, cell start in text)."""
-    name_i, value_i, attr_i = _columns(header)
-    if name_i is None or value_i is None or ctx.is_history(pos):
+    cols = _columns(header, ctx.plan_start)
+    if cols is None or ctx.is_history(pos):
         return []
-    year_m = YEAR_IN.search(" ".join(header[value_i:value_i + 1]) + (title or ""))
-    year = int(year_m.group(1)) if year_m else ctx.heading_year(pos) or ctx.plan_end
+    year_m = YEAR_IN.search(title or "")
+    title_year = int(year_m.group(1)) if year_m else None
     out = []
     for row in rows:
-        if len(row) <= max(name_i, value_i):
-            continue
-        (name, n_at), (cell, c_at) = row[name_i], row[value_i]
-        v = _table_value(cell)
-        if v is None or not name.strip():
-            continue
-        if not v.unit:
-            m = re.search(r"(人次|人数|万元|亿元)$", name.strip())
-            v.unit = "人次" if m and m.group(1) == "人次" else v.unit
-        attr = _attribute(row[attr_i][0]) if attr_i is not None and attr_i < len(row) else None
-        v.comparator = v.comparator or "="
-        out.append(make_record(doc, name.strip(), v, year, attr, title, "table", n_at, c_at + len(cell)))
+        for value_i, col_year in cols.targets:
+            if len(row) <= max(cols.name, value_i):
+                continue
+            (name, n_at), (cell, c_at) = row[cols.name], row[value_i]
+            v = _table_value(cell)
+            if v is None or not name.strip():
+                continue
+            indicator, bracket_unit = _name_unit(name.strip())
+            unit_cell = row[cols.unit][0] if cols.unit is not None and cols.unit < len(row) else None
+            _apply_unit(v, bracket_unit or unit_cell)
+            if not v.unit:
+                m = re.search(r"(人次|人数|万元|亿元)$", indicator)
+                v.unit = "人次" if m and m.group(1) == "人次" else v.unit
+            attr = _attribute(row[cols.attr][0]) if cols.attr is not None and cols.attr < len(row) else None
+            v.comparator = v.comparator or "="
+            year = col_year or title_year or ctx.heading_year(pos) or ctx.plan_end
+            out.append(make_record(doc, indicator, v, year, attr, title, "table", n_at, c_at + len(cell)))
     return out
 
 
@@ -550,6 +652,72 @@ def text_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int
     return found
 
 
+# Column separators in a table row written on one line: pipes, tabs, runs of spaces.
+PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+CELL_SPLIT = re.compile(r"\t+|[ \u3000\u00a0]{2,}|\u3000")
+RULE_ROW = re.compile(r"^[\s|:：\-—–=+]+$")  # |---|---| under a markdown header
+
+
+def _row_cells(line: str) -> list[tuple[str, int]]:
+    """Cells of a one-line table row with their start in ``line``; [] when not a row."""
+    if PIPE_ROW.match(line):
+        cells, at = [], line.index("|") + 1
+        for part in line[at:line.rindex("|")].split("|"):
+            lead = len(part) - len(part.lstrip())
+            cells.append((part.strip(), at + lead))
+            at += len(part) + 1
+        return cells
+    stripped = line.rstrip()
+    cells, at = [], len(line) - len(line.lstrip())
+    for part in CELL_SPLIT.split(stripped[at:]):
+        cells.append((part, line.index(part, at) if part else at))
+        at = cells[-1][1] + len(part)
+    return cells if len(cells) >= 3 else []
+
+
+def _is_header(cells: list[str]) -> bool:
+    return 3 <= len(cells) <= 10 and all(len(c) <= 12 for c in cells) \
+        and any(TABLE_NAME_COL.search(c) for c in cells) and any(TABLE_VALUE_COL.search(c) for c in cells)
+
+
+def raw_line_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int]]], str | None, int, int]]:
+    """Tables written one row per line of the original (| a | b |, tab or space separated).
+
+    Read from ``raw_text`` because normalisation may close the gaps between cells; cell
+    positions are mapped back to ``text``."""
+    raw = doc.raw_text
+    to_text = (lambda r: bisect.bisect_left(doc.offsets, r)) if doc.offsets else (lambda r: r)
+    lines, pos = [], 0
+    for line in raw.split("\n"):
+        lines.append((line, pos))
+        pos += len(line) + 1
+    found, i = [], 0
+    while i < len(lines):
+        line, at = lines[i]
+        header = [c for c, _ in _row_cells(line)]
+        if not _is_header(header):
+            i += 1
+            continue
+        rows, k = [], i + 1
+        while k < len(lines):
+            text, start = lines[k]
+            if RULE_ROW.match(text) and text.strip():
+                k += 1
+                continue
+            cells = _row_cells(text)
+            if len(cells) != len(header):
+                break
+            rows.append([(c, to_text(start + off)) for c, off in cells])
+            k += 1
+        if rows:
+            title = next((t.strip() for t, _ in reversed(lines[max(0, i - 3):i]) if t.strip()), None)
+            title = re.sub(r"^表\s*\d+\s*", "", title or "") or None
+            end = rows[-1][-1][1] + len(rows[-1][-1][0])
+            found.append((header, rows, title, to_text(at), end))
+        i = max(k, i + 1)
+    return found
+
+
 def loader_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int]]], str | None, int, int]]:
     """Tables a loader built (rows of cells, raw span): cells located in the text."""
     found = []
@@ -589,7 +757,7 @@ def extract_targets(doc: Document) -> list[dict]:
     ctx = build_context(doc)
     records: list[dict] = []
     spans: list[tuple[int, int]] = []
-    for header, rows, title, start, end in loader_tables(doc) + text_tables(doc):
+    for header, rows, title, start, end in loader_tables(doc) + raw_line_tables(doc) + text_tables(doc):
         if any(a <= start < b for a, b in spans):
             continue
         got = table_rows_targets(doc, ctx, header, rows, title or ctx.category(start), start)
