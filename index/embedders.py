@@ -101,7 +101,8 @@ class SentenceTransformerEmbedder:
         self.path = str(directory.resolve())
         self.name = spec_name(self.path)
         self._model = SentenceTransformer(self.path, device="cpu")
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim())
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -28,7 +28,7 @@ def _register() -> None:
     import importlib
 
     for module in ("pipeline.cmd_ingest", "pipeline.cmd_eval", "pipeline.cmd_export",
-                   "queries.cli", "queries.diff_cli"):
+                   "queries.cli", "queries.diff_cli", "queries.cli_search"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as e:  # a verb still being built must not break the others
