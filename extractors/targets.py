@@ -70,6 +70,7 @@ BAD_BEFORE = re.compile(r"(?:第|[A-Za-z/+×*#.\-—~]|\d)$")
 BAD_AFTER = re.compile(r"^(?:[A-Za-z/+×*#\-—–]|年(?!均)|月|日|号|届|大(?!于)|类|种|方面|项(?:重点|工作|任务|措施|制度)|"
                        r"个(?:一|体系|方面|环节|清单)|道|期|批次|版|型|点[零〇一二三四五六七八九\d])")
 DURATION_NAMES_RATE = re.compile(r"^[^，。；、\d]{0,12}?(?:率|比例|比重)")
+SHARED_POST = re.compile(rf"^[、和及][^，。；、\d]{{0,6}}?{NUMBER}\s*{UNIT}(以内|以下|之内|内(?![容部外涝蒙])|以上)")
 RATE_UNITS = ("%", "‰", "个百分点")
 CN_NUMERAL_ONLY = re.compile(r"^[零〇一二两三四五六七八九十百千万亿]+$")
 
@@ -99,6 +100,7 @@ GOAL_YEAR = re.compile(r"(?:到|展望)(20\d\d)年(?:底|末)?|(20\d\d)年(?:底
 TABLE_NAME_COL = re.compile(r"指标|名称|项目|内容")
 TABLE_VALUE_COL = re.compile(r"值|目标|20\d\d|数值|指标值|标准")
 TABLE_ATTR_COL = re.compile(r"属性|性质|类型")
+CHANGE_NAME = re.compile(r"(?:下降|降低|减少)(?:率|幅度)$|降幅$|(?:增长|提高)幅度$|增幅$")  # a change, not a level
 TABLE_UNIT_COL = re.compile(r"(?:计量)?单位")
 TABLE_GOAL_COL = re.compile(r"目标|预期|规划值|末")  # 2025年目标值, 预期值, 规划期末
 TABLE_BASE_COL = re.compile(r"现状|基期|基数|基准|基础值|实际|完成|现值")  # where things stand
@@ -323,6 +325,13 @@ def combine_comparator(cue: str | None, own: str | None, unit: str) -> str | Non
     return cue or own  # "=" for 约, None when nothing says
 
 
+def _shared_post(after: str) -> str | None:
+    """A bound that closes a list of values also holds for the earlier ones:
+    城区30分钟、农村2小时内到达 → both within."""
+    m = SHARED_POST.match(after)
+    return POST_CMP[m.group(1)] if m else None
+
+
 def _frequency(prefix: str) -> str | None:
     m = re.search(r"每(\d*|[一二两三四五]?)(年|半年|季度|季|月|周)", prefix)
     if not m:
@@ -360,7 +369,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             continue  # 三级体系, 二级实验室: a rank, not a quantity
         prefix = clause[last_end:m.start()]
         cue, cue_at = _cue(prefix)
-        if CN_NUMERAL_ONLY.match(num) and not num.startswith("百分之") and not (
+        zero_goal = num == "零" and cue and not after.strip()  # 死亡人数力争为零
+        if CN_NUMERAL_ONLY.match(num) and not num.startswith("百分之") and not zero_goal and not (
                 m.group("unit") and (cue or (m.group("unit") == "次" and _frequency(before)))):
             continue  # 一支, 一批, 四个方阵: Chinese numerals count only after a comparator
         if num == "一" and m.group("unit") == "次" and not _frequency(before):
@@ -373,6 +383,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         # A bare number of people: "保障4万集中转移安置人口" → 人.
         if not unit and obj and PEOPLE_NOUN.match(obj) and not m.group("post"):
             unit = "人"
+        elif not unit and not m.group("post") and re.search(r"人数$", _clean_indicator(subject[:cue_at] if cue else subject)):
+            unit = "人"  # 死亡失踪人数力争为零: a head count
         is_rate_unit = unit in ("%", "‰", "")
         counted = not is_rate_unit
         # Decide whether this value states a goal.
@@ -406,7 +418,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         if not ok:
             continue
         if comparator is None:
-            comparator = inherited or "="
+            comparator = _shared_post(after) or inherited or "="
         inherited = comparator
         v = Value(v.value, v.value_max, v.raw or num, unit, comparator, v.start, v.end)
         year = None if freq else sent_year
@@ -501,7 +513,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 continue  # “十三五”期间，共发生…
             for cm in CLAUSE_RE.finditer(sentence):
                 clause = cm.group(0)
-                if not re.search(r"\d|百分之|[一二两三四五六七八九十]", clause):
+                if not re.search(r"\d|百分之|[一二两三四五六七八九十]|为零", clause):
                     continue
                 clause_pos = line_start + sm.start() + cm.start()
                 year = sentence_year(ctx, line, sm.start(), sm.start() + cm.start(), clause_pos)
@@ -568,11 +580,16 @@ def _name_unit(name: str) -> tuple[str, str | None]:
     return name[:m.start()].rstrip(), m.group(1)
 
 
-def _apply_unit(v: Value, written: str | None) -> None:
-    """A unit the table states outside the value cell (name brackets, a 单位 column)."""
-    if not written or v.unit:
+def _apply_unit(v: Value, written: str | None, indicator: str) -> None:
+    """A unit the table states outside the value cell (name brackets, a 单位 column).
+
+    Rates stay without a unit (a 人/亿元 死亡率 is a rate); dashes are empty cells."""
+    written = (written or "").strip()
+    if not written or v.unit or re.fullmatch(r"[-—–/／\s]*", written):
         return
-    written = written.strip()
+    if "/" in written or "／" in written:
+        if METRIC_END.search(indicator):
+            return
     if written.startswith("万") and written[1:] in ("人", "人次"):
         v.value *= 10_000
         v.value_max = v.value_max * 10_000 if v.value_max is not None else None
@@ -599,7 +616,10 @@ def table_rows_targets(doc: Document, ctx: Context, header: list[str], rows: lis
                 continue
             indicator, bracket_unit = _name_unit(name.strip())
             unit_cell = row[cols.unit][0] if cols.unit is not None and cols.unit < len(row) else None
-            _apply_unit(v, bracket_unit or unit_cell)
+            _apply_unit(v, bracket_unit or unit_cell, indicator)
+            change = CHANGE_NAME.search(indicator)
+            if change and v.comparator in (None, "="):
+                v.comparator = "decrease_by" if re.search("降|减", change.group(0)) else "increase_by"  # 下降率 | 15
             if not v.unit:
                 m = re.search(r"(人次|人数|万元|亿元)$", indicator)
                 v.unit = "人次" if m and m.group(1) == "人次" else v.unit
