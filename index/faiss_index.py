@@ -69,7 +69,7 @@ def build(con, model: str) -> VectorIndex:
 
     fp = meta.fingerprint(con)
     table = con.execute("SELECT chunk_id, embedding FROM chunks WHERE embedding IS NOT NULL "
-                        "ORDER BY doc_id, ord").fetch_arrow_table()
+                        "ORDER BY doc_id, ord").to_arrow_table()
     ids = table.column("chunk_id").to_pylist()
     flat = table.column("embedding").combine_chunks().flatten().to_numpy(zero_copy_only=False)
     dim = flat.size // len(ids) if ids else 1

@@ -161,9 +161,10 @@ def search(db_or_con, query: str, k: int = 10, region: str | None = None, provin
         tokens = fts.query_tokens(query)
         depth = max(50, 3 * k)
         lexical = _bm25(con, tokens, depth, where, params) if mode != "dense" else []
-        use_dense = mode == "dense" or (mode == "hybrid" and faiss_index.has_embeddings(con))
+        use_dense = mode != "bm25" and faiss_index.has_embeddings(con)
         if mode == "dense" and not use_dense:
-            raise SearchError("the database holds no embeddings: ingest with embeddings to use mode='dense'")
+            raise SearchError("the database holds no embeddings (ingested with embed=False): "
+                              "re-ingest with embeddings to use mode='dense'")
         semantic = _dense(con, query, depth, doc_filter, model) if use_dense else []
         ranks = {cid: {"bm25_rank": None, "dense_rank": None} for cid, _ in lexical + semantic}
         for name, hits in (("bm25_rank", lexical), ("dense_rank", semantic)):

