@@ -10,8 +10,8 @@ section_path, page, char_start, char_end (span of the document's raw text), text
 (fused RRF score, or the BM25/cosine score in a single mode), highlights (query tokens found
 in the passage, in query order), bm25_rank, dense_rank (1-based, None when not retrieved).
 
-Filters (on the documents table): region matches region, province, prefecture or county name;
-province matches province; admin_level is province | prefecture | county | district ("county"
+Filters (on the documents table): region (a name or a list of names, any matches) matches the
+region, province, prefecture or county name; province (name or list) matches the province; admin_level is province | prefecture | county | district ("county"
 means county-level: counties, county-level cities and districts); kind is documents.kind;
 year keeps plans whose period covers that year.  The database is only read: the indexes are
 built by ``index.refresh`` at ingest (the faiss file is rebuilt here only if stale).  If the
@@ -51,15 +51,23 @@ def _check(query: str, k: int, admin_level: str | None, mode: str, year) -> str:
     return query.strip()
 
 
+def _names(value: str | list[str]) -> list[str]:
+    """One name or several (any of them matches)."""
+    names = [value] if isinstance(value, str) else list(value)
+    if not all(isinstance(n, str) for n in names):
+        raise SearchError(f"region/province must be a name or a list of names, got {value!r}")
+    return names
+
+
 def _filters(region, province, admin_level, kind, year) -> tuple[str, list]:
     """SQL condition on documents d, and its parameters."""
     conds, params = [], []
     if region:
-        conds.append("? IN (d.region, d.province, d.prefecture, d.county)")
-        params.append(region)
+        conds.append("list_has_any(?::VARCHAR[], [d.region, d.province, d.prefecture, d.county])")
+        params.append(_names(region))
     if province:
-        conds.append("d.province = ?")
-        params.append(province)
+        conds.append("list_contains(?::VARCHAR[], d.province)")
+        params.append(_names(province))
     if admin_level == "county":
         conds.append("d.admin_level IN ('county', 'district')")
     elif admin_level:
@@ -145,7 +153,8 @@ def _connect(db_or_con):
     return db_or_con, False
 
 
-def search(db_or_con, query: str, k: int = 10, region: str | None = None, province: str | None = None,
+def search(db_or_con, query: str, k: int = 10, region: str | list[str] | None = None,
+           province: str | list[str] | None = None,
            admin_level: str | None = None, kind: str | None = None, year: int | None = None,
            mode: str = "hybrid", model: str | None = None) -> list[dict]:
     """The k passages that best match ``query`` (see the module docstring for fields and filters)."""
