@@ -55,7 +55,8 @@ def document_rows(doc: Document) -> dict[str, list[dict]]:
     sections = [
         {"doc_id": doc.doc_id, "section_id": s.id, "ord": i, "level": s.level, "number": s.number,
          "title": s.title, "kind": s.kind, "parent_id": s.parent, "path": s.path,
-         "char_start": s.start, "char_end": s.end, "page_start": s.page_start, "page_end": s.page_end}
+         "char_start": s.start, "char_end": s.end, "raw_start": doc.raw_span(s.start, s.end)[0],
+         "raw_end": doc.raw_span(s.start, s.end)[1], "page_start": s.page_start, "page_end": s.page_end}
         for i, s in enumerate(doc.sections)
     ]
     tables = [

@@ -1,6 +1,10 @@
-"""DuckDB schema: the single source of truth.  Every fact table carries provenance:
-doc_id, section_id, section_path, page, char_start/char_end (span of the document's
-original text, so ``documents.raw_text[char_start:char_end] == quote``) and quote."""
+"""DuckDB schema: the single source of truth.
+
+Every fact table carries provenance: doc_id, section_id, section_path, page,
+char_start/char_end (span of the document's original text, so
+``documents.raw_text[char_start:char_end] == quote``) and quote.  Chunks use the same
+original-text spans.  Sections are structure over the normalised text: their
+char_start/char_end index ``documents.text``, raw_start/raw_end the original."""
 
 PROVENANCE = """
     section_id VARCHAR, section_path VARCHAR, page INTEGER,
@@ -21,7 +25,8 @@ TABLES: dict[str, str] = {
     "sections": """
         doc_id VARCHAR, section_id VARCHAR, ord INTEGER, level INTEGER, number VARCHAR,
         title VARCHAR, kind VARCHAR, parent_id VARCHAR, path VARCHAR,
-        char_start INTEGER, char_end INTEGER, page_start INTEGER, page_end INTEGER
+        char_start INTEGER, char_end INTEGER, raw_start INTEGER, raw_end INTEGER,
+        page_start INTEGER, page_end INTEGER
     """,
     "doc_tables": """
         doc_id VARCHAR, table_id INTEGER, page_start INTEGER, page_end INTEGER,
