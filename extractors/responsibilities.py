@@ -1,8 +1,181 @@
-"""responsibilities extractor (component "responsibilities"). Placeholder until implemented: emits nothing."""
+"""responsibilities extractor (component "responsibilities").
+
+Plans assign each task to departments in a note such as
+``（牵头单位：市应急局；负责单位：市委编办、市财政局等按职责分工负责）``, or in a line
+``责任单位：区应急管理局、区公安分局``.  One record per note: the task it belongs to (the
+heading of the task, else the sentence before it), the lead list and the support list as
+written, their canonical names (``extractors.departments``) and the role words.
+"""
+from __future__ import annotations
+
+import re
+
 from spacy.language import Language
 from spacy.tokens import Doc
+
+from corpus.model import Document
+from extractors.base import provenance
+from extractors.departments import canonical
+
+ROLE_WORD = r"(?:牵头|主责|主办|主管|责任|负责|配合|协办|协助|参与|协同|实施|承办|落实)(?:单位|部门)"
+ROLE = re.compile(rf"(?P<role>{ROLE_WORD})\s*[:：]")
+LEAD_ROLE = re.compile(r"牵头|主责|主办|主管")
+OPEN, CLOSE = "（(", "）)"
+# A numbered line: its title names the task ("3.建立会商机制。…").
+NUMBERED = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]"
+                      r"|\d{1,2}[.．、](?!\d)|[①-⑳])\s*")
+TITLE_END = re.compile(r"[。；;：:！？]")
+
+# What closes a list but names no department: "等有关部门按照职责分工负责".
+DUTY_TAIL = re.compile(r"(?:按照|按|根据|依据)?(?:各自)?(?:职责|职能)(?:分工)?(?:负责|落实|配合|抓好落实)?$|(?:分别|共同)?负责$|(?:配合|参与)$")
+GENERIC = r"(?:各|其他|其它)?(?:有关|相关)?(?:部门|单位|企业)(?:和|及|、)?(?:单位|部门)?"
+ETC_TAIL = re.compile(rf"等(?:{GENERIC}|各|有关|相关)*$")
+# "市消防救援有关部门": a generic tail written without 等.
+GENERIC_TAIL = re.compile(r"(?<=[^、，,；;])(?:各|其他|其它)?(?:有关|相关)(?:部门|单位|企业)(?:和|及|、)?(?:单位|部门)?$")
+SEPARATORS = "、，,；;/ "
+# "市气象局市水局": a department suffix directly followed by another admin prefix.
+RUN_ON = re.compile(r"(?<=[局委办厅部队会院站所])(?=[省市区县州旗](?![场级内政]))")
 
 
 @Language.component("responsibilities")
 def responsibilities_component(doc: Doc) -> Doc:
+    source: Document = doc._.source
+    if source is not None and ROLE.search(source.text):
+        doc._.records.setdefault("responsibilities", []).extend(extract_responsibilities(source))
     return doc
+
+
+def extract_responsibilities(document: Document) -> list[dict]:
+    """Every responsibility note of a normalised document, in reading order."""
+    text = document.text
+    region = (document.meta or {}).get("region")
+    records, covered_until = [], -1
+    for m in ROLE.finditer(text):
+        if m.start() < covered_until:
+            continue  # a later role inside a note already read
+        span = _note_span(text, m.start())
+        if span is None:
+            continue
+        start, end, body = span
+        roles = parse_roles(body)
+        if not roles or not any(names for _, names in roles):
+            continue
+        covered_until = end
+        records.append(_record(document, start, end, roles, region))
+    return records
+
+
+def _note_span(text: str, role_start: int) -> tuple[int, int, str] | None:
+    """(start, end, body) of the note holding the role at ``role_start``: the enclosing
+    bracket when the role opens one, else the rest of the line up to 。."""
+    i = role_start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    if i >= 0 and text[i] in OPEN:
+        close = _matching_close(text, i)
+        if close is None:
+            return None
+        return i, close + 1, text[i + 1:close]
+    line_end = text.find("\n", role_start)
+    line_end = len(text) if line_end < 0 else line_end
+    stop = text.find("。", role_start, line_end)
+    end = line_end if stop < 0 else stop
+    if end - role_start > 300:  # a role word in running prose, not a note
+        return None
+    return role_start, end, text[role_start:end]
+
+
+def _matching_close(text: str, open_at: int) -> int | None:
+    depth = 0
+    for j in range(open_at, min(len(text), open_at + 600)):
+        ch = text[j]
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth -= 1
+            if depth == 0:
+                return j
+        elif ch == "\n":
+            return None
+    return None
+
+
+def parse_roles(body: str) -> list[tuple[str, list[str]]]:
+    """``牵头单位:A、B;负责单位:C等按职责分工负责`` → [(牵头单位, [A, B]), (负责单位, [C])]."""
+    marks = list(ROLE.finditer(body))
+    out = []
+    for k, m in enumerate(marks):
+        chunk = body[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(body)]
+        out.append((m.group("role"), split_departments(chunk)))
+    return out
+
+
+def split_departments(chunk: str) -> list[str]:
+    """A written list of departments, split on 、，; (not inside brackets), with the
+    closing formula (等有关部门按照职责分工负责) dropped; "各有关部门" alone is kept."""
+    chunk = re.sub(r"\s+", "", chunk).strip(SEPARATORS + "。")
+    chunk = DUTY_TAIL.sub("", chunk).rstrip(SEPARATORS)
+    whole = chunk
+    chunk = ETC_TAIL.sub("", chunk)
+    chunk = GENERIC_TAIL.sub("", chunk)
+    if chunk in ("", "各", "其他", "其它"):
+        chunk = whole  # the list is only "各有关部门"
+    names = []
+    for part in _split_top_level(chunk):
+        names.extend(p for p in RUN_ON.split(part) if p)
+    return names
+
+
+def _split_top_level(s: str) -> list[str]:
+    parts, depth, cur = [], 0, []
+    for ch in s:
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth = max(0, depth - 1)
+        if depth == 0 and ch in SEPARATORS:
+            parts.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    parts.append("".join(cur))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _record(document: Document, start: int, end: int, roles: list[tuple[str, list[str]]], region) -> dict:
+    lead_i = next((k for k, (r, _) in enumerate(roles) if LEAD_ROLE.search(r)), 0)
+    lead_role, lead = roles[lead_i]
+    support_roles = [(r, names) for k, (r, names) in enumerate(roles) if k != lead_i]
+    support = [n for _, names in support_roles for n in names]
+    return {
+        "task": task_of(document, start),
+        "lead": lead,
+        "support": support,
+        "lead_canonical": [canonical(n, region) for n in lead],
+        "support_canonical": [canonical(n, region) for n in support],
+        "lead_role": lead_role,
+        "support_role": support_roles[0][0] if support_roles else None,
+        **provenance(document, start, end),
+    }
+
+
+def task_of(document: Document, pos: int) -> str:
+    """The task a note at ``pos`` belongs to: the title of the numbered line it stands
+    on, else the deepest heading above it, else the sentence before it."""
+    text = document.text
+    line_start = text.rfind("\n", 0, pos) + 1
+    line = text[line_start:pos]
+    m = NUMBERED.match(line)
+    if m:
+        rest = line[m.end():]
+        cut = TITLE_END.search(rest)
+        title = rest[:cut.start()] if cut else rest
+        if 0 < len(title) <= 40:
+            return title.strip()
+    section = document.section_at(pos)
+    while section is not None and (section.kind in ("box", "table") or not section.title):
+        section = next((s for s in document.sections if s.id == section.parent), None)
+    if section is not None and section.kind not in ("preface",) and section.start < pos and len(document.sections) > 1:
+        return section.title
+    before = re.split(r"[。！？\n]", text[line_start:pos].rstrip("。；; "))
+    return before[-1].strip()[:60] if before else ""
