@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,11 @@ class VectorIndex:
     model: str
     fingerprint: dict
     built: bool = False  # built by this call (not cached or read from disk)
+    doc_rows: dict = field(default_factory=dict)  # doc_id → (first row, end row): rows are grouped by document
+
+    def __post_init__(self) -> None:
+        docs, first, counts = np.unique(self.doc_ids, return_index=True, return_counts=True)
+        self.doc_rows = {str(d): (int(a), int(a + n)) for d, a, n in zip(docs, first, counts)}
 
     def search(self, vector: np.ndarray, n: int, doc_filter: set[str] | None = None) -> list[tuple[str, float]]:
         """Top-n (chunk_id, cosine) for one query vector, optionally only within some documents."""
@@ -37,7 +42,8 @@ class VectorIndex:
 
         params = None
         if doc_filter is not None:
-            rows = np.flatnonzero(np.isin(self.doc_ids, list(doc_filter))).astype(np.int64)
+            spans = [self.doc_rows[d] for d in doc_filter if d in self.doc_rows]
+            rows = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in spans]) if spans else np.zeros(0)
             if rows.size == 0:
                 return []
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
