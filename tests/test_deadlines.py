@@ -1,0 +1,76 @@
+"""Dated commitments on the seed plans and on unseen prose."""
+from functools import lru_cache
+from pathlib import Path
+
+from corpus.model import Document
+from corpus.normalise import normalise
+from corpus.sections import build_sections
+from extractors.deadlines import extract_deadlines
+
+SAMPLES = Path(__file__).resolve().parent.parent / "corpus" / "samples"
+
+
+@lru_cache(maxsize=None)
+def deadlines(prefix: str) -> list[dict]:
+    from pipeline.process import analyse
+
+    doc = analyse(str(next(SAMPLES.glob(f"{prefix}_*.txt"))))
+    recs = extract_deadlines(doc)
+    for r in recs:
+        assert doc.raw_text[r["char_start"]:r["char_end"]] == r["quote"]
+    return recs
+
+
+def make_doc(raw: str, **meta) -> Document:
+    doc = normalise(Document(doc_id="d" * 16, source_path="synthetic.txt", file_type="txt", raw_text=raw, meta=meta))
+    doc.sections = build_sections(doc)
+    return doc
+
+
+def test_evaluation_dates_and_history_left_out():
+    recs = deadlines("000")
+    assert [(r["year"], r["month"]) for r in recs] == [(2025, None), (2023, None), (2025, 12)]
+    assert recs[1]["what"] == "开展规划中期评估"
+    # 2017/2019 history, the cited 《…（2020—2030年）》 title and the issue date are not deadlines
+    assert all(r["year"] >= 2021 for r in recs)
+
+
+def test_bare_years_goals_and_relative_duration():
+    recs = deadlines("001")
+    years = [r["year"] for r in recs]
+    assert 2035 in years and years.count(2025) >= 7
+    end_of_year = next(r for r in recs if r["month"] == 12)
+    assert end_of_year["what"].startswith("城市常住人口人均应急避难场所面积")
+    rel = [r for r in recs if r["relative"]]
+    assert len(rel) == 1 and rel[0]["relative"] == "三年" and rel[0]["year"] is None
+    assert "镇街道全覆盖" in rel[0]["what"]
+
+
+def test_period_headings_and_current_state_left_out():
+    recs = deadlines("002")
+    assert [r["year"] for r in recs] == [2030, 2025]  # not "（一）2030年总体目标", not 2019/2020 statistics
+
+
+def test_campaign_completion_is_relative_but_its_name_alone_is_not():
+    recs = deadlines("003")
+    rel = [r for r in recs if r["relative"]]
+    assert len(rel) == 1 and "三年行动按期完成" in rel[0]["quote"]
+    assert (2022, None) in [(r["year"], r["month"]) for r in recs]
+    assert (2025, 12) in [(r["year"], r["month"]) for r in recs]
+    assert deadlines("004") == []
+
+
+def test_unseen_forms():
+    doc = make_doc(
+        "某县应急管理“十四五”规划\n\n一、发展基础\n\n“十三五”期间，2019年全县发生事故12起。2020年8月13日发生暴雨。\n\n"
+        "二、主要任务\n\n（一）强化风险防控\n\n依据《某省应急体系规划（2020—2030年）》，实施安全生产专项整治三年行动。"
+        "2022年6月底前，完成危险化学品企业排查。力争用两年时间实现乡镇应急站全覆盖。2023年上半年建成县级指挥平台。"
+        "2023年6月30日前完成预案修订（责任单位：县应急局）。\n\n（二）2025年主要目标\n\n到“十四五”末，基本建成应急管理体系。\n",
+        period_start=2021, period_end=2025)
+    got = [(r["year"], r["month"], r["relative"], r["what"]) for r in extract_deadlines(doc)]
+    assert got == [
+        (2022, 6, None, "完成危险化学品企业排查"),
+        (None, None, "两年", "实现乡镇应急站全覆盖"),
+        (2023, 6, None, "建成县级指挥平台"),
+        (2023, 6, None, "完成预案修订"),
+    ]

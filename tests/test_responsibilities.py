@@ -1,0 +1,82 @@
+"""Responsibility notes (牵头单位/负责单位/责任单位) on a seed plan and on unseen prose."""
+from functools import lru_cache
+from pathlib import Path
+
+from corpus.model import Document
+from corpus.normalise import normalise
+from corpus.sections import build_sections
+from extractors.departments import canonical, same_department
+from extractors.responsibilities import extract_responsibilities, split_departments
+
+SAMPLES = Path(__file__).resolve().parent.parent / "corpus" / "samples"
+
+
+@lru_cache(maxsize=None)
+def analysed(prefix: str) -> Document:
+    from pipeline.process import analyse
+
+    return analyse(str(next(SAMPLES.glob(f"{prefix}_*.txt"))))
+
+
+def make_doc(raw: str, **meta) -> Document:
+    doc = normalise(Document(doc_id="r" * 16, source_path="synthetic.txt", file_type="txt", raw_text=raw, meta=meta))
+    doc.sections = build_sections(doc)
+    return doc
+
+
+def test_every_note_of_the_seed_is_one_record_with_its_heading_as_task():
+    doc = analysed("001")
+    recs = extract_responsibilities(doc)
+    assert len(recs) == 27
+    first = recs[0]
+    assert first["task"] == "完善应急管理指挥体系"
+    assert first["lead"] == ["市应急局"] and first["lead_role"] == "牵头单位"
+    assert first["support"] == ["市委编办", "市委网信办", "市大数据局", "市财政局"]
+    assert first["support_role"] == "负责单位"
+    assert first["lead_canonical"] == ["市应急管理局"]
+    assert "市委网络安全和信息化委员会办公室" in first["support_canonical"]
+    for r in recs:  # provenance: the quote is the bracketed note, verbatim
+        assert doc.raw_text[r["char_start"]:r["char_end"]] == r["quote"]
+        assert r["quote"][0] in "(（" and r["quote"][-1] in ")）" and "牵头单位" in r["quote"]
+
+
+def test_generic_tail_dropped_but_a_generic_whole_list_kept():
+    recs = extract_responsibilities(analysed("001"))
+    assert recs[1]["support"] == ["各有关部门"]
+    transport = next(r for r in recs if r["lead"] == ["市交通运输局", "市公安局"])
+    assert transport["support"] == ["市发改", "市大数据局", "火车站", "汽车站"]
+    assert not any("负责" in n or n.endswith("等") for r in recs for n in r["lead"] + r["support"])
+
+
+def test_list_splitting():
+    assert split_departments("市财政局、市司法局等各有关部门按照职责分工负责") == ["市财政局", "市司法局"]
+    assert split_departments("市消防救援有关部门按照职责分工负责") == ["市消防救援"]
+    assert split_departments("各县（市、区）人民政府，市应急局") == ["各县（市、区）人民政府", "市应急局"]
+    assert split_departments("市气象局市水局") == ["市气象局", "市水局"]  # a missing 、
+    assert split_departments("团市委、市委宣传部") == ["团市委", "市委宣传部"]
+
+
+def test_unseen_line_and_bracket_forms():
+    doc = make_doc(
+        "二、主要任务\n\n（一）强化风险防控\n\n开展隐患排查治理。（责任单位：县应急局、县住建局，配合单位：县消防救援大队）\n\n"
+        "（二）完善预案体系\n\n修订总体预案。\n责任单位：县应急管理局；配合单位：各乡镇人民政府\n", region="某县")
+    recs = extract_responsibilities(doc)
+    assert [r["task"] for r in recs] == ["强化风险防控", "完善预案体系"]
+    assert recs[0]["lead_role"] == "责任单位" and recs[0]["lead"] == ["县应急局", "县住建局"]
+    assert recs[0]["lead_canonical"] == ["县应急管理局", "县住房和城乡建设局"]
+    assert recs[0]["support"] == ["县消防救援大队"] and recs[0]["support_role"] == "配合单位"
+    assert recs[1]["lead"] == ["县应急管理局"] and recs[1]["support"] == ["各乡镇人民政府"]
+
+
+def test_department_abbreviations():
+    assert canonical("市应急局") == "市应急管理局"
+    assert same_department("市应急局", "市应急管理局")
+    assert canonical("区住建局") == "区住房和城乡建设局"
+    assert canonical("市发改委") == "市发展和改革委员会"
+    assert canonical("市委网信办") == "市委网络安全和信息化委员会办公室"
+    assert canonical("省市场监管局") == "省市场监督管理局"
+    assert canonical("临清市应急局", region="临清市") == "临清市应急管理局"
+    assert canonical("县卫健委") == "县卫生健康委员会"
+    assert canonical("市公安局交警支队") == "市公安局交通警察支队"
+    assert canonical("市供水局") == "市供水局"  # 水局 only after an admin prefix
+    assert canonical("各有关部门") == "各有关部门"
