@@ -6,7 +6,10 @@ A plan names its key projects in two ways:
   sub-headings are the projects (``（一）自然灾害综合风险普查工程。以调查为基础…``);
 * a 专栏 box (``专栏2 防灾减灾重点工程``) listing them as numbered items
   (``1.避灾安置场所规范化建设工程。全市新建…``) or as ``名称：内容`` lines; a project box
-  without items is itself one project.
+  without items is itself one project;
+* a table with a 项目名称 / 工程名称 column (and a 建设内容 or 投资 column beside it), one
+  project per row, whether a loader built it, its rows stand one per line (tabs, pipes,
+  wide gaps) or one cell per line.
 
 Boxes count when they stand inside a project chapter or when their title says 工程/项目.
 Sub-工程 merely mentioned inside an item's text are not projects.  Each record has the
@@ -15,6 +18,7 @@ name (without its number), a short summary (the item's first clause), the invest
 """
 from __future__ import annotations
 
+import bisect
 import re
 
 from spacy.language import Language
@@ -49,18 +53,22 @@ def projects_component(doc: Doc) -> Doc:
 
 def extract_projects(document: Document) -> list[dict]:
     sections = document.sections or _build_sections(document)
-    records: list[dict] = []
+    records, spans = table_projects(document, sections)
     seen: set[int] = set()  # heading starts already taken
+
+    def in_table(s: Section) -> bool:
+        return any(a <= s.start < b or s.start <= a < s.end for a, b in spans)
+
     for chapter in sections:
         if _is_project_chapter(chapter):
             category = chapter.title
             for child in _children(sections, chapter):
-                if child.kind in ("box", "table") or child.start in seen:
+                if child.kind in ("box", "table") or child.start in seen or in_table(child):
                     continue
                 seen.add(child.start)
                 records.append(_heading_project(document, child, category))
     for box in sections:
-        if box.kind == "box" and box.start not in seen and _is_project_box(sections, box):
+        if box.kind == "box" and box.start not in seen and not in_table(box) and _is_project_box(sections, box):
             seen.add(box.start)
             records.extend(_box_projects(document, box))
     records.sort(key=lambda r: r["char_start"])
@@ -199,3 +207,219 @@ def investment(body: str) -> float | None:
         return None
     value = float(m.group("v"))
     return value * {"万元": 1, "千万元": 1000, "亿元": 10000}[m.group("u")]
+
+
+# --- projects listed in a table ----------------------------------------------------------
+# The column naming the project; a bare 名称 counts when the table's title says 项目/工程.
+NAME_COL = re.compile(r"^(?:重点|重大)?(?:建设)?(?:项目|工程)(?:名\s*称)?$")
+BARE_NAME_COL = re.compile(r"^名\s*称$")
+DETAIL_COL = re.compile(r"内容|规模|投资|资金|任务|地点|单位|期限|年限|进度|时间")
+INDICATOR_COL = re.compile(r"指标|目标值|现状|基[数期]|属性|^\d{4}年?$")
+CONTENT_COL = re.compile(r"内容|规模|任务|概况")
+INVEST_COL = re.compile(r"投资|资金|金额")
+TOTAL_ROW = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|共\s*计)")
+TITLE_NUMBER = re.compile(r"^(?:附?表|专栏)\s*(?:\d+|[一二三四五六七八九十]+)?[：:.．、\s]*")
+CELL_SPLIT = re.compile(r"\t+|[ \u3000\u00a0]{2,}|\u3000")
+RULE_ROW = re.compile(r"^[\s|:：\-—–=+]+$")
+CELL_MAX = 12  # longest header cell
+CJK = re.compile(r"[\u4e00-\u9fff]")
+Cell = tuple[str, int]  # text of a cell, its start in document.text
+
+
+def table_projects(document: Document, sections: list[Section]) -> tuple[list[dict], list[tuple[int, int]]]:
+    """One project per row of every project table, and the spans those tables cover."""
+    records, spans = [], []
+    for header, rows, start, end in _tables(document, sections):
+        if any(a <= start < b for a, b in spans):
+            continue  # the same table read by two readers
+        title = _table_title(document, start)
+        cols = _project_columns(header, title)
+        if cols is None:
+            continue
+        got = _table_rows(document, cols, rows, title or _category_at(document, sections, start))
+        if got:
+            records += got
+            spans.append((start, end))
+    return records, spans
+
+
+def _tables(document: Document, sections: list[Section]) -> list[tuple[list[str], list[list[Cell]], int, int]]:
+    headings = {s.start for s in sections if s.kind not in ("box", "table")}
+    return _loader_tables(document) + _line_tables(document) + _cell_tables(document, headings)
+
+
+def _project_columns(header: list[str], title: str | None) -> tuple[int, int | None, int | None, float] | None:
+    """(name, content, investment column, 万元 per unit) of a project table's header, or None."""
+    header = [h.replace(" ", "") for h in header]
+    if any(INDICATOR_COL.search(h) for h in header) or not any(DETAIL_COL.search(h) for h in header):
+        return None
+    name = next((i for i, h in enumerate(header) if NAME_COL.match(h)), None)
+    if name is None and title and PROJECT_BOX.search(title):
+        name = next((i for i, h in enumerate(header) if BARE_NAME_COL.match(h)), None)
+    if name is None:
+        return None
+    content = next((i for i, h in enumerate(header) if i != name and CONTENT_COL.search(h)), None)
+    invest = next((i for i, h in enumerate(header) if i != name and INVEST_COL.search(h)), None)
+    scale = 10000.0 if invest is not None and "亿" in header[invest] else 1.0
+    return name, content, invest, scale
+
+
+def _table_rows(document: Document, cols, rows: list[list[Cell]], category: str | None) -> list[dict]:
+    name_col, content_col, invest_col, scale = cols
+    out, names = [], set()
+    for row in rows:
+        if name_col >= len(row):
+            continue
+        name, at = row[name_col]
+        name = ITEM_NUMBER.sub("", name, count=1).strip() if ITEM_NUMBER.match(name) else name.strip()
+        if not CJK.search(name) or TOTAL_ROW.match(name) or NAME_COL.match(name) or name in names:
+            continue
+        names.add(name)
+        at = document.text.find(name, at, at + len(row[name_col][0]) + 1)
+        at = at if at >= 0 else row[name_col][1]
+        body = row[content_col][0] if content_col is not None and content_col < len(row) else ""
+        rec = _record(document, at, at + len(name), name, body, category or "")
+        if invest_col is not None and invest_col < len(row):
+            rec["investment"] = _invest_cell(row[invest_col][0], scale) or rec["investment"]
+        out.append(rec)
+    return out
+
+
+def _invest_cell(cell: str, scale: float) -> float | None:
+    """A money cell: a bare number in the header's unit, or a number with its own unit."""
+    stated = investment("投资" + cell.replace(",", "").replace("，", ""))
+    if stated is not None:
+        return stated
+    m = re.match(r"^\s*约?(\d+(?:\.\d+)?)", cell.replace(",", ""))
+    return float(m.group(1)) * scale if m else None
+
+
+def _table_title(document: Document, start: int) -> str | None:
+    """The caption line just above a table (表3 重点项目表 → 重点项目表)."""
+    before = document.text[max(0, start - 200):start].rstrip().rsplit("\n", 1)[-1].strip()
+    if not before or len(before) > 40 or NAME_END.search(before[-1]):
+        return None
+    return TITLE_NUMBER.sub("", before).strip() or None
+
+
+def _category_at(document: Document, sections: list[Section], pos: int) -> str | None:
+    s = document.section_at(pos) if document.sections else None
+    s = s or next((x for x in reversed(sections) if x.start <= pos < x.end), None)
+    return s.title if s else None
+
+
+def _to_text(document: Document, raw_pos: int) -> int:
+    return bisect.bisect_left(document.offsets, raw_pos) if document.offsets else raw_pos
+
+
+def _loader_tables(document: Document) -> list[tuple[list[str], list[list[Cell]], int, int]]:
+    """Tables a loader built: cells located in the text in reading order."""
+    found = []
+    for t in document.tables:
+        if len(t.rows) < 2:
+            continue
+        a, b = _to_text(document, t.start), _to_text(document, t.end)
+        rows, cursor = [], a
+        for r in t.rows[1:]:
+            cells = []
+            for c in r:
+                c = (c or "").strip()
+                at = document.text.find(c, cursor, b + 200) if c else -1
+                cursor = at + len(c) if at >= 0 else cursor
+                cells.append((c, at if at >= 0 else cursor))
+            rows.append(cells)
+        found.append(([(c or "").strip() for c in t.rows[0]], rows, a, max(b, cursor)))
+    return found
+
+
+def _row_cells(line: str) -> list[tuple[str, int]]:
+    """Cells of a table row written on one line (pipes, tabs or wide gaps) with their
+    offsets in the line; [] when the line is not a row."""
+    body = line.strip()
+    if body.startswith("|") and body.endswith("|") and len(body) > 1:
+        parts, at = [], line.index("|") + 1
+        for part in line[at:line.rindex("|")].split("|"):
+            parts.append((part.strip(), at + len(part) - len(part.lstrip())))
+            at += len(part) + 1
+        return parts
+    if not body:
+        return []
+    parts, at = [], len(line) - len(line.lstrip())
+    tabbed = "\t" in body
+    for part in (re.split(r" *\t *", body) if tabbed else CELL_SPLIT.split(body)):  # empty cells keep their tab
+        at = line.index(part, at) if part else at
+        parts.append((part, at))
+        at += len(part)
+    return parts if len(parts) >= 3 or (tabbed and len(parts) == 2) else []
+
+
+def _is_header(cells: list[str]) -> bool:
+    return 2 <= len(cells) <= 10 and all(0 < len(c) <= CELL_MAX for c in cells) \
+        and any(NAME_COL.match(c.replace(" ", "")) or BARE_NAME_COL.match(c) for c in cells)
+
+
+def _line_tables(document: Document) -> list[tuple[list[str], list[list[Cell]], int, int]]:
+    """Tables one row per line of the original; read from raw_text because normalisation
+    may close the gaps between cells."""
+    raw = document.raw_text
+    lines, pos = [], 0
+    for line in raw.split("\n"):
+        lines.append((line, pos))
+        pos += len(line) + 1
+    found, i = [], 0
+    while i < len(lines):
+        header = [c for c, _ in _row_cells(lines[i][0])]
+        if not _is_header(header):
+            i += 1
+            continue
+        rows, k = [], i + 1
+        while k < len(lines):
+            line, at = lines[k]
+            if RULE_ROW.match(line) and line.strip():
+                k += 1
+                continue
+            cells = _row_cells(line)
+            if not (2 <= len(cells) <= len(header)):
+                break
+            rows.append([(c, _to_text(document, at + off)) for c, off in cells])
+            k += 1
+        if rows:
+            last = rows[-1][-1]
+            found.append((header, rows, _to_text(document, lines[i][1]), last[1] + len(last[0])))
+        i = max(k, i + 1)
+    return found
+
+
+def _cell_tables(document: Document, headings: set[int]) -> list[tuple[list[str], list[list[Cell]], int, int]]:
+    """Tables one cell per line: a group of short header lines, then groups of as many
+    lines, groups separated by blank lines (Word tables pasted as text); a heading ends it."""
+    groups = _line_groups(document.text)
+    found, i = [], 0
+    while i < len(groups):
+        header = [c for c, _ in groups[i]]
+        if not (2 <= len(header) <= 10 and _is_header(header)):
+            i += 1
+            continue
+        k = i + 1
+        while k < len(groups) and len(groups[k]) == len(header) and groups[k][0][1] not in headings:
+            k += 1
+        if k > i + 1:
+            last = groups[k - 1][-1]
+            found.append((header, groups[i + 1:k], groups[i][0][1], last[1] + len(last[0])))
+        i = k
+    return found
+
+
+def _line_groups(text: str) -> list[list[Cell]]:
+    groups, current, pos = [], [], 0
+    for line in text.split("\n"):
+        cell = line.strip()
+        if cell:
+            current.append((cell, pos + line.index(cell)))
+        elif current:
+            groups.append(current)
+            current = []
+        pos += len(line) + 1
+    if current:
+        groups.append(current)
+    return groups

@@ -1,20 +1,35 @@
-"""Key projects (重点工程 chapters, 专栏 items) on the seed plans and on unseen layouts."""
+"""Key projects (重点工程 chapters, 专栏 items, project tables) on the seed plans and on unseen layouts."""
 from functools import lru_cache
 from pathlib import Path
+
+import pytest
 
 from corpus.model import Document
 from corpus.normalise import normalise
 from corpus.sections import build_sections
-from extractors.projects import extract_projects, investment
+from extractors.projects import extract_projects, investment, summary
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpus" / "samples"
 
 
 @lru_cache(maxsize=None)
-def projects(prefix: str) -> list[dict]:
+def analysed(prefix: str) -> Document:
     from pipeline.process import analyse
 
-    doc = analyse(str(next(SAMPLES.glob(f"{prefix}_*.txt"))))
+    return analyse(str(next(SAMPLES.glob(f"{prefix}_*.txt"))))
+
+
+def names(recs) -> list[str]:
+    return [r["name"] for r in recs]
+
+
+def synthetic(raw: str) -> list[dict]:
+    return extract_projects(make_doc(raw))
+
+
+@lru_cache(maxsize=None)
+def projects(prefix: str) -> list[dict]:
+    doc = analysed(prefix)
     recs = extract_projects(doc)
     for r in recs:
         assert doc.raw_text[r["char_start"]:r["char_end"]] == r["quote"]
@@ -77,3 +92,152 @@ def test_unseen_boxes():
     assert [r["name"] for r in recs] == ["避灾安置场所建设工程", "海塘加固提升工程", "智慧消防建设工程"]
     assert recs[0]["investment"] == 25000 and recs[0]["category"] == "防灾减灾重点工程"
     assert recs[2]["summary"].startswith("建设县级智慧消防")
+
+
+# --- the seeds -------------------------------------------------------------------------
+@pytest.mark.parametrize("prefix,count", [("000", 7), ("001", 5), ("002", 10), ("003", 34), ("004", 0)])
+def test_counts_per_seed(prefix, count):
+    assert len(projects(prefix)) == count
+
+
+def test_numbered_headings_of_a_key_project_chapter():
+    recs = projects("000")
+    assert names(recs)[0] == "自然灾害综合风险普查工程"
+    assert "建设应急科普及危化品教育培训基地" in names(recs)
+    assert {r["category"] for r in recs} == {"重点项目"}
+
+
+def test_quote_is_the_heading_verbatim():
+    doc = analysed("002")
+    for r in projects("002"):
+        assert doc.raw_text[r["char_start"]:r["char_end"]] == r["quote"]
+        assert r["quote"].startswith("（") and r["quote"].endswith(r["name"])
+    # a malformed number "一)" is still a heading; the name carries no number
+    assert names(projects("001"))[0] == "应急指挥中心建设工程"
+    assert projects("001")[0]["category"] == "实施应急能力提升工程"
+
+
+def test_investment_stated_in_the_body():
+    by_name = {r["name"]: r for r in projects("002")}
+    assert by_name["森林火灾高风险区综合治理工程"]["investment"] == 350.0
+    assert by_name["应急指挥中心建设工程"]["investment"] is None
+
+
+def test_box_items_are_projects_with_the_box_as_category():
+    recs = projects("003")
+    box1 = [r for r in recs if r["category"] == "重点行业领域整治提升工程"]
+    assert names(box1)[:3] == ["危险化学品", "烟花爆竹", "加油站"]
+    assert len(box1) == 15
+    assert "交通运输（邮政、水上）" in names(box1)  # brackets inside a name are kept
+    r = next(r for r in recs if r["name"] == "智慧应急救援指挥系统建设工程")
+    assert r["quote"].startswith("1") and r["category"] == "应急管理信息化建设工程"
+
+
+def test_sub_projects_mentioned_in_an_item_are_not_projects():
+    got = set(names(projects("003")))
+    # 消防 item's text says 打通消防“生命通道”工程, 道路运输 says 公路安全生命防护工程
+    assert not any("生命通道" in n or "生命防护" in n for n in got)
+    assert not any("生命防护" in n for n in names(projects("002")))
+
+
+def test_summary_is_the_first_clause_and_short():
+    for prefix in ("000", "002", "003"):
+        for r in projects(prefix):
+            assert r["summary"] and len(r["summary"]) <= 61
+    r = next(r for r in projects("003") if r["name"] == "烟花爆竹")
+    assert r["summary"].startswith("持续深化烟花爆竹专项整治")
+
+
+def test_a_news_article_has_no_projects():
+    assert projects("004") == []
+
+
+# --- field parsers ---------------------------------------------------------------------
+@pytest.mark.parametrize("text,value", [
+    ("项目总投资500万元，建设储备库", 500.0),
+    ("计划投资1.2亿元", 12000.0),
+    ("投资350余万元", 350.0),
+    ("估算投资约3千万元", 3000.0),
+    ("建设储备库1座，面积3000平方米", None),
+])
+def test_investment_parsing(text, value):
+    assert investment(text) == value
+
+
+def test_summary_cuts_at_the_first_sentence():
+    assert summary("。建设市级平台；接入各县。") == "建设市级平台"
+    assert len(summary("建" * 100)) == 61
+
+
+# --- unseen plans ------------------------------------------------------------------------
+OTHER_PROVINCE = """某省某市“十四五”防灾减灾规划
+
+一、发展基础
+（一）灾害防治工程取得成效
+建成一批重点工程。
+
+二、主要任务
+（一）加强监测预警
+建设监测站点200个。
+
+三、重大工程
+（一）城乡避难场所提升工程
+新建改建应急避难场所50处，总投资2.5亿元。同步实施排涝泵站改造工程。
+（二）基层灾害信息员队伍建设工程
+每个村配备1名灾害信息员。
+
+四、保障措施
+加强组织领导。
+"""
+
+
+def test_a_major_projects_chapter_in_another_province():
+    recs = synthetic(OTHER_PROVINCE)
+    assert names(recs) == ["城乡避难场所提升工程", "基层灾害信息员队伍建设工程"]
+    assert recs[0]["investment"] == 25000.0
+    assert recs[0]["category"] == "重大工程"
+    assert recs[0]["quote"] == "（一）城乡避难场所提升工程"
+
+PROJECT_TABLE = """某自治区某县“十四五”应急体系建设规划
+
+五、保障措施
+（一）加强资金保障
+统筹安排财政资金。
+
+表3 “十四五”应急体系重点建设项目表
+序号\t项目名称\t建设内容\t总投资（万元）\t责任单位
+1\t县应急指挥中心\t建设指挥大厅和视频会商系统。\t1200\t县应急局
+2\t乡镇应急物资储备点\t新建储备点12个\t860.5\t各乡镇
+合计\t\t\t2060.5\t
+
+六、附则
+本规划自印发之日起施行。
+"""
+
+
+def test_a_project_table_gives_one_project_per_row():
+    recs = synthetic(PROJECT_TABLE)
+    assert names(recs) == ["县应急指挥中心", "乡镇应急物资储备点"]
+    assert [r["investment"] for r in recs] == [1200.0, 860.5]
+    assert recs[0]["summary"] == "建设指挥大厅和视频会商系统"
+    assert recs[0]["category"] == "“十四五”应急体系重点建设项目表"
+    assert recs[1]["quote"] == "乡镇应急物资储备点"
+
+
+def test_a_pipe_table_in_yi_yuan_and_a_one_cell_per_line_table():
+    pipe = ("三、重点工程\n表1 重点工程\n| 工程名称 | 主要建设内容 | 投资(亿元) |\n|---|---|---|\n"
+            "| 城区排涝泵站工程 | 新建泵站3座 | 1.2 |\n| 山洪沟治理工程 | 治理山洪沟20条 | 0.8 |\n")
+    recs = synthetic(pipe)
+    assert names(recs) == ["城区排涝泵站工程", "山洪沟治理工程"]
+    assert [r["investment"] for r in recs] == [12000.0, 8000.0]
+    cells = ("专栏4 重点建设项目\n\n项目名称\n建设规模\n\n应急广播系统\n覆盖全部行政村\n\n"
+             "救灾物资储备库\n建筑面积5000平方米，投资3000万元\n\n四、保障措施\n加强领导。\n")
+    recs = synthetic(cells)
+    assert names(recs) == ["应急广播系统", "救灾物资储备库"]
+    assert recs[1]["investment"] == 3000.0 and recs[1]["category"] == "重点建设项目"
+
+
+def test_indicator_tables_are_not_projects():
+    table = ("专栏1 主要指标\n序号\t指标名称\t2025年目标\t属性\n1\t亿元GDP生产安全事故死亡率\t0.02\t约束性\n"
+             "2\t防灾减灾科普教育覆盖率\t100%\t预期性\n")
+    assert synthetic(table) == []
