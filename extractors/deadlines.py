@@ -41,6 +41,7 @@ CLAUSE_START = "。，,；;：:、（(）)\n——"
 HISTORY_SECTION = re.compile(r"现状|成效|成就|回顾|进展|发展基础|工作基础|基本情况|面临的?形势|取得")
 MONTH_WORDS = {"年底": 12, "年末": 12, "底": 12, "末": 12, "下半年": 12, "上半年": 6, "年中": 6}
 WHAT_MAX = 60
+TIME_HEADER = re.compile(r"时限|时间|期限|进度")
 
 
 @Language.component("deadlines")
@@ -61,8 +62,23 @@ def extract_deadlines(document: Document) -> list[dict]:
     for m in RELATIVE.finditer(text):
         if not _in_title(text, m.start()) and not _is_table_row(text, m.start()):
             records.append(_relative_record(document, m))
+    records.extend(_table_deadlines(document))
     records.sort(key=lambda r: r["char_start"])
     return records
+
+
+def _table_deadlines(document: Document) -> list[dict]:
+    """Rows of a task table (任务 | 牵头单位 | 完成时限) whose time column holds a year."""
+    from extractors.responsibilities import column, table_task, task_tables
+
+    out = []
+    for header, cells, start, end in task_tables(document.text):
+        when = column(header, cells, TIME_HEADER) or ""
+        m = YEAR.search(when)
+        if m:
+            out.append({"what": (table_task(header, cells) or "")[:WHAT_MAX], "year": int(m.group("year")),
+                        "month": month_of(m), "relative": None, **provenance(document, start, end)})
+    return out
 
 
 def _earliest_future_year(document: Document) -> int | None:

@@ -37,16 +37,28 @@ SEPARATORS = "、，,；;/ "
 RUN_ON = re.compile(r"(?<=[局委办厅部队会院站所])(?=[省市区县州旗](?![场级内政]))")
 
 
+# Task tables (任务分工表): a header row naming role columns, one task per row.
+ROLE_HEADER = re.compile(rf"^{ROLE_WORD}$")
+TASK_HEADER = re.compile(r"任务|内容|事项|措施|工作|项目|举措")
+PREFILTER = re.compile(rf"{ROLE_WORD}")
+
+
 @Language.component("responsibilities")
 def responsibilities_component(doc: Doc) -> Doc:
     source: Document = doc._.source
-    if source is not None and ROLE.search(source.text):
+    if source is not None and PREFILTER.search(source.text):
         doc._.records.setdefault("responsibilities", []).extend(extract_responsibilities(source))
     return doc
 
 
 def extract_responsibilities(document: Document) -> list[dict]:
-    """Every responsibility note of a normalised document, in reading order."""
+    """Every responsibility note and task-table row of a normalised document, in reading order."""
+    records = _notes(document) + _table_rows(document)
+    records.sort(key=lambda r: r["char_start"])
+    return records
+
+
+def _notes(document: Document) -> list[dict]:
     text = document.text
     region = (document.meta or {}).get("region")
     records, covered_until = [], -1
@@ -63,6 +75,57 @@ def extract_responsibilities(document: Document) -> list[dict]:
         covered_until = end
         records.append(_record(document, start, end, roles, region))
     return records
+
+
+# --- task tables ----------------------------------------------------------------------
+def task_tables(text: str):
+    """Yield (header cells, row cells, row start, row end) for every body row of a
+    tab-separated table whose header names a role column (牵头单位, 责任单位…)."""
+    header: list[str] | None = None
+    pos = 0
+    for line in text.split("\n"):
+        start, pos = pos, pos + len(line) + 1
+        if "\t" not in line:
+            header = None
+            continue
+        cells = [c.strip() for c in line.split("\t")]
+        if any(ROLE_HEADER.match(re.sub(r"\s+", "", c)) for c in cells):
+            header = [re.sub(r"\s+", "", c) for c in cells]
+        elif header is not None:
+            lead = len(line) - len(line.lstrip())
+            yield header, cells, start + lead, start + len(line.rstrip())
+
+
+def column(header: list[str], cells: list[str], pattern: re.Pattern) -> str | None:
+    """The cell under the first header matching ``pattern``; rows with merged leading
+    cells are aligned from the right, where the role and deadline columns stand."""
+    for j, h in enumerate(header):
+        if pattern.search(h):
+            k = j if len(cells) == len(header) else len(cells) - (len(header) - j)
+            return cells[k] if 0 <= k < len(cells) else None
+    return None
+
+
+def _table_rows(document: Document) -> list[dict]:
+    region = (document.meta or {}).get("region")
+    out = []
+    for header, cells, start, end in task_tables(document.text):
+        roles = [(h, split_departments(column(header, cells, re.compile(f"^{re.escape(h)}$")) or ""))
+                 for h in header if ROLE_HEADER.match(h)]
+        if not any(names for _, names in roles):
+            continue
+        rec = _record(document, start, end, roles, region)
+        rec["task"] = table_task(header, cells) or rec["task"]
+        out.append(rec)
+    return out
+
+
+def table_task(header: list[str], cells: list[str]) -> str | None:
+    task = column(header, cells, TASK_HEADER)
+    if not task:
+        plain = [c for h, c in zip(header, cells) if not ROLE_HEADER.match(h) and not re.fullmatch(r"[\d.、]*", c)]
+        task = max(plain, key=len, default=None)
+    return task
 
 
 def _note_span(text: str, role_start: int) -> tuple[int, int, str] | None:

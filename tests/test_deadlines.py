@@ -74,3 +74,12 @@ def test_unseen_forms():
         (2023, 6, None, "建成县级指挥平台"),
         (2023, 6, None, "完成预案修订"),
     ]
+
+
+def test_time_column_of_a_task_table():
+    table = ("某县安全生产重点工作任务分工方案\n\n一、重点任务\n序号\t重点任务\t牵头单位\t配合单位\t完成时限\n"
+             "1\t开展危险化学品安全风险集中治理\t县应急局\t县公安局\t2022年底前\n"
+             "2\t推进城镇燃气安全整治\t县住建局\t县市场监管局\t2023年6月底前\n"
+             "3\t健全应急预案体系\t县应急局\t\t长期坚持\n二、保障措施\n")
+    got = [(r["what"], r["year"], r["month"]) for r in extract_deadlines(make_doc(table))]
+    assert got == [("开展危险化学品安全风险集中治理", 2022, 12), ("推进城镇燃气安全整治", 2023, 6)]

@@ -80,3 +80,19 @@ def test_department_abbreviations():
     assert canonical("市公安局交警支队") == "市公安局交通警察支队"
     assert canonical("市供水局") == "市供水局"  # 水局 only after an admin prefix
     assert canonical("各有关部门") == "各有关部门"
+
+
+TASK_TABLE = ("某县安全生产重点工作任务分工方案\n\n一、重点任务\n"
+              "序号\t重点任务\t牵头单位\t配合单位\t完成时限\n"
+              "1\t开展危险化学品安全风险集中治理\t县应急局\t县公安局、县交通运输局\t2022年底前\n"
+              "2\t推进城镇燃气安全整治\t县住建局\t县市场监管局等有关部门\t2023年6月底前\n"
+              "二、保障措施\n")
+
+
+def test_task_table_rows():
+    recs = extract_responsibilities(make_doc(TASK_TABLE))
+    assert [(r["task"], r["lead"], r["support"]) for r in recs] == [
+        ("开展危险化学品安全风险集中治理", ["县应急局"], ["县公安局", "县交通运输局"]),
+        ("推进城镇燃气安全整治", ["县住建局"], ["县市场监管局"]),
+    ]
+    assert recs[1]["lead_canonical"] == ["县住房和城乡建设局"] and recs[1]["support_role"] == "配合单位"
