@@ -119,7 +119,8 @@ def _heading_project(document: Document, s: Section, category: str) -> dict:
 def _box_projects(document: Document, box: Section) -> list[dict]:
     text = document.text
     lines = _lines(text, box.start, box.end)[1:]  # the first line is the box title
-    numbered = [(a, b) for a, b in lines if ITEM_NUMBER.match(text[a:b]) and not _is_table_row(text[a:b])]
+    numbered = [span for a, b in lines for span in _inline_items(text, *_item_cell(text, a, b))
+                if ITEM_NUMBER.match(text[span[0]:span[1]]) and not _is_table_row(text[span[0]:span[1]])]
     if numbered:
         return _items(document, box, numbered)
     labelled = [(a, b) for a, b in lines if LABEL_LINE.match(text[a:b]) and not _is_table_row(text[a:b])]
@@ -131,6 +132,35 @@ def _box_projects(document: Document, box: Section) -> list[dict]:
         end = title_at + len(box.title) if title_at >= 0 else head_end
         return [_record(document, box.start, end, box.title, text[end:box.end], box.title)]
     return []
+
+
+def _item_cell(text: str, a: int, b: int) -> tuple[int, int]:
+    """A box laid out as a two-column table row (主题<TAB>1.… 2.…): the cell holding the items."""
+    line = text[a:b]
+    if "\t" not in line:
+        return a, b
+    cell = a + line.rindex("\t") + 1
+    cell += len(text[cell:b]) - len(text[cell:b].lstrip())
+    return (cell, b) if ITEM_NUMBER.match(text[cell:b]) else (a, b)
+
+
+def _inline_items(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """A line holding numbered items one after another (1.… 2.… 3.…), as a box pasted
+    from one table cell does: one span per item.  Only the next number in sequence
+    splits, so 2.5亿元 or a list inside an item's text does not."""
+    m = ITEM_NUMBER.match(text[a:b])
+    if not m or not m.group("ar"):
+        return [(a, b)]
+    spans, k, at = [], int(m.group("ar")), a
+    while True:
+        nxt = re.compile(rf"(?<=[\s。；;！？])\s*{k + 1}\s*[.．、](?!\d)").search(text, at + 1, b)
+        if not nxt:
+            break
+        nxt_at = nxt.start() + len(nxt.group()) - len(nxt.group().lstrip())
+        spans.append((at, nxt.start()))
+        at, k = nxt_at, k + 1
+    spans.append((at, b))
+    return spans
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:

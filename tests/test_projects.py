@@ -241,3 +241,28 @@ def test_indicator_tables_are_not_projects():
     table = ("专栏1 主要指标\n序号\t指标名称\t2025年目标\t属性\n1\t亿元GDP生产安全事故死亡率\t0.02\t约束性\n"
              "2\t防灾减灾科普教育覆盖率\t100%\t预期性\n")
     assert synthetic(table) == []
+
+
+def test_a_table_built_by_a_loader():
+    from corpus.model import Table
+
+    rows = [["序号", "项目名称", "建设内容", "投资估算(亿元)"], ["1", "市级应急救援基地", "新建训练场和营房", "2.5"]]
+    raw = "七、重点建设项目\n" + "\n".join("\t".join(r) for r in rows) + "\n八、保障措施\n"
+    start = raw.index("序号")
+    doc = Document(doc_id="p" * 16, source_path="plan.docx", file_type="docx", raw_text=raw,
+                   tables=[Table(rows=rows, start=start, end=raw.index("\n八"))])
+    doc = normalise(doc)
+    doc.sections = build_sections(doc)
+    recs = extract_projects(doc)
+    assert names(recs) == ["市级应急救援基地"]
+    assert recs[0]["investment"] == 25000.0 and recs[0]["quote"] == "市级应急救援基地"
+
+
+def test_box_items_on_one_line_or_in_a_table_cell():
+    one_line = ("专栏3 防汛抗旱重点工程\n1.城区防洪工程：加固堤防12公里，投资2.5亿元。 2.山塘水库除险加固工程：完成30座。"
+                "3.智慧水务工程：建设监测站点。\n\n四、保障措施\n")
+    recs = synthetic(one_line)
+    assert names(recs) == ["城区防洪工程", "山塘水库除险加固工程", "智慧水务工程"]
+    assert recs[0]["investment"] == 25000.0 and recs[1]["investment"] is None
+    cell = "专栏2 基层能力建设工程\n基层基础\t1.乡镇应急所建设。配齐人员。 2.村级应急服务站建设。每村1个。\n\n五、附则\n"
+    assert names(synthetic(cell)) == ["乡镇应急所建设", "村级应急服务站建设"]
