@@ -22,21 +22,22 @@ from extractors.base import provenance
 
 CN_NUM = "一二三四五六七八九十两"
 YEAR = re.compile(
-    r"(?P<marker>(?:到|至|截至|截止到?|在|于|力争|争取|确保|计划|预计|力争到|力争在|确保到|争取到)\s*)?"
+    r"(?P<marker>(?:到|至|在|于|力争|争取|确保|计划|预计|力争到|力争在|确保到|争取到)\s*)?"
     r"(?P<year>(?:19|20)\d{2})\s*年"
     r"(?P<tail>(?:年底|年末|底|末)(?:前|之前|以前)?|上半年|下半年|年中|前|以前|之前"
     rf"|(?P<month>1[0-2]|0?[1-9]|[{CN_NUM}]|十[一二])\s*月(?:份)?(?P<mtail>底|末|中旬|上旬|下旬)?"
     r"(?P<day>\s*\d{1,2}\s*日)?(?:前|之前|以前)?)?"
 )
 RELATIVE = re.compile(
-    rf"(?:力争|争取|用|利用|经过|通过|花)(?:约)?(?P<n>[{CN_NUM}\d]{{1,3}})(?:个)?年(?:左右)?(?:的)?(?:时间|内)"
+    rf"(?:力争|争取|用|利用|经过|通过|花)(?:约)?(?P<n>[{CN_NUM}\d]{{1,3}}(?:[至到—-][{CN_NUM}\d]{{1,3}})?)(?:个)?年(?:左右)?(?:的)?(?:时间|内|努力)"
     rf"|(?P<n2>[{CN_NUM}\d]{{1,3}})年(?:攻坚|专项)?行动(?:计划)?(?:按期|如期|圆满|全面)(?:完成|收官)"
 )
 PREFILTER = re.compile(r"\d{4}\s*年|年(?:时间|内|行动)")
 # The year ends a range or a span (2020—2030年, 2021年至2025年): a period, not a deadline.
 RANGE_BEFORE = re.compile(r"(?:\d{4}\s*年?\s*[-—–~～至到]\s*|\d{4}\s*年\s*[-—–~～至到]\s*)$")
 # After the date: history (以来), a fiscal year (度), a heading that names the period.
-BAD_AFTER = re.compile(r"^(?:以来|来|期间|以后|后|度|前后|(?:的)?(?:总体|中期|近期|远期|远景|主要|发展|规划)?目标|远景)")
+BAD_AFTER = re.compile(r"^(?:以来|来|期间|以后|后|度|前后|起|开始|伊始|(?:相比|相较|比较)|(?:的)?(?:总体|中期|近期|远期|远景|主要|发展|规划)?目标|远景)")
+AS_OF = re.compile(r"(?:截至|截止|截止到|比|较|与|同)\s*$")
 CLAUSE_START = "。，,；;：:、（(）)\n——"
 HISTORY_SECTION = re.compile(r"现状|成效|成就|回顾|进展|发展基础|工作基础|基本情况|面临的?形势|取得")
 MONTH_WORDS = {"年底": 12, "年末": 12, "底": 12, "末": 12, "下半年": 12, "上半年": 6, "年中": 6}
@@ -106,6 +107,8 @@ def _is_deadline(document: Document, m: re.Match, floor: int | None) -> bool:
         return False  # a date line (issued 2021年11月), not a promise
     if RANGE_BEFORE.search(text[max(0, start - 8):start]) and not m.group("marker"):
         return False
+    if AS_OF.search(text[max(0, m.start() - 4):m.start()]) or "截" in text[max(0, m.start() - 2):start]:
+        return False  # 截至2020年底: a status, not a promise
     if _in_title(text, start) or _is_table_row(text, start):
         return False
     if not m.group("marker") and not _at_clause_start(text, m.start()):

@@ -83,3 +83,12 @@ def test_time_column_of_a_task_table():
              "3\t健全应急预案体系\t县应急局\t\t长期坚持\n二、保障措施\n")
     got = [(r["what"], r["year"], r["month"]) for r in extract_deadlines(make_doc(table))]
     assert got == [("开展危险化学品安全风险集中治理", 2022, 12), ("推进城镇燃气安全整治", 2023, 6)]
+
+
+def test_status_baselines_and_standing_rules_are_not_deadlines():
+    doc = make_doc(
+        "某市应急管理规划\n\n二、主要任务\n\n（一）强化风险防控\n\n截至2022年底，全市共有危化企业120家。"
+        "到2025年，亿元GDP死亡率比2021年下降15%。2022年起，每年开展一次综合演练。"
+        "力争用3至5年时间建成应急救援基地。经过三年努力，基层应急站全覆盖。\n", period_start=2021)
+    got = [(r["year"], r["relative"]) for r in extract_deadlines(doc)]
+    assert got == [(2025, None), (None, "3至5年"), (None, "三年")]
