@@ -38,6 +38,16 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False) -> duckdb.Du
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name, cols in TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip().rstrip(',')})")
+        _add_missing_columns(con, name)
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """A database made by an older cnpolicy gains the columns added since (as NULLs)."""
+    have = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    for part in TABLES[table].replace("\n", " ").split(","):
+        words = part.split()
+        if words and words[0] not in have and "PRIMARY" not in words and "DEFAULT" not in words:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {words[0]} {' '.join(words[1:])}")
 
 
 def has_document(con: duckdb.DuckDBPyConnection, doc_id: str) -> bool:

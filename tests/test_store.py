@@ -22,3 +22,17 @@ def test_ingest_samples_then_reingest_is_noop(tmp_path):
     assert rows
     for raw, a, b, text in rows:
         assert raw[a] == text[0] and raw[b - 1] == text[-1]
+
+
+def test_database_from_older_schema_gains_new_columns(tmp_path):
+    """A database written before a column was added still ingests (the column is added)."""
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE sections (doc_id VARCHAR, section_id VARCHAR, ord INTEGER)")
+    con.close()
+    report = ingest_files(SAMPLES[:1], db, extract=False, embed=False)
+    assert report[0]["status"] == "stored", report
+    con = duckdb.connect(str(db), read_only=True)
+    cols = {r[0] for r in con.execute("DESCRIBE sections").fetchall()}
+    assert {"raw_start", "raw_end", "path"} <= cols
+    assert con.execute("SELECT count(*) FROM sections WHERE raw_end > raw_start").fetchone()[0] > 10
