@@ -40,7 +40,7 @@ RUN_ON = re.compile(r"(?<=[局委办厅部队会院站所])(?=[省市区县州�
 # Task tables (任务分工表): a header row naming role columns, one task per row.
 ROLE_HEADER = re.compile(rf"^{ROLE_WORD}$")
 TASK_HEADER = re.compile(r"任务|内容|事项|措施|工作|项目|举措")
-PREFILTER = re.compile(rf"{ROLE_WORD}")
+PREFILTER = re.compile(rf"{ROLE_WORD}|牵头")
 
 
 @Language.component("responsibilities")
@@ -55,7 +55,27 @@ def extract_responsibilities(document: Document) -> list[dict]:
     """Every responsibility note and task-table row of a normalised document, in reading order."""
     records = _notes(document) + _table_rows(document)
     records.sort(key=lambda r: r["char_start"])
+    _sentence_tasks(document, records)
     return records
+
+
+def _sentence_tasks(document: Document, records: list[dict]) -> None:
+    """Several notes under one heading each follow their own task: name it by the
+    sentence before the note rather than by the shared heading."""
+    shared: dict[tuple, int] = {}
+    for r in records:
+        shared[(r["section_id"], r["task"])] = shared.get((r["section_id"], r["task"]), 0) + 1
+    for r in records:
+        if shared[(r["section_id"], r["task"])] > 1 and "\t" not in r["quote"]:
+            pos = r.pop("_pos")
+            r["task"] = sentence_before(document.text, pos) or r["task"]
+        r.pop("_pos", None)
+
+
+def sentence_before(text: str, pos: int) -> str:
+    line_start = text.rfind("\n", 0, pos) + 1
+    before = re.split(r"[。！？；;]", text[line_start:pos].rstrip("。；;， "))
+    return before[-1].strip()[:60] if before else ""
 
 
 def _notes(document: Document) -> list[dict]:
@@ -74,7 +94,55 @@ def _notes(document: Document) -> list[dict]:
             continue
         covered_until = end
         records.append(_record(document, start, end, roles, region))
-    return records
+    return records + _verb_notes(document, region, {r["char_start"] for r in records})
+
+
+# --- "（市应急局牵头，市公安局、市财政局等按职责分工负责）" ------------------------------
+VERB_NOTE = re.compile(r"^(?P<lead>[^。；;：:]{2,80}?)(?:共同)?牵头(?:负责)?(?:[，,；;、](?P<rest>[^。：:]*))?$")
+SUPPORT_VERB = re.compile(r"(?:按照|按|根据)?(?:各自)?(?:职责分工)?(?P<verb>配合|参与|协助|协同|负责)(?:落实)?$")
+
+
+def _verb_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
+    """Notes that name roles by verbs: the lead before 牵头, the rest before 配合/负责."""
+    text = document.text
+    out = []
+    for m in re.finditer("牵头", text):
+        open_at = _enclosing_open(text, m.start())
+        if open_at is None:
+            continue
+        close = _matching_close(text, open_at)
+        if close is None or close < m.end():
+            continue
+        v = VERB_NOTE.match(text[open_at + 1:close])
+        if not v or ROLE.search(v.group(0)):
+            continue
+        lead = split_departments(v.group("lead"))
+        rest = v.group("rest") or ""
+        verb = SUPPORT_VERB.search(rest)
+        support = split_departments(rest[:verb.start()] if verb else rest) if rest else []
+        if not lead or any(len(n) > 25 for n in lead + support):
+            continue  # prose in brackets, not a list of departments
+        roles = [("牵头", lead)] + ([(verb.group("verb") if verb else "配合", support)] if support else [])
+        rec = _record(document, open_at, close + 1, roles, region)
+        if rec["char_start"] not in taken_raw:
+            out.append(rec)
+    return out
+
+
+def _enclosing_open(text: str, pos: int) -> int | None:
+    """The bracket that opens around ``pos`` on its line, if any."""
+    depth = 0
+    for i in range(pos - 1, max(-1, pos - 200), -1):
+        ch = text[i]
+        if ch == "\n":
+            return None
+        if ch in CLOSE:
+            depth += 1
+        elif ch in OPEN:
+            if depth == 0:
+                return i
+            depth -= 1
+    return None
 
 
 # --- task tables ----------------------------------------------------------------------
@@ -219,6 +287,7 @@ def _record(document: Document, start: int, end: int, roles: list[tuple[str, lis
         "lead_role": lead_role,
         "support_role": support_roles[0][0] if support_roles else None,
         **provenance(document, start, end),
+        "_pos": start,  # dropped once the task is settled
     }
 
 
@@ -240,5 +309,4 @@ def task_of(document: Document, pos: int) -> str:
         section = next((s for s in document.sections if s.id == section.parent), None)
     if section is not None and section.kind not in ("preface",) and section.start < pos and len(document.sections) > 1:
         return section.title
-    before = re.split(r"[。！？\n]", text[line_start:pos].rstrip("。；; "))
-    return before[-1].strip()[:60] if before else ""
+    return sentence_before(text, pos)

@@ -96,3 +96,17 @@ def test_task_table_rows():
         ("推进城镇燃气安全整治", ["县住建局"], ["县市场监管局"]),
     ]
     assert recs[1]["lead_canonical"] == ["县住房和城乡建设局"] and recs[1]["support_role"] == "配合单位"
+
+
+def test_verb_notes_and_one_task_per_note_under_a_shared_heading():
+    doc = make_doc(
+        "三、主要任务\n\n（一）强化风险防控\n\n开展危险化学品安全风险集中治理（省应急厅牵头，省公安厅、省交通运输厅等按职责分工负责）。"
+        "推进城镇燃气安全整治（省住房城乡建设厅牵头）。健全预案体系（由各地政府牵头组织实施本地区的预案修订工作）。\n\n"
+        "（二）加强队伍建设\n\n加强消防救援队伍建设（省消防救援总队、省应急厅共同牵头，各市（州）人民政府配合）。\n")
+    recs = extract_responsibilities(doc)
+    assert [(r["task"], r["lead"], r["support"], r["support_role"]) for r in recs] == [
+        ("开展危险化学品安全风险集中治理", ["省应急厅"], ["省公安厅", "省交通运输厅"], "负责"),
+        ("推进城镇燃气安全整治", ["省住房城乡建设厅"], [], None),
+        ("加强队伍建设", ["省消防救援总队", "省应急厅"], ["各市（州）人民政府"], "配合"),
+    ]
+    assert recs[0]["lead_canonical"] == ["省应急管理厅"] and all("_pos" not in r for r in recs)
