@@ -73,12 +73,23 @@ def query_tokens(text: str) -> list[str]:
     return out
 
 
-def bm25(con, tokens: list[str], n: int, where: str = "", params: list | None = None) -> list[tuple[str, float]]:
-    """Top-n (chunk_id, score) by BM25, restricted by an optional SQL condition on d (documents)."""
+# BM25 (k1=1.2, b=0.75, Lucene idf) straight from the index tables, reading only the postings of
+# the query's terms: about twice as fast as match_bm25, which scores every chunk.  Same ranking.
+BM25_SQL = f"""
+WITH q AS (SELECT termid, df FROM {SCHEMA}.dict WHERE term IN (SELECT unnest(?::VARCHAR[]))),
+     tf AS (SELECT t.docid, t.termid, count(*) AS tf FROM {SCHEMA}.terms t SEMI JOIN q USING (termid) GROUP BY ALL),
+     st AS (SELECT num_docs, avgdl FROM {SCHEMA}.stats)
+SELECT d.name AS chunk_id,
+       sum(ln((st.num_docs - q.df + 0.5) / (q.df + 0.5) + 1)
+           * tf.tf * 2.2 / (tf.tf + 1.2 * (0.25 + 0.75 * d.len / st.avgdl))) AS score
+FROM tf JOIN q USING (termid) JOIN {SCHEMA}.docs d USING (docid), st
+WHERE ?::VARCHAR[] IS NULL OR split_part(d.name, ':', 1) IN (SELECT unnest(?::VARCHAR[]))
+GROUP BY d.name ORDER BY score DESC, chunk_id LIMIT ?"""
+
+
+def bm25(con, tokens: list[str], n: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
+    """Top-n (chunk_id, score) by BM25, optionally only within some documents."""
     if not tokens:
         return []
-    sql = f"""SELECT chunk_id, score FROM (
-                SELECT c.chunk_id, {SCHEMA}.match_bm25(c.chunk_id, ?) AS score
-                FROM chunks c {"JOIN documents d USING (doc_id) WHERE " + where if where else ""})
-              WHERE score IS NOT NULL ORDER BY score DESC, chunk_id LIMIT ?"""
-    return [(r[0], float(r[1])) for r in con.execute(sql, [" ".join(tokens), *(params or []), n]).fetchall()]
+    docs = sorted(doc_ids) if doc_ids is not None else None
+    return [(r[0], float(r[1])) for r in con.execute(BM25_SQL, [tokens, docs, docs, n]).fetchall()]

@@ -83,13 +83,13 @@ def _filters(region, province, admin_level, kind, year) -> tuple[str, list]:
 
 
 # --- retrieval ---------------------------------------------------------------------------------
-def _bm25(con, tokens: list[str], n: int, where: str, params: list) -> list[tuple[str, float]]:
+def _bm25(con, tokens: list[str], n: int, doc_filter: set[str] | None) -> list[tuple[str, float]]:
     from index import fts
 
     fts.load(con)
     if not fts.exists(con):
         raise SearchError("the database has no full-text index: run `cnpolicy ingest` on it once with write access")
-    return fts.bm25(con, tokens, n, where, params)
+    return fts.bm25(con, tokens, n, doc_filter)
 
 
 def _dense(con, query: str, n: int, doc_filter: set[str] | None, model: str | None) -> list[tuple[str, float]]:
@@ -169,7 +169,7 @@ def search(db_or_con, query: str, k: int = 10, region: str | list[str] | None = 
             return []
         tokens = fts.query_tokens(query)
         depth = max(50, 3 * k)
-        lexical = _bm25(con, tokens, depth, where, params) if mode != "dense" else []
+        lexical = _bm25(con, tokens, depth, doc_filter) if mode != "dense" else []
         use_dense = mode != "bm25" and faiss_index.has_embeddings(con)
         if mode == "dense" and not use_dense:
             raise SearchError("the database holds no embeddings (ingested with embed=False): "
