@@ -83,13 +83,27 @@ SELECT d.name AS chunk_id,
        sum(ln((st.num_docs - q.df + 0.5) / (q.df + 0.5) + 1)
            * tf.tf * 2.2 / (tf.tf + 1.2 * (0.25 + 0.75 * d.len / st.avgdl))) AS score
 FROM tf JOIN q USING (termid) JOIN {SCHEMA}.docs d USING (docid), st
-WHERE ?::VARCHAR[] IS NULL OR split_part(d.name, ':', 1) IN (SELECT unnest(?::VARCHAR[]))
+{{where}}
 GROUP BY d.name ORDER BY score DESC, chunk_id LIMIT ?"""
+WIDE = 2000  # a broad document filter is applied to this many unfiltered hits (slow in SQL)
+
+
+def _ranked(con, tokens: list[str], n: int, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+    where = "WHERE split_part(d.name, ':', 1) IN (SELECT unnest(?::VARCHAR[]))" if doc_ids is not None else ""
+    params = [tokens, *([doc_ids] if doc_ids is not None else []), n]
+    return [(r[0], float(r[1])) for r in con.execute(BM25_SQL.format(where=where), params).fetchall()]
 
 
 def bm25(con, tokens: list[str], n: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
     """Top-n (chunk_id, score) by BM25, optionally only within some documents."""
     if not tokens:
         return []
-    docs = sorted(doc_ids) if doc_ids is not None else None
-    return [(r[0], float(r[1])) for r in con.execute(BM25_SQL, [tokens, docs, docs, n]).fetchall()]
+    if doc_ids is None:
+        return _ranked(con, tokens, n)
+    if len(doc_ids) < 0.2 * con.execute("SELECT count(*) FROM documents").fetchone()[0]:
+        return _ranked(con, tokens, n, sorted(doc_ids))  # a narrow filter: the database applies it fast
+    wide = _ranked(con, tokens, max(WIDE, n))
+    kept = [(c, s) for c, s in wide if c.split(":", 1)[0] in doc_ids][:n]
+    if len(kept) == n or len(wide) < max(WIDE, n):  # enough, or nothing more to find
+        return kept
+    return _ranked(con, tokens, n, sorted(doc_ids))
