@@ -22,7 +22,7 @@ from extractors.base import provenance
 
 CN_NUM = "一二三四五六七八九十两"
 YEAR = re.compile(
-    r"(?P<marker>(?:到|至|在|于|力争|争取|确保|计划|预计|力争到|力争在|确保到|争取到)\s*)?"
+    r"(?P<marker>(?:到|至|在|于|力争|争取|确保|计划|预计|展望到?|力争到|力争在|确保到|争取到)\s*)?"
     r"(?P<year>(?:19|20)\d{2})\s*年"
     r"(?P<tail>(?:年底|年末|底|末)(?:前|之前|以前)?|上半年|下半年|年中|前|以前|之前"
     rf"|(?P<month>1[0-2]|0?[1-9]|[{CN_NUM}]|十[一二])\s*月(?:份)?(?P<mtail>底|末|中旬|上旬|下旬)?"
@@ -61,8 +61,11 @@ def extract_deadlines(document: Document) -> list[dict]:
         if _is_deadline(document, m, floor):
             records.append(_year_record(document, m))
     for m in RELATIVE.finditer(text):
-        if not _in_title(text, m.start()) and not _is_table_row(text, m.start()):
-            records.append(_relative_record(document, m))
+        if _in_title(text, m.start()) or _is_table_row(text, m.start()):
+            continue
+        if _is_article(document) and not FORWARD.match(m.group(0)):
+            continue  # "经过三年努力，已建成…" in a report looks back
+        records.append(_relative_record(document, m))
     records.extend(_table_deadlines(document))
     records.sort(key=lambda r: r["char_start"])
     return records
@@ -113,10 +116,20 @@ def _is_deadline(document: Document, m: re.Match, floor: int | None) -> bool:
         return False
     if not m.group("marker") and not _at_clause_start(text, m.start()):
         return False  # "全区2020年确定…": a year inside a phrase
+    if _is_article(document) and not FORWARD.match(m.group("marker") or ""):
+        return False  # news reports "在2023年开展了…": only 到/力争/计划… promise anything
     section = document.section_at(start)
     if section is not None and HISTORY_SECTION.search(f"{section.path}/{section.title}"):
         return False
     return True
+
+
+# Words that look forward: the only commitments a news article or report makes.
+FORWARD = re.compile(r"到|力争|争取|确保|计划|预计|展望")
+
+
+def _is_article(document: Document) -> bool:
+    return (document.meta or {}).get("kind") in ("article", "news", "report")
 
 
 def _at_clause_start(text: str, pos: int) -> bool:

@@ -94,7 +94,10 @@ def _notes(document: Document) -> list[dict]:
             continue
         covered_until = end
         records.append(_record(document, start, end, roles, region))
-    return records + _verb_notes(document, region, {r["char_start"] for r in records})
+    taken = {r["char_start"] for r in records}
+    verb = _verb_notes(document, region, taken)
+    taken |= {r["char_start"] for r in verb}
+    return records + verb + _duty_notes(document, region, taken)
 
 
 # --- "（市应急局牵头，市公安局、市财政局等按职责分工负责）" ------------------------------
@@ -124,6 +127,29 @@ def _verb_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
             continue  # prose in brackets, not a list of departments
         roles = [("牵头", lead)] + ([(verb.group("verb") if verb else "配合", support)] if support else [])
         rec = _record(document, open_at, close + 1, roles, region)
+        if rec["char_start"] not in taken_raw:
+            out.append(rec)
+    return out
+
+
+# --- "（市发展改革委、市应急局按职责分工负责）", "（县应急局负责）" ------------------------
+DUTY_NOTE = re.compile(r"[（(](?:由)?(?P<list>[^（）()。；;：:\n]{2,120}?)(?:等(?:有关|相关)?(?:部门|单位)*)?"
+                       r"(?:按照|按|根据)?(?:各自)?(?:职责分工|职责)?(?:分别|共同)?负责[）)]")
+# Every name of such a list must end like a department, so prose in brackets stays out.
+DEPT_END = re.compile(r"(?:局|委|办|厅|部|署|中心|队|站|院|会|政府|办事处|街道|乡镇|单位|部门|公司|集团|所|处|室|团|社|台|馆|行|司)$")
+
+
+def _duty_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
+    """Notes that only name who is responsible: every department listed leads."""
+    out = []
+    for m in DUTY_NOTE.finditer(document.text):
+        body = m.group("list")
+        if "牵头" in body or ROLE.search(body):
+            continue
+        names = split_departments(body)
+        if not names or not all(DEPT_END.search(n) and len(n) <= 25 for n in names):
+            continue
+        rec = _record(document, m.start(), m.end(), [("负责", names)], region)
         if rec["char_start"] not in taken_raw:
             out.append(rec)
     return out

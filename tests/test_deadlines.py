@@ -92,3 +92,17 @@ def test_status_baselines_and_standing_rules_are_not_deadlines():
         "力争用3至5年时间建成应急救援基地。经过三年努力，基层应急站全覆盖。\n", period_start=2021)
     got = [(r["year"], r["relative"]) for r in extract_deadlines(doc)]
     assert got == [(2025, None), (None, "3至5年"), (None, "三年")]
+
+
+def test_outlook_year_is_a_deadline_but_outlook_goal_names_are_not():
+    doc = make_doc("二、发展目标\n\n到2025年，应急管理体系基本建成。展望2035年，全面建成现代化应急管理体系。\n"
+                   "展望2035年远景目标，要坚持人民至上。\n", period_start=2021, period_end=2025, kind="plan")
+    recs = extract_deadlines(doc)
+    assert [(r["year"], r["what"]) for r in recs] == [(2025, "应急管理体系基本建成"), (2035, "全面建成现代化应急管理体系")]
+
+
+def test_a_news_article_promises_only_with_forward_words():
+    doc = make_doc("全市应急管理工作综述\n\n2023年开展隐患排查4000次，经过三年努力，全市事故大幅下降。"
+                   "下一步，力争到2025年底，全市建成应急指挥平台。\n", kind="article")
+    recs = extract_deadlines(doc)
+    assert [(r["year"], r["month"], r["relative"]) for r in recs] == [(2025, 12, None)]

@@ -110,3 +110,16 @@ def test_verb_notes_and_one_task_per_note_under_a_shared_heading():
         ("加强队伍建设", ["省消防救援总队", "省应急厅"], ["各市（州）人民政府"], "配合"),
     ]
     assert recs[0]["lead_canonical"] == ["省应急管理厅"] and all("_pos" not in r for r in recs)
+
+
+def test_notes_that_only_say_who_is_responsible():
+    doc = make_doc("（一）健全指挥体系\n\n1.强化值班值守。落实24小时值班制度（县应急局负责）。\n"
+                   "2.完善物资储备。建立储备目录（省发展改革委、省应急管理厅等按职责分工负责）。\n"
+                   "3.加强宣传。开展宣传活动（每年不少于两次，由各地负责）。\n", region="某县")
+    recs = extract_responsibilities(doc)
+    assert [(r["task"], r["lead"], r["lead_role"]) for r in recs] == [
+        ("强化值班值守", ["县应急局"], "负责"),
+        ("完善物资储备", ["省发展改革委", "省应急管理厅"], "负责"),
+    ]
+    assert recs[0]["lead_canonical"] == ["县应急管理局"] and recs[1]["support"] == []
+    assert recs[1]["lead_canonical"][0] == "省发展和改革委员会"
