@@ -62,5 +62,14 @@ def _overlap(prefix: str, full: str) -> int:
 
 
 def same_department(a: str, b: str, region: str | None = None) -> bool:
-    """Do two written names denote the same department?"""
-    return canonical(a, region) == canonical(b, region)
+    """Do two written names denote the same department?  Inside a document of
+    ``region`` (临清市) the region spelled out and its bare admin word are one:
+    临清市应急管理局 ≈ 市应急局."""
+    return _local(canonical(a, region), region) == _local(canonical(b, region), region)
+
+
+def _local(name: str, region: str | None) -> str:
+    """``临清市应急管理局`` → ``市应急管理局`` in a 临清市 document."""
+    if region and len(region) > 1 and name.startswith(region):
+        return region[-1] + name[len(region):]
+    return name

@@ -123,3 +123,13 @@ def test_notes_that_only_say_who_is_responsible():
     ]
     assert recs[0]["lead_canonical"] == ["县应急管理局"] and recs[1]["support"] == []
     assert recs[1]["lead_canonical"][0] == "省发展和改革委员会"
+
+
+def test_more_abbreviations_and_the_region_spelled_out():
+    assert canonical("市人防办") == "市人民防空办公室"
+    assert canonical("市自规局") == "市自然资源和规划局"
+    assert canonical("盟应急局") == "盟应急管理局"
+    assert canonical("省应急厅") == "省应急管理厅"
+    assert same_department("临清市应急局", "市应急管理局", region="临清市")
+    assert not same_department("临清市应急局", "市应急管理局")
+    assert not same_department("市应急局", "市公安局")
