@@ -16,6 +16,7 @@ neither torch nor any model: everything heavy loads on first ``encode``.
 from __future__ import annotations
 
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -140,9 +141,14 @@ def _load(spec: str) -> Embedder:
     return SentenceTransformerEmbedder(spec)
 
 
+_LOADING = threading.Lock()
+
+
 def get_embedder(spec: str | None = None) -> Embedder:
     """The embedder for a spec (name or directory), loaded once per process."""
-    return _load(model_spec(spec))
+    with _LOADING:  # one load per process, even with threads (the HTTP API)
+        return _load(model_spec(spec))
+
 
 
 def encode_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:

@@ -92,14 +92,19 @@ def _bm25(con, tokens: list[str], n: int, doc_filter: set[str] | None) -> list[t
     return fts.bm25(con, tokens, n, doc_filter)
 
 
-def _dense(con, query: str, n: int, doc_filter: set[str] | None, model: str | None) -> list[tuple[str, float]]:
-    from index import SearchIndexError, faiss_index, query_model
-    from index.embedders import encode_queries, get_embedder, spec_name
+def _query_model(con, model: str | None) -> str:
+    from index import SearchIndexError, query_model
 
     try:
-        spec = query_model(con, model)
+        return query_model(con, model)
     except SearchIndexError as e:
         raise SearchError(str(e)) from e
+
+
+def _dense(con, query: str, n: int, doc_filter: set[str] | None, spec: str) -> list[tuple[str, float]]:
+    from index import faiss_index
+    from index.embedders import encode_queries, get_embedder, spec_name
+
     vi = faiss_index.load(con, spec_name(spec))
     vector = encode_queries(get_embedder(spec), [query])[0]
     return vi.search(vector, n, doc_filter)
@@ -167,14 +172,15 @@ def search(db_or_con, query: str, k: int = 10, region: str | list[str] | None = 
         doc_filter = _docs_matching(con, where, params) if where else None
         if doc_filter is not None and not doc_filter:
             return []
-        tokens = fts.query_tokens(query)
-        depth = max(50, 3 * k)
-        lexical = _bm25(con, tokens, depth, doc_filter) if mode != "dense" else []
         use_dense = mode != "bm25" and faiss_index.has_embeddings(con)
         if mode == "dense" and not use_dense:
             raise SearchError("the database holds no embeddings (ingested with embed=False): "
                               "re-ingest with embeddings to use mode='dense'")
-        semantic = _dense(con, query, depth, doc_filter, model) if use_dense else []
+        spec = _query_model(con, model) if use_dense else None
+        tokens = fts.query_tokens(query)
+        depth = max(50, 3 * k)
+        lexical = _bm25(con, tokens, depth, doc_filter) if mode != "dense" else []
+        semantic = _dense(con, query, depth, doc_filter, spec) if spec else []
         ranks = {cid: {"bm25_rank": None, "dense_rank": None} for cid, _ in lexical + semantic}
         for name, hits in (("bm25_rank", lexical), ("dense_rank", semantic)):
             for i, (cid, _) in enumerate(hits, 1):
