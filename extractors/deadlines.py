@@ -182,8 +182,23 @@ def what_after(document: Document, end: int) -> tuple[str, int]:
     if clause_end - i < 4 and m and text[m.start()] in "，,":  # "到2025年底前，基本…": too short
         m2 = stop.search(text, clause_end + 1)
         clause_end = m2.start() if m2 else len(text)
+    clause_end = _before_unbalanced_close(text, i, clause_end)
     what = text[i:clause_end].strip(" ）)")
     return what[:WHAT_MAX], clause_end
+
+
+def _before_unbalanced_close(text: str, start: int, end: int) -> int:
+    """A clause inside a bracketed note ends at the note's closing bracket:
+    "（…，2024年6月底前完成）" gives "完成", not "完成）"."""
+    depth = 0
+    for j in range(start, end):
+        if text[j] in "（(":
+            depth += 1
+        elif text[j] in "）)":
+            if depth == 0:
+                return j
+            depth -= 1
+    return end
 
 
 def _year_record(document: Document, m: re.Match) -> dict:

@@ -18,7 +18,8 @@ from extractors.base import provenance
 from extractors.departments import canonical
 
 ROLE_WORD = r"(?:牵头|主责|主办|主管|责任|负责|配合|协办|协助|参与|协同|实施|承办|落实)(?:单位|部门)"
-ROLE = re.compile(rf"(?P<role>{ROLE_WORD})\s*[:：]")
+# "责任单位：", also "【责任单位】" and "责任主体：".
+ROLE = re.compile(rf"(?P<role>{ROLE_WORD}|责任主体)\s*(?:[:：]|(?<=[位门体])】)")
 LEAD_ROLE = re.compile(r"牵头|主责|主办|主管")
 OPEN, CLOSE = "（(", "）)"
 # A numbered line: its title names the task ("3.建立会商机制。…").
@@ -32,7 +33,7 @@ GENERIC = r"(?:各|其他|其它)?(?:有关|相关)?(?:部门|单位|企业)(?:�
 ETC_TAIL = re.compile(rf"等(?:{GENERIC}|各|有关|相关)*$")
 # "市消防救援有关部门": a generic tail written without 等.
 GENERIC_TAIL = re.compile(r"(?<=[^、，,；;])(?:各|其他|其它)?(?:有关|相关)(?:部门|单位|企业)(?:和|及|、)?(?:单位|部门)?$")
-SEPARATORS = "、，,；;/ "
+SEPARATORS = "、，,；;/ 【】"
 # "市气象局市水局": a department suffix directly followed by another admin prefix.
 RUN_ON = re.compile(r"(?<=[局委办厅部队会院站所])(?=[省市区县州旗](?![场级内政]))")
 
@@ -102,7 +103,8 @@ def _notes(document: Document) -> list[dict]:
 
 # --- "（市应急局牵头，市公安局、市财政局等按职责分工负责）" ------------------------------
 VERB_NOTE = re.compile(r"^(?P<lead>[^。；;：:]{2,80}?)(?:共同)?牵头(?:负责)?(?:[，,；;、](?P<rest>[^。：:]*))?$")
-SUPPORT_VERB = re.compile(r"(?:按照|按|根据)?(?:各自)?(?:职责分工)?(?P<verb>配合|参与|协助|协同|负责)(?:落实)?$")
+# The first verb closes the support list; what follows it is a time limit or remark.
+SUPPORT_VERB = re.compile(r"(?:按照|按|根据)?(?:各自)?(?:职责分工)?(?P<verb>配合|参与|协助|协同|负责)(?:落实)?")
 
 
 def _verb_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
@@ -233,6 +235,8 @@ def _note_span(text: str, role_start: int) -> tuple[int, int, str] | None:
         if close is None:
             return None
         return i, close + 1, text[i + 1:close]
+    if i >= 0 and text[i] == "【":  # "【责任单位】…": the quote starts at the bracket
+        role_start = i
     line_end = text.find("\n", role_start)
     line_end = len(text) if line_end < 0 else line_end
     stop = text.find("。", role_start, line_end)

@@ -106,3 +106,9 @@ def test_a_news_article_promises_only_with_forward_words():
                    "下一步，力争到2025年底，全市建成应急指挥平台。\n", kind="article")
     recs = extract_deadlines(doc)
     assert [(r["year"], r["month"], r["relative"]) for r in recs] == [(2025, 12, None)]
+
+
+def test_a_date_inside_a_bracketed_note_ends_at_the_bracket():
+    doc = make_doc("三、主要任务\n\n推进危化品整治（县应急局牵头，2024年6月底前完成）。\n", period_start=2021, period_end=2025, kind="plan")
+    (rec,) = extract_deadlines(doc)
+    assert (rec["year"], rec["month"], rec["what"], rec["quote"]) == (2024, 6, "完成", "2024年6月底前完成")

@@ -133,3 +133,16 @@ def test_more_abbreviations_and_the_region_spelled_out():
     assert same_department("临清市应急局", "市应急管理局", region="临清市")
     assert not same_department("临清市应急局", "市应急管理局")
     assert not same_department("市应急局", "市公安局")
+
+
+def test_bracketed_role_labels_and_a_time_limit_after_the_support_verb():
+    doc = make_doc("三、重点任务\n\n（一）加强监测预警\n\n1.建设监测网络。【牵头单位】县应急管理局【配合单位】县气象局、县水利局\n"
+                   "2.完善预警发布。责任主体：各乡镇人民政府\n"
+                   "3.推进危化品整治。（县应急局牵头，县公安局、县交通局等有关部门按职责分工负责，2024年6月底前完成）\n")
+    recs = extract_responsibilities(doc)
+    assert [(r["task"], r["lead"], r["support"]) for r in recs] == [
+        ("建设监测网络", ["县应急管理局"], ["县气象局", "县水利局"]),
+        ("完善预警发布", ["各乡镇人民政府"], []),
+        ("推进危化品整治", ["县应急局"], ["县公安局", "县交通局"]),
+    ]
+    assert recs[0]["quote"].startswith("【牵头单位】") and recs[2]["support_role"] == "负责"
