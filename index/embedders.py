@@ -150,7 +150,6 @@ def get_embedder(spec: str | None = None) -> Embedder:
         return _load(model_spec(spec))
 
 
-
 def encode_queries(embedder: Embedder, texts: list[str]) -> np.ndarray:
     """Encode search queries (e5 wants its ``query:`` prefix; the others are symmetric)."""
     if isinstance(embedder, E5Embedder):
