@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DB ?= samples.duckdb
 QUESTION ?= 哪些县市的人均应急避难场所面积目标是2.5平方米？
 
-.PHONY: demo test install install-dev fixtures clean
+.PHONY: demo test install install-dev fixtures fonts clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -25,16 +25,21 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 demo: install
-	rm -f $(DB)
-	$(BIN)/cnpolicy ingest corpus/samples --db $(DB)
-	$(BIN)/cnpolicy targets --db $(DB) --limit 30 || true
-	$(BIN)/cnpolicy ask "$(QUESTION)" --db $(DB) || true
+	rm -f $(DB) $(DB).faiss $(DB).faiss.json
+	$(BIN)/cnpolicy ingest corpus/samples --db $(DB) --workers 2
+	$(BIN)/cnpolicy targets --db $(DB) --limit 30
+	$(BIN)/cnpolicy compare "亿元GDP生产安全事故死亡率" --db $(DB) --plot samples_compare.png
+	$(BIN)/cnpolicy ask "$(QUESTION)" --db $(DB)
 
 test: install-dev
 	$(BIN)/python -m pytest -n 2 tests
 
 fixtures: install-dev
 	$(BIN)/python scripts/make_fixtures.py
+
+# Optional: a CJK font so charts (compare --plot) and diff screenshots show Chinese labels.
+fonts:
+	apt-get update -q && apt-get install -y -q fonts-wqy-zenhei
 
 clean:
 	rm -rf $(VENV) *.duckdb
