@@ -25,7 +25,7 @@ from pathlib import Path
 MODES = ("hybrid", "bm25", "dense")
 ADMIN_LEVELS = ("province", "prefecture", "county", "district")
 RRF_K = 60  # Cormack et al.: damps the head of each ranking
-DENSE_WEIGHT = 1.0  # 0.3–0.5 changed nothing measurable on the seed questions (index/README.md)
+DENSE_WEIGHT = 1.0  # 0.3–0.5 changed nothing measurable on the seed questions (README: Search)
 MAX_K = 1000
 MAX_QUERY_CHARS = 1000
 
