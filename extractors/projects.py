@@ -18,7 +18,6 @@ name (without its number), a short summary (the item's first clause), the invest
 """
 from __future__ import annotations
 
-import bisect
 import re
 
 from spacy.language import Language
@@ -26,6 +25,7 @@ from spacy.tokens import Doc
 
 from corpus.model import Document, Section
 from extractors.base import provenance
+from extractors.texttables import Cell, line_tables, to_text
 
 # A chapter/section whose sub-headings are projects.
 PROJECT_CHAPTER = re.compile(r"(?:重点|重大|主要)(?:建设)?(?:工程|项目)|工程项目|建设项目|(?:提升|建设|治理|保障|能力)工程$")
@@ -249,11 +249,8 @@ CONTENT_COL = re.compile(r"内容|规模|任务|概况")
 INVEST_COL = re.compile(r"投资|资金|金额")
 TOTAL_ROW = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|共\s*计)")
 TITLE_NUMBER = re.compile(r"^(?:附?表|专栏)\s*(?:\d+|[一二三四五六七八九十]+)?[：:.．、\s]*")
-CELL_SPLIT = re.compile(r"\t+|[ \u3000\u00a0]{2,}|\u3000")
-RULE_ROW = re.compile(r"^[\s|:：\-—–=+]+$")
 CELL_MAX = 12  # longest header cell
 CJK = re.compile(r"[\u4e00-\u9fff]")
-Cell = tuple[str, int]  # text of a cell, its start in document.text
 
 
 def table_projects(document: Document, sections: list[Section]) -> tuple[list[dict], list[tuple[int, int]]]:
@@ -338,17 +335,13 @@ def _category_at(document: Document, sections: list[Section], pos: int) -> str |
     return s.title if s else None
 
 
-def _to_text(document: Document, raw_pos: int) -> int:
-    return bisect.bisect_left(document.offsets, raw_pos) if document.offsets else raw_pos
-
-
 def _loader_tables(document: Document) -> list[tuple[list[str], list[list[Cell]], int, int]]:
     """Tables a loader built: cells located in the text in reading order."""
     found = []
     for t in document.tables:
         if len(t.rows) < 2:
             continue
-        a, b = _to_text(document, t.start), _to_text(document, t.end)
+        a, b = to_text(document, t.start), to_text(document, t.end)
         rows, cursor = [], a
         for r in t.rows[1:]:
             cells = []
@@ -362,62 +355,16 @@ def _loader_tables(document: Document) -> list[tuple[list[str], list[list[Cell]]
     return found
 
 
-def _row_cells(line: str) -> list[tuple[str, int]]:
-    """Cells of a table row written on one line (pipes, tabs or wide gaps) with their
-    offsets in the line; [] when the line is not a row."""
-    body = line.strip()
-    if body.startswith("|") and body.endswith("|") and len(body) > 1:
-        parts, at = [], line.index("|") + 1
-        for part in line[at:line.rindex("|")].split("|"):
-            parts.append((part.strip(), at + len(part) - len(part.lstrip())))
-            at += len(part) + 1
-        return parts
-    if not body:
-        return []
-    parts, at = [], len(line) - len(line.lstrip())
-    tabbed = "\t" in body
-    for part in (re.split(r" *\t *", body) if tabbed else CELL_SPLIT.split(body)):  # empty cells keep their tab
-        at = line.index(part, at) if part else at
-        parts.append((part, at))
-        at += len(part)
-    return parts if len(parts) >= 3 or (tabbed and len(parts) == 2) else []
-
-
 def _is_header(cells: list[str]) -> bool:
     return 2 <= len(cells) <= 10 and all(0 < len(c) <= CELL_MAX for c in cells) \
         and any(NAME_COL.match(c.replace(" ", "")) or BARE_NAME_COL.match(c) for c in cells)
 
 
 def _line_tables(document: Document) -> list[tuple[list[str], list[list[Cell]], int, int]]:
-    """Tables one row per line of the original; read from raw_text because normalisation
-    may close the gaps between cells."""
-    raw = document.raw_text
-    lines, pos = [], 0
-    for line in raw.split("\n"):
-        lines.append((line, pos))
-        pos += len(line) + 1
-    found, i = [], 0
-    while i < len(lines):
-        header = [c for c, _ in _row_cells(lines[i][0])]
-        if not _is_header(header):
-            i += 1
-            continue
-        rows, k = [], i + 1
-        while k < len(lines):
-            line, at = lines[k]
-            if RULE_ROW.match(line) and line.strip():
-                k += 1
-                continue
-            cells = _row_cells(line)
-            if not (2 <= len(cells) <= len(header)):
-                break
-            rows.append([(c, _to_text(document, at + off)) for c, off in cells])
-            k += 1
-        if rows:
-            last = rows[-1][-1]
-            found.append((header, rows, _to_text(document, lines[i][1]), last[1] + len(last[0])))
-        i = max(k, i + 1)
-    return found
+    """Tables one row per line of the original (pipes, tabs, wide gaps); a row may leave
+    trailing cells out, and a tab-separated row may have only 2 cells."""
+    return [(t.header, t.rows, t.start, t.end)
+            for t in line_tables(document, _is_header, fits=lambda n, width: 2 <= n <= width, tab_cells=True)]
 
 
 def _cell_tables(document: Document, headings: set[int]) -> list[tuple[list[str], list[list[Cell]], int, int]]:

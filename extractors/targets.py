@@ -24,6 +24,7 @@ from corpus.model import Document
 from extractors.base import provenance
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
+from extractors.texttables import line_tables
 from extractors.units import PEOPLE_NOUN, TIME_UNITS, UNIT, normalise_unit
 
 # --- the value expression -----------------------------------------------------------
@@ -672,70 +673,16 @@ def text_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int
     return found
 
 
-# Column separators in a table row written on one line: pipes, tabs, runs of spaces.
-PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
-CELL_SPLIT = re.compile(r"\t+|[ \u3000\u00a0]{2,}|\u3000")
-RULE_ROW = re.compile(r"^[\s|:：\-—–=+]+$")  # |---|---| under a markdown header
-
-
-def _row_cells(line: str) -> list[tuple[str, int]]:
-    """Cells of a one-line table row with their start in ``line``; [] when not a row."""
-    if PIPE_ROW.match(line):
-        cells, at = [], line.index("|") + 1
-        for part in line[at:line.rindex("|")].split("|"):
-            lead = len(part) - len(part.lstrip())
-            cells.append((part.strip(), at + lead))
-            at += len(part) + 1
-        return cells
-    stripped = line.rstrip()
-    cells, at = [], len(line) - len(line.lstrip())
-    for part in CELL_SPLIT.split(stripped[at:]):
-        cells.append((part, line.index(part, at) if part else at))
-        at = cells[-1][1] + len(part)
-    return cells if len(cells) >= 3 else []
-
-
 def _is_header(cells: list[str]) -> bool:
     return 3 <= len(cells) <= 10 and all(len(c) <= 12 for c in cells) \
         and any(TABLE_NAME_COL.search(c) for c in cells) and any(TABLE_VALUE_COL.search(c) for c in cells)
 
 
 def raw_line_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int]]], str | None, int, int]]:
-    """Tables written one row per line of the original (| a | b |, tab or space separated).
-
-    Read from ``raw_text`` because normalisation may close the gaps between cells; cell
-    positions are mapped back to ``text``."""
-    raw = doc.raw_text
-    to_text = (lambda r: bisect.bisect_left(doc.offsets, r)) if doc.offsets else (lambda r: r)
-    lines, pos = [], 0
-    for line in raw.split("\n"):
-        lines.append((line, pos))
-        pos += len(line) + 1
-    found, i = [], 0
-    while i < len(lines):
-        line, at = lines[i]
-        header = [c for c, _ in _row_cells(line)]
-        if not _is_header(header):
-            i += 1
-            continue
-        rows, k = [], i + 1
-        while k < len(lines):
-            text, start = lines[k]
-            if RULE_ROW.match(text) and text.strip():
-                k += 1
-                continue
-            cells = _row_cells(text)
-            if len(cells) != len(header):
-                break
-            rows.append([(c, to_text(start + off)) for c, off in cells])
-            k += 1
-        if rows:
-            title = next((t.strip() for t, _ in reversed(lines[max(0, i - 3):i]) if t.strip()), None)
-            title = re.sub(r"^表\s*\d+\s*", "", title or "") or None
-            end = rows[-1][-1][1] + len(rows[-1][-1][0])
-            found.append((header, rows, title, to_text(at), end))
-        i = max(k, i + 1)
-    return found
+    """Tables written one row per line of the original (| a | b |, tab or space separated),
+    every row as wide as the header."""
+    return [(t.header, t.rows, re.sub(r"^表\s*\d+\s*", "", t.caption or "") or None, t.start, t.end)
+            for t in line_tables(doc, _is_header)]
 
 
 def loader_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int]]], str | None, int, int]]:
