@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from queries.targets import canonical_of, normalise_indicator
 
@@ -102,15 +103,33 @@ def _short(name: str) -> str | None:
 def find_regions(work: _Work, known: list[str]) -> list[str]:
     """Known region names (full or short form) in the question, longest first, masked."""
     found: list[str] = []
-    forms = [(n, n) for n in known] + [(s, n) for n in known if (s := _short(n))]
-    for form, name in sorted(forms, key=lambda f: -len(f[0])):
-        for m in re.finditer(re.escape(form), work.text):
+    for form, name in _region_forms(tuple(known)):
+        if form not in work.text:  # most of a large corpus' names are not in the question
+            continue
+        for start in _occurrences(work.text, form):
             # a short form must not be the head of a longer name (济宁 in 济宁路)
-            work.mask(*m.span())
+            work.mask(start, start + len(form))
             if name not in found:
                 found.append(name)
     found += _gazetteer_places(work)
     return found
+
+
+@lru_cache(maxsize=8)
+def _region_forms(known: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(form, full name) for every known region, longest form first; cached because the
+    database's region list is the same from one question to the next."""
+    forms = [(n, n) for n in known] + [(s, n) for n in known if (s := _short(n))]
+    return sorted(forms, key=lambda f: -len(f[0]))
+
+
+def _occurrences(text: str, form: str) -> list[int]:
+    """Starts of the non-overlapping occurrences of ``form`` in ``text``."""
+    starts, i = [], text.find(form)
+    while i >= 0:
+        starts.append(i)
+        i = text.find(form, i + len(form))
+    return starts
 
 
 def _gazetteer_places(work: _Work) -> list[str]:

@@ -38,8 +38,10 @@ def _bigram_similarity(a: str, b: str) -> float:
     return 2 * len(ga & gb) / (len(ga) + len(gb))
 
 
+@lru_cache(maxsize=65536)
 def normalise_indicator(name: str) -> str:
-    """The comparable core of an indicator name (catalogue rules when available)."""
+    """The comparable core of an indicator name (catalogue rules when available); cached,
+    since questions and queries normalise the same few hundred names over and over."""
     try:
         from extractors.indicators import normalise
     except ImportError:
@@ -105,6 +107,34 @@ class Concept:
         return score if score >= SIMILARITY else 0.0
 
 
+@lru_cache(maxsize=65536)
+def _match_score(concept: Concept, indicator: str | None, canonical: str | None) -> float:
+    return concept.match(indicator, canonical)
+
+
+def matching_indicators(con, concept: Concept) -> dict[tuple[str | None, str | None], float]:
+    """The (indicator, canonical_indicator) pairs stored in ``targets`` that are ``concept``,
+    with their match score.  A corpus writes a few hundred distinct names over tens of
+    thousands of rows, so matching the names (cached) instead of the rows keeps queries fast."""
+    pairs = con.execute("SELECT DISTINCT indicator, canonical_indicator FROM targets").fetchall()
+    return {(i, c): score for i, c in pairs if (score := _match_score(concept, i, c)) > 0}
+
+
+def _indicator_clause(pairs: dict) -> tuple[str, list]:
+    """SQL narrowing rows to the matched names (a superset of the pairs; the caller keeps
+    exact pairs).  Rows with no indicator written can match only through their canonical."""
+    names = sorted({i for i, _ in pairs if i is not None})
+    canonicals = sorted({c for i, c in pairs if i is None and c is not None})
+    parts, params = [], []
+    if names:
+        parts.append(f"t.indicator IN ({','.join('?' * len(names))})")
+        params += names
+    if canonicals:
+        parts.append(f"(t.indicator IS NULL AND t.canonical_indicator IN ({','.join('?' * len(canonicals))}))")
+        params += canonicals
+    return f"({' OR '.join(parts) or 'FALSE'})", params
+
+
 # --- value, unit and comparator ----------------------------------------------------------
 def comparator_compatible(asked: str | None, row: str | None) -> bool:
     """Whether a row's comparator answers a question's: bounds match bounds of the same side
@@ -145,8 +175,15 @@ def _as_list(v) -> list | None:
     return list(v) if isinstance(v, (list, tuple, set)) else [v]
 
 
-def _fetch(con, region=None, province=None, admin_level=None, kind=None, year=None, doc_id=None) -> list[dict]:
+def _fetch(con, region=None, province=None, admin_level=None, kind=None, year=None, doc_id=None,
+           attribute=None, indicators: dict | None = None) -> list[dict]:
+    """Rows joined with their document, filtered in SQL; ``indicators`` (the (indicator,
+    canonical) pairs a concept matches) narrows the scan to those names."""
     where, params = [], []
+    if indicators is not None:
+        clause, values = _indicator_clause(indicators)
+        where.append(clause)
+        params += values
     regions = _as_list(region)
     if regions:
         marks = ",".join("?" * len(regions))
@@ -154,7 +191,7 @@ def _fetch(con, region=None, province=None, admin_level=None, kind=None, year=No
                      f"OR d.province IN ({marks}))")
         params += regions * 4
     for column, value in (("d.province", province), ("d.admin_level", admin_level), ("d.kind", kind),
-                          ("t.year", year), ("t.doc_id", doc_id)):
+                          ("t.year", year), ("t.doc_id", doc_id), ("t.attribute", attribute)):
         values = _as_list(value)
         if values:
             where.append(f"{column} IN ({','.join('?' * len(values))})")
@@ -163,7 +200,7 @@ def _fetch(con, region=None, province=None, admin_level=None, kind=None, year=No
            f"t.doc_id, t.target_id, t.indicator, t.canonical_indicator, t.value, t.value_max, t.value_raw, "
            f"t.unit, t.comparator, t.year, t.attribute, t.category, t.quote, t.page, t.section_path, "
            f"t.char_start, t.char_end FROM targets t JOIN documents d USING (doc_id) "
-           f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY d.source_file, t.char_start")
+           f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY d.source_file, t.char_start, t.target_id")
     cur = con.execute(sql, params)
     names = [c[0] for c in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
@@ -176,20 +213,19 @@ def query_targets(con, indicator=None, value=None, comparator=None, unit=None, y
     year, region, level and kind.  Each row carries its citation (quote, source_file, page,
     section_path, char span).  ``value`` with ``unit`` matches across units; with ``unit``
     alone, rows in a convertible unit are kept and ``value_in_unit`` is added."""
-    rows = _fetch(con, region=region, province=province, admin_level=admin_level, kind=kind, year=year,
-                  doc_id=doc_id)
-    if county_level:
-        rows = [r for r in rows if is_county_level(r["admin_level"])]
-    if attribute:
-        rows = [r for r in rows if r.get("attribute") == attribute]
+    scores = None
     if indicator:
         concept = indicator if isinstance(indicator, Concept) else Concept.of(indicator)
-        scored = []
-        for r in rows:
-            score = concept.match(r["indicator"], r["canonical_indicator"])
-            if score > 0:
-                scored.append({**r, "match": round(score, 3)})
-        rows = scored
+        scores = matching_indicators(con, concept)
+        if not scores:
+            return []
+    rows = _fetch(con, region=region, province=province, admin_level=admin_level, kind=kind, year=year,
+                  doc_id=doc_id, attribute=attribute or None, indicators=scores)
+    if county_level:
+        rows = [r for r in rows if is_county_level(r["admin_level"])]
+    if scores is not None:
+        rows = [{**r, "match": round(score, 3)} for r in rows
+                if (score := scores.get((r["indicator"], r["canonical_indicator"]), 0.0)) > 0]
     if comparator:
         rows = [r for r in rows if comparator_compatible(comparator, r.get("comparator"))]
     if value is not None:

@@ -7,6 +7,7 @@ ratio → fraction, people → 人, time → 小时) so that 0.4‰ equals 0.04%
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 # unit → (dimension, factor to the dimension's base unit)
 _FACTORS: dict[str, tuple[str, float]] = {
@@ -26,8 +27,9 @@ _SPELLINGS = {"㎡": "平方米", "m²": "平方米", "m2": "平方米", "平米
               "个小时": "小时", "百分点": "个百分点", "m³": "立方米", "m3": "立方米", "％": "%"}
 
 
+@lru_cache(maxsize=4096)
 def normalise_unit(unit: str | None) -> str:
-    """The normal form of a written unit; "" for none."""
+    """The normal form of a written unit; "" for none (cached: called per row)."""
     if not unit:
         return ""
     unit = unit.strip()
