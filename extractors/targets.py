@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from corpus.metadata import five_year
 from corpus.model import Document
 from extractors.base import provenance
 from extractors.indicators import canonicalize
@@ -163,12 +164,16 @@ def plan_period(doc: Document) -> tuple[int | None, int | None]:
     m = re.search(r"十([一二三四五六七八九])五[^，。\n]{0,20}(?:规划|计划|纲要|方案)", head) or \
         re.search(r"十([一二三四五六七八九])五", head)
     if m:
-        n = 10 + CN_DIGIT[m.group(1)]
-        spans.append((m.start(), 1951 + 5 * n, 1955 + 5 * n))
+        spans.append((m.start(), *_period_of(m)))
     if not spans:
         return None, None
     _, a, b = min(spans)
     return a, b
+
+
+def _period_of(five_year_match: re.Match) -> tuple[int, int]:
+    """The years of a 十X五 match (十四五 → 2021, 2025)."""
+    return five_year(10 + CN_DIGIT[five_year_match.group(1)])
 
 
 def _heading_of(line: str) -> tuple[int, str] | None:
@@ -189,7 +194,7 @@ def _earlier_period(text: str, plan_start: int | None) -> bool:
     """Whether text names a five-year period that ended before the plan began (十三五 in a
     十四五 plan)."""
     for m in FIVE_YEAR.finditer(text):
-        if 1955 + 5 * (10 + CN_DIGIT[m.group(1)]) < (plan_start or 2021):
+        if _period_of(m)[1] < (plan_start or 2021):
             return True
     return False
 
@@ -198,7 +203,7 @@ def _names_plan_period(text: str, plan_start: int | None) -> bool:
     """Whether text names the plan's own period (“十二五”期间累计培训… in a 十二五 plan)."""
     if PLAN_PERIOD_WORDS.search(text):
         return True
-    return bool(plan_start) and any(1951 + 5 * (10 + CN_DIGIT[m.group(1)]) == plan_start
+    return bool(plan_start) and any(_period_of(m)[0] == plan_start
                                     for m in FIVE_YEAR.finditer(text))
 
 
