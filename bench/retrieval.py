@@ -1,6 +1,6 @@
 """Retrieval quality on the seed plans: 20 hand-written, paraphrased Chinese questions.
 
-    python -m index.eval DB [DB ...]       # one database per embedding model
+    .venv/bin/python bench/retrieval.py DB [DB ...]     # one database per embedding model
 
 A question counts as found when one of the top-5 passages is from the expected region (None:
 any) and contains every expected phrase (in its text or section path).  Measuring only: the
@@ -9,6 +9,9 @@ phrases are not used by search.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 QUESTIONS: list[tuple[str, str | None, tuple[str, ...]]] = [
     ("山亭区直升机起降场地建设", "山亭区", ("直升机停机坪",)),
