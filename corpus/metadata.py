@@ -107,7 +107,7 @@ def doc_number(lines: list[str], label: dict[str, str]) -> str | None:
 
 # --- title ------------------------------------------------------------------------------
 def plan_title_line(lines: list[str]) -> str | None:
-    """A header line that is a plan's title: 济宁市“十四五”应急管理体系建设规划."""
+    """A header line that is a plan's title: 温州市“十四五”应急管理体系建设规划."""
     for ln in lines[:40]:
         flat = ln.replace(" ", "")
         if (m := PLAN_TITLE.match(flat)) and not flat.startswith(("关于", "根据", "为")):

@@ -4,7 +4,7 @@ Data: ``corpus/data/admin_divisions.csv`` (code, name, level, parent, current), 
 from the cpca packages' adcodes tables (MIT; see corpus/data/README.md).  Loaded lazily on
 first use and cached, so importing this module costs nothing.
 
-Levels: province | prefecture | county | district.  County-level cities (临清市) and
+Levels: province | prefecture | county | district.  County-level cities (义乌市) and
 banners (旗) are "county"; 区 under a prefecture or a municipality is "district".
 """
 from __future__ import annotations
@@ -51,7 +51,7 @@ class Unit:
 
 def short_name(name: str) -> str:
     """The name without its administrative suffix, when at least two characters remain:
-    济宁市 → 济宁, 广西壮族自治区 → 广西, 忠县 → 忠县."""
+    温州市 → 温州, 广西壮族自治区 → 广西, 忠县 → 忠县."""
     for suffix in _SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             stem = name[: -len(suffix)]
@@ -107,7 +107,7 @@ def describe(unit: Unit) -> dict:
 
 
 def lookup(name: str) -> list[dict]:
-    """All units called ``name`` (full name like 山亭区, or short name like 山亭)."""
+    """All units called ``name`` (full name like 鹿城区, or short name like 鹿城)."""
     full, short = _by_name()
     units = full.get(name, []) + [u for u in short.get(name, []) if u.name != name]
     return [{"name": u.name, "code": u.code, "level": u.level, **describe(u)} for u in units]
@@ -173,7 +173,7 @@ def _best(units: list[Unit], support: Counter, context: str | None) -> Unit:
 
 def resolve(text_or_names: str | list[str], context_text: str | None = None) -> dict | None:
     """The single most specific unit named by a short text (a title, an issuer) or a list of
-    names.  Names that form a chain support each other (枣庄市山亭区 → 山亭区 in 枣庄市);
+    names.  Names that form a chain support each other (温州市鹿城区 → 鹿城区 in 温州市);
     a name shared by several units (朝阳区) is settled by which provinces and prefectures
     the context text mentions."""
     if isinstance(text_or_names, str):

@@ -4,7 +4,7 @@ Plans name departments by their everyday abbreviations (市应急局, 区住建�
 ``canonical`` rewrites the department part from a data table of common abbreviations
 (``data/departments.csv``: abbr,full) and keeps whatever stands before it — the admin
 prefix (市/区/县/省, 市委) or a place name — so ``市应急局`` → ``市应急管理局`` and
-``临清市应急局`` → ``临清市应急管理局``.  Matching is by the longest abbreviation that ends
+``义乌市应急局`` → ``义乌市应急管理局``.  Matching is by the longest abbreviation that ends
 the name, which works whatever the prefix is.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _by_length() -> list[tuple[str, str]]:
 def canonical(name: str, region: str | None = None) -> str:
     """The full name of a department written ``name`` (abbreviated or not).
 
-    ``region`` (e.g. "临清市") is accepted so callers can pass the document's region; a
+    ``region`` (e.g. "义乌市") is accepted so callers can pass the document's region; a
     name that spells the region out keeps it, one that writes only 市/区 keeps that."""
     name = re.sub(r"\s+", "", name or "").strip(_STRIP)
     if not name:
@@ -63,13 +63,13 @@ def _overlap(prefix: str, full: str) -> int:
 
 def same_department(a: str, b: str, region: str | None = None) -> bool:
     """Do two written names denote the same department?  Inside a document of
-    ``region`` (临清市) the region spelled out and its bare admin word are one:
-    临清市应急管理局 ≈ 市应急局."""
+    ``region`` (义乌市) the region spelled out and its bare admin word are one:
+    义乌市应急管理局 ≈ 市应急局."""
     return _local(canonical(a, region), region) == _local(canonical(b, region), region)
 
 
 def _local(name: str, region: str | None) -> str:
-    """``临清市应急管理局`` → ``市应急管理局`` in a 临清市 document."""
+    """``义乌市应急管理局`` → ``市应急管理局`` in a 义乌市 document."""
     if region and len(region) > 1 and name.startswith(region):
         return region[-1] + name[len(region):]
     return name

@@ -7,7 +7,7 @@
     c.targets(indicator="人均应急避难场所面积", county_level=True)
     c.compare("亿元GDP生产安全事故死亡率")
     c.ask("哪些县市的人均应急避难场所面积目标是2.5平方米？")["text"]
-    c.df("targets", region="临清市")          # pandas DataFrame, if pandas is installed
+    c.df("targets", region="义乌市")          # pandas DataFrame, if pandas is installed
 
 Every method returns plain lists of dicts (rows with their citation fields), which
 ``pandas.DataFrame(rows)`` takes as they are.  Reads open the file read-only.
@@ -97,7 +97,7 @@ class Corpus:
             return search(con, query, k, **filters)
 
     def df(self, what: str, *args, **filters):
-        """Any list method above as a pandas DataFrame: ``c.df("targets", region="临清市")``."""
+        """Any list method above as a pandas DataFrame: ``c.df("targets", region="义乌市")``."""
         try:
             import pandas as pd
         except ImportError as e:
