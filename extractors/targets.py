@@ -737,7 +737,20 @@ def extract_targets(doc: Document) -> list[dict]:
             spans.append((start, end))
             records += got
     records += prose_lines(doc, ctx, spans)
+    for r in records:
+        _trim_list_number(r)
     return records
+
+
+LIST_NUMBER = re.compile(r"^\s*(?:\d{1,2}[.．、](?!\d)|[（(]\d{1,2}[）)]|[①-⑳])\s*")
+
+
+def _trim_list_number(record: dict) -> None:
+    """A quote starts at the goal, not at the list number in front of it ("1.亿元GDP…")."""
+    m = LIST_NUMBER.match(record.get("quote") or "")
+    if m and m.end() < len(record["quote"]):
+        record["quote"] = record["quote"][m.end():]
+        record["char_start"] += m.end()
 
 
 @Language.component("targets")

@@ -151,3 +151,17 @@ def test_spacy_component_fills_records():
     for _, proc in nlp.pipeline:
         doc = proc(doc)
     assert len(doc._.records["targets"]) >= 11
+
+
+def test_quotes_start_at_the_goal_not_at_its_list_number():
+    """Numbered goals inside a 专栏 row ("1.亿元GDP…") are quoted from the goal itself."""
+    import re
+
+    from extractors.base import extract
+    from pipeline.process import analyse
+
+    for path in sorted(Path("corpus/samples").glob("*.txt")):
+        doc = analyse(str(path))
+        for r in extract(doc)["targets"]:
+            assert not re.match(r"\s*\d{1,2}[.．、](?!\d)", r["quote"]), (path.name, r["quote"])
+            assert doc.raw_text[r["char_start"]:r["char_end"]] == r["quote"]
