@@ -213,6 +213,21 @@ def build_html(path: Path, content: list[tuple[str, object]], encoding: str = "g
 
 
 # --- everything ---------------------------------------------------------------------
+def enclosing_headings(plan: list[tuple[str, object]], at: int) -> list[tuple[str, object]]:
+    """The chapter and section headings an excerpt starting at ``at`` sits under, so the
+    excerpt keeps its place in the plan (a goals table must not land under 十三五 results)."""
+    chapter = re.compile(r"^第[一二三四五六七八九十]+章")
+    section = re.compile(r"^[（(][一二三四五六七八九十]+[）)]")
+    found = []
+    for pattern in (chapter, section):
+        for i in range(at - 1, -1, -1):
+            kind, text = plan[i]
+            if kind == "h" and pattern.match(str(text)):
+                found.append((i, plan[i]))
+                break
+    return [b for _, b in sorted(found)]
+
+
 def excerpt(prefix: str, n_lines: int) -> str:
     return "\n".join(seed(prefix).split("\n")[:n_lines]) + "\n"
 
@@ -226,7 +241,8 @@ def main() -> None:
     # that starts near a page bottom (continues on the next page, header repeated).
     plan = blocks(seed("003"))
     first_table = next(i for i, b in enumerate(plan) if b[0] == "table")
-    content = plan[:8] + plan[first_table - 8:first_table] + [("table", indicator_table())] \
+    content = plan[:8] + enclosing_headings(plan, first_table - 8) + plan[first_table - 8:first_table] \
+        + [("table", indicator_table())] \
         + [b for b in plan[first_table + 1:first_table + 8] if b[0] != "table"]
     build_pdf(OUT / "plan.pdf", content, table_at_page_end=True)
     pdf = (OUT / "plan.pdf").read_bytes()

@@ -165,3 +165,21 @@ def test_quotes_start_at_the_goal_not_at_its_list_number():
         for r in extract(doc)["targets"]:
             assert not re.match(r"\s*\d{1,2}[.．、](?!\d)", r["quote"]), (path.name, r["quote"])
             assert doc.raw_text[r["char_start"]:r["char_end"]] == r["quote"]
+
+
+def test_targets_from_a_pdf_table_that_crosses_a_page_break():
+    """The PDF fixture's indicator table runs from page 2 onto page 3: every row becomes a
+    target with its own page, value, comparator and 约束性/预期性 attribute."""
+    from extractors.base import extract
+    from pipeline.process import analyse
+
+    doc = analyse("tests/fixtures/plan.pdf")
+    targets = extract(doc)["targets"]
+    by_name = {t["indicator"]: t for t in targets}
+    first = by_name["生产安全事故死亡人数"]
+    assert (first["value"], first["comparator"], first["attribute"], first["page"]) == (10.0, "decrease_by", "约束性", 2)
+    shelter = next(t for name, t in by_name.items() if "避难面积" in name)
+    assert (shelter["value"], shelter["comparator"], shelter["unit"], shelter["page"]) == (1.5, ">", "平方米", 3)
+    assert {t["page"] for t in targets} == {2, 3} and len(targets) >= 15
+    for t in targets:
+        assert doc.raw_text[t["char_start"]:t["char_end"]] == t["quote"]
