@@ -33,8 +33,11 @@ def export(
     tables: list[str] = typer.Option(None, "--table", "-t", help="Only these tables (repeatable)."),
     db: Path = DB_OPTION,
 ) -> None:
-    """Write every table (documents, sections, chunks, targets, projects, responsibilities,
-    deadlines) as one file each.  Example: [bold]cnpolicy export --out out/ --format csv[/bold]"""
+    """Write every table to Parquet, CSV or JSONL files, one file per table.
+
+    Tables: documents, sections, chunks, targets, projects, responsibilities, deadlines;
+    fact tables carry their document's file name and region columns.
+    Example: [bold]cnpolicy export --out out/ --format csv[/bold]"""
     from pipeline.store import StoreError, connect
 
     if fmt not in FORMATS:

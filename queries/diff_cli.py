@@ -39,9 +39,11 @@ def diff(
                                 help="Show indicators both plans set (default: when the plans differ widely)."),
     db: Path = DB_OPTION,
 ) -> None:
-    """Diff a new plan against an old one, by structure and by meaning: targets tightened
-    or loosened, projects and lead departments changed, sections added, moved or renamed,
-    and word-level text edits inside aligned paragraphs — each with quotes from both sides.
+    """Diff a new plan against an old one, by structure and by meaning.
+
+    Reports targets tightened or loosened, projects and lead departments changed, sections
+    added, moved or renamed, and word-level text edits inside aligned paragraphs — each
+    with quotes from both sides.
 
     Examples:
       [bold]cnpolicy diff old.txt new.txt[/bold]
