@@ -25,15 +25,12 @@ DB_OPTION = typer.Option("cnpolicy.duckdb", "--db", help="DuckDB database file."
 
 
 def _register() -> None:
+    """Import the verb modules; each adds its commands to ``app``."""
     import importlib
 
     for module in ("pipeline.cmd_ingest", "pipeline.cmd_eval", "pipeline.cmd_export",
-                   "queries.cli", "queries.diff_cli", "queries.cli_search"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as e:  # a verb still being built must not break the others
-            if e.name != module:
-                raise
+                   "queries.cli", "queries.cli_search", "queries.diff_cli"):
+        importlib.import_module(module)
 
 
 _register()

@@ -21,7 +21,7 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
                  extract: bool = True, embed: bool = True, progress: bool = False,
                  model: str | None = None) -> list[dict]:
     """Process and store files; return one report row per file."""
-    from pipeline.store import connect, write_document
+    from pipeline.store import connect
 
     con = connect(db)
     report: list[dict] = []

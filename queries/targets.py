@@ -8,10 +8,12 @@ back to character-bigram similarity or containment.  Values compare across units
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from corpus.regions import county_level
+from extractors import indicators
+from extractors.departments import canonical as canonical_department
 from queries.units import convert, convertible, normalise_unit, same_quantity
 
 SIMILARITY = 0.6  # bigram Dice above which two uncatalogued indicator names are one concept
@@ -26,35 +28,15 @@ ROW_COLUMNS = ("region", "province", "prefecture", "county", "admin_level", "kin
 
 
 # --- indicator concepts ----------------------------------------------------------------
-def _fallback_normalise(name: str) -> str:
-    return re.sub(r"[\s的“”\"'、，,（）()]", "", name.upper())
-
-
-def _bigram_similarity(a: str, b: str) -> float:
-    if not a or not b:
-        return 0.0
-    ga = {a[i:i + 2] for i in range(len(a) - 1)} or {a}
-    gb = {b[i:i + 2] for i in range(len(b) - 1)} or {b}
-    return 2 * len(ga & gb) / (len(ga) + len(gb))
-
-
 @lru_cache(maxsize=65536)
 def normalise_indicator(name: str) -> str:
-    """The comparable core of an indicator name (catalogue rules when available); cached,
-    since questions and queries normalise the same few hundred names over and over."""
-    try:
-        from extractors.indicators import normalise
-    except ImportError:
-        return _fallback_normalise(name)
-    return normalise(name)
+    """The comparable core of an indicator name (catalogue rules); cached, since questions
+    and queries normalise the same few hundred names over and over."""
+    return indicators.normalise(name)
 
 
 def similarity(a: str, b: str) -> float:
-    try:
-        from extractors.indicators import similarity as sim
-    except ImportError:
-        return _bigram_similarity(a, b)
-    return sim(a, b)
+    return indicators.similarity(a, b)
 
 
 @lru_cache(maxsize=8192)
@@ -62,22 +44,14 @@ def canonical_of(name: str | None) -> str | None:
     """The catalogue concept of an indicator as written, or None."""
     if not name:
         return None
-    try:
-        from extractors.indicators import canonicalize
-    except ImportError:
-        return None
-    return canonicalize(name)[0]
+    return indicators.canonicalize(name)[0]
 
 
 def direction_of(name: str | None) -> str | None:
     """lower_is_better / higher_is_better, or None when unknown."""
     if not name:
         return None
-    try:
-        from extractors.indicators import direction
-    except ImportError:
-        return None
-    return direction(name)
+    return indicators.direction(name)
 
 
 @dataclass(frozen=True)
@@ -159,14 +133,7 @@ def value_matches(value: float, unit: str | None, row: dict) -> bool:
 # --- the query ---------------------------------------------------------------------------
 def is_county_level(level: str | None) -> bool:
     """County-level units: counties, county-level cities, districts (banners too)."""
-    if not level:
-        return False
-    try:
-        from corpus.regions import county_level as gazetteer_county_level
-
-        return bool(gazetteer_county_level(level))
-    except ImportError:
-        return level in {"county", "district", "county_city", "county-level city", "banner", "county_level_city"}
+    return bool(level) and bool(county_level(level))
 
 
 def _as_list(v) -> list | None:
@@ -277,13 +244,8 @@ def list_projects(con, region=None, admin_level=None, county_level: bool = False
 
 
 def department_key(name: str) -> str:
-    """One name per department (市应急管理局 and 市应急局 are one) when the catalogue exists."""
-    try:
-        from extractors.departments import canonical
-
-        return canonical(name) or name
-    except ImportError:
-        return re.sub(r"\s", "", name)
+    """One name per department: 市应急管理局 and 市应急局 are one."""
+    return canonical_department(name) or name
 
 
 def _departments(row: dict, role: str) -> set[str]:
