@@ -132,12 +132,8 @@ def create_app(db: str) -> FastAPI:
     @app.get("/search", summary="Passages ranked by hybrid (BM25 + embedding) search")
     def search(q: str = Query(..., min_length=1), k: int = Query(10, ge=1, le=100), region: str | None = None,
                level: str | None = LEVEL, con=Depends(connection)):
-        try:
-            from queries.search import search as run
-        except ImportError:
-            from queries.ask import _fallback_passages
+        from queries.search import search as run
 
-            return {"query": q, "items": _fallback_passages(con, q, k)}
         lvl = level if level and level not in ("county", "县级") else None
         return {"query": q, "items": run(con, q, k, region=region, admin_level=lvl)}
 
@@ -147,10 +143,7 @@ def create_app(db: str) -> FastAPI:
 
         return run(con, q)
 
-    try:  # the diff route lives with the diff engine
-        from queries.api_diff import router as diff_router
-    except ImportError:
-        diff_router = None
-    if diff_router is not None:
-        app.include_router(diff_router)
+    from queries.api_diff import router as diff_router  # the diff route lives with the diff engine
+
+    app.include_router(diff_router)
     return app

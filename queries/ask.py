@@ -26,14 +26,11 @@ def known_regions(con) -> list[str]:
 def known_indicators(con) -> dict[str, str | None]:
     """Indicator names → canonical concept: the catalogue, then what the plans wrote."""
     known: dict[str, str | None] = {}
-    try:
-        from extractors.indicators import all_indicators
+    from extractors.indicators import all_indicators
 
-        for ind in all_indicators():
-            for name in (ind.canonical, *ind.aliases):
-                known.setdefault(name, ind.canonical)
-    except ImportError:
-        pass
+    for ind in all_indicators():
+        for name in (ind.canonical, *ind.aliases):
+            known.setdefault(name, ind.canonical)
     for indicator, canonical in con.execute(
             "SELECT DISTINCT indicator, canonical_indicator FROM targets WHERE indicator IS NOT NULL").fetchall():
         known.setdefault(indicator, canonical or canonical_of(indicator))
@@ -117,28 +114,10 @@ def _by_topic(rows: list[dict], topic: str | None) -> list[dict]:
 
 
 def answer_passages(con, question: str, p: Parsed, k: int = PASSAGES_K) -> list[dict]:
+    from queries.search import search  # lazy: loads jieba and the embedder
+
     f = _filters(p)
-    try:
-        from queries.search import search
-    except ImportError:
-        return _fallback_passages(con, question, k)
-    try:
-        return search(con, question, k, region=f["region"], admin_level=f["admin_level"])
-    except TypeError:  # an older signature
-        return search(con, question, k)
-
-
-def _fallback_passages(con, question: str, k: int) -> list[dict]:
-    """Character-bigram overlap over chunks: used only until hybrid search is installed."""
-    grams = {question[i:i + 2] for i in range(len(question) - 1)}
-    cur = con.execute("""SELECT c.doc_id, d.source_file, d.region, c.section_path, c.page, c.text,
-                            c.char_start, c.char_end FROM chunks c JOIN documents d USING (doc_id)""")
-    names = [c[0] for c in cur.description]
-    rows = [dict(zip(names, r)) for r in cur.fetchall()]
-    for r in rows:
-        text = r["text"] or ""
-        r["score"] = sum(g in text for g in grams) / (len(grams) or 1)
-    return sorted(rows, key=lambda r: -r["score"])[:k]
+    return search(con, question, k, region=f["region"], admin_level=f["admin_level"])
 
 
 # --- the sentence ------------------------------------------------------------------------------

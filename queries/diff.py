@@ -470,15 +470,10 @@ def target_field_changes(a: dict, b: dict) -> list[dict]:
 
 
 def indicator_direction(canonical: str) -> str | None:
-    """'lower' or 'higher' is better, from extractors.indicators when it exists."""
-    try:
-        from extractors.indicators import direction
-    except ImportError:
-        return None
-    try:
-        d = direction(canonical)
-    except Exception:
-        return None
+    """'lower' or 'higher' is better, from the indicator catalogue."""
+    from extractors.indicators import direction
+
+    d = direction(canonical)
     text = str(d).lower() if d is not None else ""
     if d == -1 or any(w in text for w in ("lower", "down", "decrease", "less", "min", "<")):
         return "lower"

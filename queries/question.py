@@ -84,13 +84,9 @@ class _Work:
 
 
 def clean(question: str) -> str:
-    try:
-        from corpus.normalise import normalise_text
+    from corpus.normalise import normalise_text
 
-        question = normalise_text(question).text
-    except ImportError:
-        pass
-    return question.strip()
+    return normalise_text(question).text.strip()
 
 
 # --- regions -------------------------------------------------------------------------------
@@ -135,10 +131,8 @@ def _occurrences(text: str, form: str) -> list[int]:
 def _gazetteer_places(work: _Work) -> list[str]:
     """Full division names the database does not hold but the gazetteer knows: asking
     about them must answer "none", not "everywhere"."""
-    try:
-        from corpus.regions import find_mentions
-    except ImportError:
-        return []
+    from corpus.regions import find_mentions
+
     out = []
     for m in find_mentions(work.text):
         out.append(m.name)

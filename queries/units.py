@@ -34,12 +34,9 @@ def normalise_unit(unit: str | None) -> str:
         return ""
     unit = unit.strip()
     unit = _SPELLINGS.get(unit, unit)
-    try:  # the extractors' table knows classifiers this one does not
-        from extractors.units import normalise_unit as extractor_normalise
+    from extractors.units import normalise_unit as extractor_normalise  # knows more classifiers
 
-        unit = extractor_normalise(unit) or unit
-    except ImportError:
-        pass
+    unit = extractor_normalise(unit) or unit
     return _SPELLINGS.get(unit, unit)
 
 
