@@ -87,13 +87,9 @@ class Corpus:
             return ask(con, question)
 
     def search(self, query: str, k: int = 10, **filters) -> list[dict]:
-        with self._read() as con:
-            try:
-                from queries.search import search
-            except ImportError:
-                from queries.ask import _fallback_passages
+        from queries.search import search
 
-                return _fallback_passages(con, query, k)
+        with self._read() as con:
             return search(con, query, k, **filters)
 
     def df(self, what: str, *args, **filters):
