@@ -142,6 +142,16 @@ def _as_list(v) -> list | None:
     return list(v) if isinstance(v, (list, tuple, set)) else [v]
 
 
+def _region_filter(region, where: list[str], params: list) -> None:
+    """A region name matches the document's region, county, prefecture or province."""
+    regions = _as_list(region)
+    if regions:
+        marks = ",".join("?" * len(regions))
+        where.append(f"(d.region IN ({marks}) OR d.county IN ({marks}) OR d.prefecture IN ({marks}) "
+                     f"OR d.province IN ({marks}))")
+        params += regions * 4
+
+
 def _fetch(con, region=None, province=None, admin_level=None, kind=None, year=None, doc_id=None,
            attribute=None, indicators: dict | None = None) -> list[dict]:
     """Rows joined with their document, filtered in SQL; ``indicators`` (the (indicator,
@@ -151,12 +161,7 @@ def _fetch(con, region=None, province=None, admin_level=None, kind=None, year=No
         clause, values = _indicator_clause(indicators)
         where.append(clause)
         params += values
-    regions = _as_list(region)
-    if regions:
-        marks = ",".join("?" * len(regions))
-        where.append(f"(d.region IN ({marks}) OR d.county IN ({marks}) OR d.prefecture IN ({marks}) "
-                     f"OR d.province IN ({marks}))")
-        params += regions * 4
+    _region_filter(region, where, params)
     for column, value in (("d.province", province), ("d.admin_level", admin_level), ("d.kind", kind),
                           ("t.year", year), ("t.doc_id", doc_id), ("t.attribute", attribute)):
         values = _as_list(value)
@@ -212,12 +217,7 @@ def _select(con, sql: str, params: list) -> list[dict]:
 
 def _doc_where(region=None, admin_level=None, doc_id=None, alias: str = "x") -> tuple[str, list]:
     where, params = [], []
-    regions = _as_list(region)
-    if regions:
-        marks = ",".join("?" * len(regions))
-        where.append(f"(d.region IN ({marks}) OR d.county IN ({marks}) OR d.prefecture IN ({marks}) "
-                     f"OR d.province IN ({marks}))")
-        params += regions * 4
+    _region_filter(region, where, params)
     for column, value in (("d.admin_level", admin_level), (f"{alias}.doc_id", doc_id)):
         values = _as_list(value)
         if values:
