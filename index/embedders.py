@@ -135,6 +135,15 @@ def model_spec(spec: str | None = None) -> str:
     return spec or os.environ.get(ENV_MODEL) or DEFAULT_MODEL
 
 
+def check_spec(spec: str | None) -> None:
+    """Fail before any work when a model spec can never load: neither a built-in name
+    nor an existing directory (cheap: loads nothing)."""
+    spec = model_spec(spec)
+    if spec not in BUILTIN and not spec.startswith("st:") and not Path(spec).expanduser().is_dir():
+        raise EmbedderError(f"embedding model {spec!r}: not a directory (give a local "
+                            f"sentence-transformers model folder, or one of {', '.join(BUILTIN)})")
+
+
 def spec_name(spec: str) -> str:
     """The name a spec's embeddings are recorded under, without loading the model."""
     if spec in BUILTIN:

@@ -57,6 +57,13 @@ def ingest(
     from pipeline.ingest import ingest_files
 
     if model:  # worker processes inherit the environment, so they embed with the same model
+        from index.embedders import EmbedderError, check_spec
+
+        try:
+            check_spec(model)
+        except EmbedderError as e:
+            err.print(f"[red]error:[/red] {e}")
+            raise typer.Exit(2)
         os.environ["CNPOLICY_EMBED_MODEL"] = model
     files, notes = expand_paths(paths)
     for n in notes:

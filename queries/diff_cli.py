@@ -18,9 +18,12 @@ def load_side(ref: str, db: Path, con_holder: dict):
     if Path(ref).is_file():
         return records_from_file(ref)
     if "con" not in con_holder:
-        from pipeline.store import connect
+        from pipeline.store import StoreError, connect
 
-        con_holder["con"] = connect(db, read_only=True)
+        try:
+            con_holder["con"] = connect(db, read_only=True)
+        except StoreError as e:  # name what the user typed, not only the missing database
+            raise ValueError(f"'{ref}' is not a file, and it cannot be a stored document id: {e}") from e
     con = con_holder["con"]
     doc_id = resolve_doc_id(con, ref)
     if doc_id is None:
@@ -56,7 +59,7 @@ def diff(
     from queries import diff_render
     from queries.diff import diff_records
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)  # error lines stay whole
     if fmt not in FORMATS:
         err.print(f"[red]error:[/red] unknown format '{fmt}' (choose {', '.join(FORMATS)})")
         raise typer.Exit(2)

