@@ -1,0 +1,326 @@
+"""Context every extractor shares: the role of the section a fact sits in, whether its
+sentence looks forward (a goal) or back (a result), the plan period, and the evidence that
+turns these guesses into a confidence.
+
+Nothing here is a gate.  Each guess is evidence with a weight; an extractor adds what it
+knows to an :class:`Evidence` and stores ``confidence`` and ``reasons`` on its record, so a
+fact under a 现状 heading is still stored — with a low confidence and the reason why.
+
+Stable API (used by targets, responsibilities, deadlines, projects):
+
+    section_role(document, pos)      -> (role, confidence)   role in ROLES
+    looks_forward(sentence)          -> bool                  到2025年, 力争, 目标 …
+    looks_back(sentence, plan_start) -> bool                  已建成, 累计, 截至, “十三五”期间 …
+    plan_period(document)            -> (start, end) years or (None, None)
+    document_year(document)          -> (year, source) | (None, None)   for implied years
+    document_prior(document)         -> Evidence from the document's kind (plan, report …)
+    Evidence().add(weight, reason)   -> log-odds sum; .confidence in [0, 1], .reasons
+    vocabulary(name)                 -> compiled regex of extractors/data/<name>.txt
+
+Vocabulary lives in ``extractors/data/*.txt`` (one regex fragment per line, ``#`` comments);
+see ``extractors/data/README.md``.
+"""
+from __future__ import annotations
+
+import bisect
+import csv
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from corpus.model import Document, Section
+
+DATA = Path(__file__).parent / "data"
+ROLES = ("goal", "history", "baseline", "task", "table", "other")
+DEFAULT_THRESHOLD = 0.5  # records below it are stored but not counted or returned by default
+
+# Confidence a role has when the section's own title says so, when an ancestor's does, and
+# when nothing does.
+OWN_TITLE, ANCESTOR_TITLE, NO_TITLE = 0.85, 0.75, 0.5
+
+FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五")
+CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+CN_YEAR = re.compile(r"([二一][〇零○一二三四五六七八九]{3})年")
+PAST_OPENING = re.compile(r"\s*([^，,。；]{0,24})")
+PAST_OPENING_HEAD = re.compile(r"期间|时期|以来|末|中")
+
+
+# --- vocabulary ----------------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def words(name: str) -> tuple[str, ...]:
+    """The entries of ``extractors/data/<name>.txt`` (blank lines and # comments skipped)."""
+    path = DATA / f"{name}.txt"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: vocabulary file missing")
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            out.append(line)
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def vocabulary(name: str) -> re.Pattern:
+    """One compiled alternation of a vocabulary file's regex fragments (longest first)."""
+    entries = sorted(words(name), key=len, reverse=True)
+    try:
+        return re.compile("|".join(f"(?:{e})" for e in entries))
+    except re.error as e:
+        raise ValueError(f"{DATA / (name + '.txt')}: bad pattern: {e}") from None
+
+
+@lru_cache(maxsize=1)
+def kind_weights() -> dict[str, float]:
+    """Document kind → log-odds weight that its numbers are goals (data/kind_prior.csv)."""
+    path = DATA / "kind_prior.csv"
+    with path.open(encoding="utf-8") as f:
+        return {row["kind"]: float(row["weight"]) for row in csv.DictReader(f)}
+
+
+# --- evidence ------------------------------------------------------------------------------
+@dataclass
+class Evidence:
+    """Log-odds evidence: each ``add`` moves the score; ``confidence`` is its logistic."""
+
+    score: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+    def add(self, weight: float, reason: str) -> "Evidence":
+        if weight:
+            self.score += weight
+            self.reasons.append(f"{reason} ({weight:+.1f})")
+        return self
+
+    def copy(self) -> "Evidence":
+        return Evidence(self.score, list(self.reasons))
+
+    @property
+    def confidence(self) -> float:
+        return round(1.0 / (1.0 + math.exp(-self.score)), 3)
+
+    def fields(self) -> dict:
+        """The record keys every fact table stores."""
+        return {"confidence": self.confidence, "reasons": list(self.reasons)}
+
+
+def document_prior(document: Document, base: float = 1.0) -> Evidence:
+    """Starting evidence from the document's kind, scaled by how sure metadata is of it."""
+    meta = document.meta or {}
+    ev = Evidence(base, [f"base ({base:+.1f})"])
+    kind = meta.get("kind")
+    if kind:
+        sure = meta.get("kind_confidence")
+        sure = float(sure) if isinstance(sure, (int, float)) else 0.6
+        weight = kind_weights().get(kind, 0.0) * sure
+        ev.add(round(weight, 2), f"document kind {kind} ({sure:.2f})")
+    return ev
+
+
+# --- plan period -----------------------------------------------------------------------------
+def five_year(n: int) -> tuple[int, int]:
+    """The N-th five-year plan: 十四五 → 2021-2025."""
+    start = 1966 + 5 * (n - 3)
+    return start, start + 4
+
+
+def period_of(five_year_match: re.Match) -> tuple[int, int]:
+    """The years of a 十X五 match (十四五 → 2021, 2025)."""
+    return five_year(10 + CN_DIGIT[five_year_match.group(1)])
+
+
+PLAN_RANGE = re.compile(r"(?:规划|计划|纲要|方案)[^，。\n]{0,4}(20\d\d|19\d\d)\s*[-—–~至]\s*(20\d\d)\s*年")
+PLAN_FIVE = re.compile(r"十([一二三四五六七八九])五[^，。\n]{0,20}(?:规划|计划|纲要|方案)")
+CITED = re.compile(r"《[^》]{0,80}》")
+
+
+def plan_period(document: Document) -> tuple[int | None, int | None]:
+    """(start, end) years of the plan: metadata first, else the title or the opening text.
+    Periods of cited documents 《…（2020—2030年）》 do not count."""
+    meta = document.meta or {}
+    if meta.get("period_end"):
+        return meta.get("period_start"), int(meta["period_end"])
+    head = CITED.sub("", (meta.get("title") or "") + "\n" + document.text[:3000])
+    spans = []
+    if m := PLAN_RANGE.search(head):
+        spans.append((m.start(), int(m.group(1)), int(m.group(2))))
+    if m := PLAN_FIVE.search(head) or FIVE_YEAR.search(head):
+        spans.append((m.start(), *period_of(m)))
+    if not spans:
+        return None, None
+    _, a, b = min(spans)
+    return a, b
+
+
+TITLE_YEAR = re.compile(r"(20\d\d|19\d\d)\s*年")
+
+
+def document_year(document: Document) -> tuple[int | None, str | None]:
+    """The year a document speaks for when a fact states none (6月底完成): the title's
+    year, else the issue date's, else the plan period's start.  (year, source) or (None, None)."""
+    meta = document.meta or {}
+    if meta.get("title") and (m := TITLE_YEAR.search(meta["title"])):
+        return int(m.group(1)), "title"
+    if meta.get("issue_date"):
+        try:
+            return int(str(meta["issue_date"])[:4]), "issue_date"
+        except ValueError:
+            pass
+    start, _ = plan_period(document)
+    return (start, "period") if start else (None, None)
+
+
+def earlier_period(text: str, plan_start: int | None) -> bool:
+    """Whether text names a five-year period that ended before the plan began (十三五 in a
+    十四五 plan; without a plan period, before 2021)."""
+    return any(period_of(m)[1] < (plan_start or 2021) for m in FIVE_YEAR.finditer(text))
+
+
+def names_plan_period(text: str, plan_start: int | None) -> bool:
+    """Whether text names the plan's own period (规划期内, “十二五”期间 in a 十二五 plan)."""
+    if re.search(r"规划期内|规划期末|规划期间|规划实施期", text):
+        return True
+    return bool(plan_start) and any(period_of(m)[0] == plan_start for m in FIVE_YEAR.finditer(text))
+
+
+# --- sentences -----------------------------------------------------------------------------
+def looks_forward(sentence: str, plan_start: int | None = None) -> bool:
+    """A sentence stating what is to be (到2025年, 力争, 目标, the plan's own period)."""
+    return bool(vocabulary("forward_cues").search(sentence)) or names_plan_period(sentence, plan_start)
+
+
+def looks_back(sentence: str, plan_start: int | None = None) -> bool:
+    """A sentence reporting what was (已建成, 累计, 截至, 同比, “十三五”期间…)."""
+    if vocabulary("past_cues").search(sentence):
+        return True
+    return opens_in_past(sentence, plan_start)
+
+
+def opens_in_past(line: str, plan_start: int | None) -> bool:
+    """A paragraph that opens on an earlier period (“十三五”期间，… / 过去五年，…)."""
+    head = PAST_OPENING.match(line).group(1)
+    if re.match(r"过去五年|近五年|五年来", head):
+        return True
+    return bool(PAST_OPENING_HEAD.search(head)) and earlier_period(head, plan_start)
+
+
+def sentence_tense(sentence: str, plan_start: int | None = None) -> str:
+    """forward | back | mixed | neutral."""
+    f, b = looks_forward(sentence, plan_start), looks_back(sentence, plan_start)
+    return "mixed" if f and b else "forward" if f else "back" if b else "neutral"
+
+
+# --- sections ------------------------------------------------------------------------------
+def title_role(title: str, kind: str = "", plan_start: int | None = None) -> str | None:
+    """The role a section title states by itself, or None."""
+    if not title:
+        return "table" if kind in ("table", "box") else None
+    if vocabulary("history_headings").search(title) or earlier_period(title, plan_start):
+        return "history"
+    if vocabulary("baseline_headings").search(title):
+        return "baseline"
+    if vocabulary("goal_headings").search(title):
+        return "goal"
+    if kind in ("table", "box") or vocabulary("table_headings").fullmatch(title[:2] or ""):
+        return "table"
+    if vocabulary("task_headings").search(title):
+        return "task"
+    return None
+
+
+@dataclass
+class SectionIndex:
+    """Sections of one document with their roles, for fast lookups by position."""
+
+    sections: list[Section]
+    starts: list[int]
+    by_id: dict[str, Section]
+    roles: dict[str, tuple[str, float]]
+
+    def at(self, pos: int) -> Section | None:
+        """The deepest section containing ``pos``."""
+        i = bisect.bisect_right(self.starts, pos) - 1
+        s = self.sections[i] if i >= 0 else None
+        while s is not None and not (s.start <= pos < s.end):  # it ended: an ancestor may not
+            s = self.by_id.get(s.parent) if s.parent else None
+        return s
+
+    def chain(self, pos: int) -> list[Section]:
+        """The sections containing ``pos``, deepest first."""
+        out, s = [], self.at(pos)
+        while s is not None:
+            out.append(s)
+            s = self.by_id.get(s.parent) if s.parent else None
+        return out
+
+
+def _roles(sections: list[Section], by_id: dict[str, Section], plan_start: int | None) -> dict[str, tuple[str, float]]:
+    """Role of every section: its own title's, except that anything inside a history or
+    baseline section is history/baseline; a section whose title says nothing inherits."""
+    roles: dict[str, tuple[str, float]] = {}
+    for s in sections:  # parents come before children
+        own = title_role(s.title, s.kind, plan_start)
+        parent = roles.get(s.parent) if s.parent else None
+        if parent and parent[0] in ("history", "baseline") and own not in ("history", "baseline"):
+            roles[s.id] = (parent[0], ANCESTOR_TITLE)
+        elif own:
+            roles[s.id] = (own, OWN_TITLE)
+        elif parent:
+            roles[s.id] = (parent[0], min(parent[1], ANCESTOR_TITLE) if parent[0] != "other" else NO_TITLE)
+        else:
+            roles[s.id] = ("other", NO_TITLE)
+    return roles
+
+
+_INDEX_CACHE: dict[int, tuple[Document, int, SectionIndex]] = {}
+
+
+def section_index(document: Document) -> SectionIndex:
+    """The (cached) section index of a document; rebuilt when its sections change."""
+    key = id(document)
+    hit = _INDEX_CACHE.get(key)
+    if hit and hit[0] is document and hit[1] == len(document.sections):
+        return hit[2]
+    sections = sorted(document.sections, key=lambda s: (s.start, s.level))
+    by_id = {s.id: s for s in sections}
+    start, _ = plan_period(document)
+    index = SectionIndex(sections, [s.start for s in sections], by_id, _roles(sections, by_id, start))
+    if len(_INDEX_CACHE) > 16:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[key] = (document, len(document.sections), index)
+    return index
+
+
+def section_role(document: Document, pos: int) -> tuple[str, float]:
+    """(role, confidence) of the section holding ``pos`` in ``document.text``.
+
+    Roles: goal (目标, 指标), history (现状, 成效, 十三五 in a 十四五 plan …), baseline (现状值,
+    基期), task (任务, 措施, 工程), table (表, 专栏), other."""
+    index = section_index(document)
+    s = index.at(pos)
+    if s is None:
+        return "other", NO_TITLE
+    return index.roles.get(s.id, ("other", NO_TITLE))
+
+
+def section_titles(document: Document, pos: int) -> list[str]:
+    """Titles of the sections containing ``pos``, deepest first."""
+    return [s.title for s in section_index(document).chain(pos)]
+
+
+# Weights of the shared evidence, in log-odds (documented in extractors/data/README.md).
+ROLE_WEIGHT = {"goal": 1.5, "history": -3.0, "baseline": -2.5, "task": 0.3, "table": 0.5, "other": 0.0}
+TENSE_WEIGHT = {"forward": 1.0, "back": -3.0, "mixed": 0.3, "neutral": 0.0}
+
+
+def add_context(ev: Evidence, document: Document, pos: int, sentence: str | None = None) -> Evidence:
+    """Add the section role at ``pos`` and the tense of ``sentence`` to ``ev``."""
+    role, sure = section_role(document, pos)
+    ev.add(round(ROLE_WEIGHT[role] * sure, 2), f"section {role}")
+    if sentence is not None:
+        start, _ = plan_period(document)
+        tense = sentence_tense(sentence, start)
+        ev.add(TENSE_WEIGHT[tense], f"sentence {tense}")
+    return ev
