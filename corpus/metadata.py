@@ -11,6 +11,9 @@ import re
 from collections import Counter
 
 from corpus.model import Document
+from corpus.numbering import find_dates, five_year, parse_date, plan_names
+
+__all__ = ["FIELDS", "extract_metadata", "five_year", "parse_date"]  # five_year, parse_date: re-exported
 
 FIELDS = ("title", "issuer", "doc_number", "issue_date", "region", "province", "prefecture",
           "county", "admin_code", "admin_level", "period", "period_start", "period_end", "kind")
@@ -21,18 +24,13 @@ NOTICE = re.compile(r"^(?P<issuer>[^，。；]{0,40}?)(?P<title>关于(?:印发|
 COMPILED = re.compile(r"(?:编制了?|制定了?|印发了?|出台了?|发布了?)《(?P<t>[^《》]{4,70}?(?:规划|计划|纲要|方案)(?:[（(][^）)]{2,20}[）)])?)》")
 LABEL = re.compile(r"^(?P<k>发文单位|发文机关|发布机构|发布单位|成文日期|发布日期|发文日期|时间|日期|文号|发文字号)\s*[:：]\s*(?P<v>\S.{0,60})$")
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*第?\s*\d{1,5}\s*号")
-ISO_DATE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?")
-CN_DATE = re.compile(r"(?P<y>[〇零一二三四五六七八九]{4})年(?P<m>[一二三四五六七八九十]{1,3})月(?P<d>[一二三四五六七八九十]{1,3})日")
-DATE_LINE = re.compile(rf"^(?:{ISO_DATE.pattern}|{CN_DATE.pattern.replace('(?P<y>', '(?P<y2>').replace('(?P<m>', '(?P<m2>').replace('(?P<d>', '(?P<d2>')})$")
 ORG_END = ("人民政府", "委员会", "办公室", "办公厅", "管理局", "局", "厅", "委", "部", "中心", "指挥部",
            "领导小组", "管委会", "政府", "街道办事处", "安委会", "减灾委", "防指")
 YEAR_RANGE = re.compile(r"(?P<a>(?:19|20)\d{2})\s*年?\s*[-—–~～至到]+\s*(?P<b>(?:19|20)\d{2})\s*年?")
 PERIOD_SENTENCE = re.compile(r"(?:规划|本规划)(?:期|期限|时限|年限|范围)?(?:为|是|:|：)?\s*" + YEAR_RANGE.pattern)
-FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五|第十([一二三四五六七八九])个五年")
 INTERPRETATION = re.compile(r"(?:政策)?解读|答记者问|一图读懂|图解")
 NAV = re.compile(r"[|>»]|当前位置|首页")  # web navigation bars also say 政策解读
 SECTION_WORD = re.compile(r"^(?:前\s*言|目\s*录|序\s*言|引\s*言)$")
-_CN = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 
 
 def _lines(text: str) -> list[str]:
@@ -44,23 +42,10 @@ def _flat(s: str) -> str:
     return re.sub(r"[\s《》“”\"]", "", s)
 
 
-def _cn_number(s: str) -> int:
-    """二十八 → 28, 十二 → 12, 二〇二一 → 2021 (digit by digit when there is no 十)."""
-    if "十" not in s:
-        return int("".join(str(_CN[c]) for c in s))
-    head, _, tail = s.partition("十")
-    return (_CN[head] if head else 1) * 10 + (_CN[tail] if tail else 0)
-
-
-def parse_date(s: str) -> str | None:
-    """ISO yyyy-mm-dd from 2021年12月28日, 2022-10-17 or 二〇二一年十二月二十八日."""
-    if m := ISO_DATE.search(s):
-        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
-    elif m := CN_DATE.search(s):
-        y, mo, d = _cn_number(m["y"]), _cn_number(m["m"]), _cn_number(m["d"])
-    else:
-        return None
-    return f"{y:04d}-{mo:02d}-{d:02d}" if 1 <= mo <= 12 and 1 <= d <= 31 else None
+def _date_line(s: str) -> bool:
+    """A line that is only a date (a 落款's second line)."""
+    found = find_dates(s)
+    return bool(found) and found[0][0].group().strip() == s.strip()
 
 
 def _org_like(s: str) -> bool:
@@ -80,7 +65,7 @@ def labels(lines: list[str]) -> dict[str, str]:
 def signature(lines: list[str]) -> tuple[str, str] | None:
     """The first 落款: an organisation's name on its own line, its date on the next."""
     for a, b in zip(lines, lines[1:]):
-        if _org_like(a) and DATE_LINE.match(b):
+        if _org_like(a) and _date_line(b):
             return a, parse_date(b)
     return None
 
@@ -176,18 +161,8 @@ def wraps_plan(doc: Document, lines: list[str], inner: str) -> bool:
 
 
 # --- period, kind -----------------------------------------------------------------------
-def five_year(n: int) -> tuple[int, int]:
-    """The N-th five-year plan: 十四五 → 2021-2025 (from the 3rd on, 1966-1970)."""
-    start = 1966 + 5 * (n - 3)
-    return start, start + 4
-
-
 def _five_years_in(s: str) -> list[int]:
-    out = []
-    for m in FIVE_YEAR.finditer(s):
-        digit = m.group(1) or m.group(2)
-        out.append(10 + _CN[digit])
-    return out
+    return [n for _, n in plan_names(s)]
 
 
 def find_period(title: str | None, text: str) -> tuple[int, int] | None:

@@ -21,24 +21,12 @@ from dataclasses import dataclass, field
 
 from corpus.model import Document, Section
 from corpus.normalise import column_width, display_width
+from corpus.numbering import cn_int, parse_heading
 
-CN_DIGITS = "一二三四五六七八九十百零〇两"
-_CN_VALUE = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+cn_to_int = cn_int  # the name older callers import (extractors.deadlines, tests)
 
-# (style, rank, kind, pattern); the pattern's group "n" is the number.
-_NUMBERED = [
-    ("chapter", 0, "chapter", rf"第(?P<n>[{CN_DIGITS}\d]+)(?:章|篇|部分)"),
-    ("jie", 1, "section", rf"第(?P<n>[{CN_DIGITS}\d]+)节"),
-    ("cn", 2, "section", r"(?P<n>[一二三四五六七八九十]+)[、.．](?![\d一二三四五六七八九十])"),
-    ("paren_cn", 3, "item", r"[（(](?P<n>[一二三四五六七八九十]+)[）)]"),
-    ("paren_cn_open", 3, "item", r"(?P<n>[一二三四五六七八九十]+)[）)]"),  # "一)": lost "("
-    ("arabic", 4, "item", r"(?P<n>\d{1,2})(?:[.．、](?!\d)|(?=[\u4e00-\u9fff“]))"),
-    ("paren_ar", 5, "subitem", r"[（(](?P<n>\d{1,2})[）)]"),
-    ("circled", 6, "subitem", r"(?P<n>[①-⑳])"),
-    ("box", None, "box", r"专栏\s*(?P<n>\d+|[一二三四五六七八九十]+)"),
-    ("table", None, "table", r"(?:附)?表\s*(?P<n>\d+)(?![.．\d])"),
-]
-NUMBERED = [(s, r, k, re.compile(p)) for s, r, k, p in _NUMBERED]
+# Which heading numbers make sections; 附件N is read as a keyword heading (see KEYWORD).
+OUTLINE_STYLES = ("chapter", "jie", "cn", "paren_cn", "arabic", "paren_ar", "circled", "box", "table")
 KEYWORD = re.compile(r"(?P<w>前\s*言|序\s*言|引\s*言|导\s*言|结\s*束\s*语|结\s*语|附\s*件\s*\d*|附\s*录|编制说明|名词解释)"
                      r"[:：]?\s*(?P<rest>.{0,30})$")
 PREFACE_WORDS = ("前言", "序言", "引言", "导言")
@@ -48,7 +36,6 @@ DOUBLED = re.compile(r"(\S{4,})\1")
 TITLE_END = "。；;！？：:"
 SHAPE_BAD = re.compile(r"[。，；！？,;!?：:\t|]|https?:|\.pdf$|^[\d（(]")
 TERMINAL = "。！？；：:”」』）)》】…"
-NOT_BARE_NUMBER_NEXT = "年月日号万亿千百十个位名项次届期条类支人家座处级倍%"
 MAX_TITLE = 40  # longest title part of a heading line "（一）title。body"
 TOP_LEVEL_PLAIN = 45  # longest unnumbered heading before the first numbered one (plan titles)
 INNER_PLAIN = 25  # … and inside the numbered body
@@ -77,27 +64,6 @@ class Head:
     rows_seen: dict = field(default_factory=dict)
 
 
-def cn_to_int(s: str) -> int | None:
-    """一 → 1, 十二 → 12, 二十 → 20, 12 → 12, ③ → 3."""
-    if len(s) == 1 and "①" <= s <= "⑳":
-        return ord(s) - ord("①") + 1
-    if s.isdigit():
-        return int(s)
-    total, cur = 0, 0
-    for ch in s:
-        if ch in _CN_VALUE:
-            cur = _CN_VALUE[ch]
-        elif ch == "十":
-            total += (cur or 1) * 10
-            cur = 0
-        elif ch == "百":
-            total += (cur or 1) * 100
-            cur = 0
-        else:
-            return None
-    return total + cur
-
-
 def split_lines(text: str) -> list[Line]:
     out, pos = [], 0
     for i, raw in enumerate(text.split("\n")):
@@ -124,35 +90,23 @@ def _split_title(rest: str, limit: int = MAX_TITLE) -> tuple[str, str] | None:
 
 
 def parse_numbered(line: Line) -> Head | None:
-    text = line.text
-    for style, rank, kind, pat in NUMBERED:
-        m = pat.match(text)
-        if not m:
-            continue
-        rest = text[m.end():]
-        if style == "arabic" and not re.match(r"\d{1,2}[.．、]", text):
-            # bare "1总体目标": only short lines, never "2025年…" or "10万人…"
-            if len(text) > 20 or int(m.group("n")) > 20 or rest[:1] in NOT_BARE_NUMBER_NEXT:
-                return None
-        if style in ("box", "table"):
-            if len(text) > 50 or "。" in text:
-                return None
-            return Head(line.index, line.start, style, None, kind, text[:m.end()].replace(" ", ""),
-                        cn_to_int(m.group("n")), rest.strip(" 　:："))
-        parts = _split_title(rest)
-        if parts is None:
+    """A candidate heading from a line that opens with a heading number (corpus.numbering)."""
+    h = parse_heading(line.text, OUTLINE_STYLES)
+    if h is None:
+        return None
+    if h.style in ("box", "table"):
+        if len(line.text) > 50 or "。" in line.text:
             return None
-        title, body = parts
-        number = text[:m.end()].strip()
-        if style == "paren_cn_open":  # repair the lost opening parenthesis
-            number = ("(" if number.endswith(")") else "（") + number
-            style = "paren_cn"
-        head = Head(line.index, line.start, style, rank, kind, number, cn_to_int(m.group("n")), title.strip())
-        sentence_only = body.strip() == "" and rest.rstrip().endswith(("。", "；", ";"))
-        inline_list = bool(re.match(r"\s*(?:\d{1,2}[.．、]|[（(]\d{1,2}[）)]|[①-⑳])", body))
-        head.item = sentence_only or inline_list
-        return head
-    return None
+        return Head(line.index, line.start, h.style, None, h.kind, h.number, h.value, h.rest.strip())
+    parts = _split_title(h.rest)
+    if parts is None:
+        return None
+    title, body = parts
+    head = Head(line.index, line.start, h.style, h.rank, h.kind, h.number, h.value, title.strip())
+    sentence_only = body.strip() == "" and h.rest.rstrip().endswith(("。", "；", ";"))
+    inline_list = bool(re.match(r"\s*(?:\d{1,2}[.．、]|[（(]\d{1,2}[）)]|[①-⑳])", body))
+    head.item = sentence_only or inline_list
+    return head
 
 
 # --- 2. list rows, misnumbered headings --------------------------------------------------

@@ -1,0 +1,92 @@
+"""The one numbering grammar (corpus.numbering): numerals, dates, plan names, heading tokens."""
+from __future__ import annotations
+
+import pytest
+
+from corpus.numbering import (HEADING_START, cn_int, cn_year, find_dates, five_year, parse_date,
+                              parse_heading, plan_names, plan_period)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("二十三", 23), ("一百零五", 105),
+    ("两千", 2000), ("三万五千", 35000), ("二〇二一", 2021), ("二0一七", 2017), ("7", 7),
+    ("１２", 12), ("③", 3), ("零", 0),
+])
+def test_cn_int(text, value):
+    assert cn_int(text) == value
+
+
+@pytest.mark.parametrize("text", ["", None, "十x", "abc", "年"])
+def test_cn_int_rejects(text):
+    assert cn_int(text) is None
+
+
+def test_cn_year_mixed_digits():
+    assert [cn_year(s) for s in ("二〇二一", "二0一七", "2021", "一九九六", "十二", "1")] == [2021, 2017, 2021, 1996, None, None]
+
+
+@pytest.mark.parametrize("text,iso", [
+    ("二〇二一年十二月二十八日", "2021-12-28"),
+    ("二0一七年三月二十八日", "2017-03-28"),  # mixed 0 and Chinese digits
+    ("发布日期：2022-12-22", "2022-12-22"),
+    ("2022年4月14日", "2022-04-14"),
+    ("2006-12-15 09:20:49", "2006-12-15"),  # 20_shandong…tongzhi.txt: a web page's time stamp
+    ("2022.10.17", "2022-10-17"),
+    ("2022年13月1日", None),
+])
+def test_parse_date(text, iso):
+    assert parse_date(text) == iso
+
+
+def test_month_only_dates_on_request():
+    assert parse_date("二0一七年三月") is None
+    assert [iso for _, iso in find_dates("二0一七年三月印发", need_day=False)] == ["2017-03"]
+
+
+def test_plan_periods():
+    assert five_year(14) == (2021, 2025) and five_year(9) == (1996, 2000)
+    assert plan_period("十四五") == (2021, 2025)
+    assert plan_period("“十五”") == (2001, 2005)
+    assert plan_period("九五") == (1996, 2000)
+    assert plan_period("十一五") == (2006, 2010)
+    assert plan_period("十五五") == (2026, 2030)
+    assert plan_period("第十个五年计划") == (2001, 2005)
+    assert plan_period("第十四个五年规划") == (2021, 2025)
+    assert plan_period("规划") is None
+
+
+def test_bare_fifteen_and_ninety_five_only_as_plan_names():
+    text = "“九五”计划和2010年远景目标；三月十五日；二十五人；一九九五年；“十五”期间；十三五时期；十五五规划"
+    assert [(m.group(), n) for m, n in plan_names(text)] == [("九五", 9), ("十五", 10), ("十三五", 13), ("十五五", 15)]
+
+
+@pytest.mark.parametrize("line,style,number,value,title", [
+    ("第一章 总则", "chapter", "第一章", 1, "总则"),
+    ("第 三 节 你好", "jie", "第三节", 3, "你好"),
+    ("三、“十二五”安全生产工作主要任务", "cn", "三、", 3, "“十二五”安全生产工作主要任务"),
+    ("（一）指导思想。以习近平", "paren_cn", "（一）", 1, "指导思想"),
+    ("(二)基本原则", "paren_cn", "(二)", 2, "基本原则"),
+    ("一)丢失的括号", "paren_cn", "(一)", 1, "丢失的括号"),
+    ("1.总体目标", "arabic", "1.", 1, "总体目标"),
+    ("1．总体目标", "arabic", "1．", 1, "总体目标"),
+    ("1、完善地震应急体系", "arabic", "1、", 1, "完善地震应急体系"),
+    ("（1）加强监测", "paren_ar", "（1）", 1, "加强监测"),
+    ("⑫网络", "circled", "⑫", 12, "网络"),
+    ("专栏 2 重点工程", "box", "专栏2", 2, "重点工程"),
+    ("表1 主要指标", "table", "表1", 1, "主要指标"),
+    ("附件3", "annex", "附件3", 3, ""),
+])
+def test_parse_heading(line, style, number, value, title):
+    h = parse_heading(line)
+    assert (h.style, h.number, h.value, h.title) == (style, number, value, title)
+
+
+@pytest.mark.parametrize("line", ["2025年目标", "10万人次受灾", "一是加强", "十四五时期", "正文", "1.5倍"])
+def test_not_headings(line):
+    assert parse_heading(line) is None
+
+
+def test_ranks_and_heading_start():
+    ranks = [parse_heading(x).rank for x in ("第一章 a", "第一节 a", "一、a", "（一）a", "1.a", "（1）a", "①a")]
+    assert ranks == [0, 1, 2, 3, 4, 5, 6]
+    assert HEADING_START.match("（三）规划目标") and HEADING_START.match("专栏") and not HEADING_START.match("2025年")
