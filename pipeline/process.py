@@ -80,9 +80,11 @@ def process_file(path: str, extract: bool = True, embed: bool = True) -> Result:
 
         res.rows["chunks"] = make_chunks(doc)
         if extract:
-            from extractors.base import extract as run_extractors
+            from extractors.base import run as run_extractors
 
-            res.rows.update(run_extractors(doc))
+            extraction = run_extractors([doc])[0]
+            res.rows.update(extraction.records)
+            res.warnings += extraction.warnings
         if embed:
             from index.embed import embed_chunks
 

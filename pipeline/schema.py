@@ -1,17 +1,25 @@
 """DuckDB schema: the single source of truth.
 
+Document tables (documents, sections, doc_tables, chunks) are declared here; the fact
+tables come from the extractor registry (``extractors.registry``), so an extractor that
+declares a table gets it created, stored, exported and scored without touching this file.
+
 Every fact table carries provenance: doc_id, section_id, section_path, page,
 char_start/char_end (span of the document's original text, so
-``documents.raw_text[char_start:char_end] == quote``) and quote.  Chunks use the same
+``documents.raw_text[char_start:char_end] == quote``) and quote, plus the evidence
+columns confidence, reasons, section_role and extra (JSON).  Chunks use the same
 original-text spans.  Sections are structure over the normalised text: their
-char_start/char_end index ``documents.text``, raw_start/raw_end the original."""
+char_start/char_end index ``documents.text``, raw_start/raw_end the original.
 
-PROVENANCE = """
-    section_id VARCHAR, section_path VARCHAR, page INTEGER,
-    char_start INTEGER, char_end INTEGER, quote VARCHAR
-"""
+``TABLES``, ``FACT_TABLES`` and ``DOC_TABLES`` are live views of the registry: a plugin
+loaded after this module was imported still shows up in them."""
+from __future__ import annotations
 
-TABLES: dict[str, str] = {
+from collections.abc import Iterator, Mapping, Sequence
+
+from extractors import registry
+
+BASE_TABLES: dict[str, str] = {
     "documents": """
         doc_id VARCHAR PRIMARY KEY, source_file VARCHAR, source_path VARCHAR, file_type VARCHAR,
         title VARCHAR, issuer VARCHAR, doc_number VARCHAR, issue_date VARCHAR,
@@ -37,34 +45,71 @@ TABLES: dict[str, str] = {
         text VARCHAR, tokens VARCHAR, page INTEGER, page_end INTEGER,
         char_start INTEGER, char_end INTEGER, embedding FLOAT[]
     """,
-    "targets": """
-        doc_id VARCHAR, target_id VARCHAR, indicator VARCHAR, canonical_indicator VARCHAR,
-        value DOUBLE, value_max DOUBLE, value_raw VARCHAR, unit VARCHAR, comparator VARCHAR,
-        year INTEGER, attribute VARCHAR, category VARCHAR, source_kind VARCHAR,
-    """ + PROVENANCE,
-    "projects": """
-        doc_id VARCHAR, project_id VARCHAR, name VARCHAR, summary VARCHAR,
-        investment DOUBLE, category VARCHAR,
-    """ + PROVENANCE,
-    "responsibilities": """
-        doc_id VARCHAR, resp_id VARCHAR, task VARCHAR, lead VARCHAR[], support VARCHAR[],
-        lead_canonical VARCHAR[], support_canonical VARCHAR[], lead_role VARCHAR, support_role VARCHAR,
-    """ + PROVENANCE,
-    "deadlines": """
-        doc_id VARCHAR, deadline_id VARCHAR, what VARCHAR, year INTEGER, month INTEGER,
-        relative VARCHAR,
-    """ + PROVENANCE,
 }
+STRUCTURE_TABLES = ("sections", "doc_tables", "chunks")
 
-FACT_TABLES = ("targets", "projects", "responsibilities", "deadlines")
+
+class _Tables(Mapping):
+    """table name → column DDL: the document tables, then every registered fact table."""
+
+    def _all(self) -> dict[str, str]:
+        return {**BASE_TABLES, **{n: t.ddl() for n, t in registry.tables().items()}}
+
+    def __getitem__(self, name: str) -> str:
+        if name in BASE_TABLES:
+            return BASE_TABLES[name]
+        return registry.get(name).ddl()
+
+    def __contains__(self, name) -> bool:
+        return name in BASE_TABLES or name in registry.tables()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+class _Names(Sequence):
+    """A tuple-like list of table names that follows the registry."""
+
+    def __init__(self, prefix: tuple[str, ...] = ()):
+        self._prefix = prefix
+
+    def _names(self) -> tuple[str, ...]:
+        return self._prefix + tuple(registry.tables())
+
+    def __getitem__(self, i):
+        return self._names()[i]
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __add__(self, other):
+        return self._names() + tuple(other)
+
+    def __radd__(self, other):
+        return tuple(other) + self._names()
+
+    def __eq__(self, other):
+        return tuple(self) == tuple(other)
+
+    def __repr__(self) -> str:
+        return repr(self._names())
+
+
+TABLES: Mapping[str, str] = _Tables()
+FACT_TABLES: Sequence[str] = _Names()
 # Tables whose rows belong to one document (deleted with it, written with it).
-DOC_TABLES = ("sections", "doc_tables", "chunks") + FACT_TABLES
+DOC_TABLES: Sequence[str] = _Names(STRUCTURE_TABLES)
 
 
 def columns(table: str) -> list[str]:
     """Column names of a table, in order."""
+    if table not in BASE_TABLES:
+        return list(registry.get(table).all_columns)
     cols = []
-    for part in TABLES[table].replace("\n", " ").split(","):
+    for part in BASE_TABLES[table].replace("\n", " ").split(","):
         part = part.strip()
         if part:
             cols.append(part.split()[0])
