@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from corpus import numbering
 from corpus.model import Document, Section
 
 DATA = Path(__file__).parent / "data"
@@ -40,9 +41,6 @@ DEFAULT_THRESHOLD = 0.5  # records below it are stored but not counted or return
 # when nothing does.
 OWN_TITLE, ANCESTOR_TITLE, NO_TITLE = 0.85, 0.75, 0.5
 
-FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五")
-CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")}
-CN_YEAR = re.compile(r"([二一][〇零○一二三四五六七八九]{3})年")
 PAST_OPENING = re.compile(r"\s*([^，,。；]{0,24})")
 PAST_OPENING_HEAD = re.compile(r"期间|时期|以来|末|中")
 
@@ -106,7 +104,25 @@ class Evidence:
         return {"confidence": self.confidence, "reasons": list(self.reasons)}
 
 
-def document_prior(document: Document, base: float = 1.0) -> Evidence:
+SENTENCE = re.compile(r"[^。！？；;!?\n]+")
+HAS_DIGIT = re.compile(r"\d")
+
+
+def document_tense(document: Document, plan_start: int | None = None) -> tuple[int, int, int]:
+    """(forward, back, all) counts of the document's sentences that hold a digit."""
+    fwd = back = n = 0
+    forward_re, past_re = vocabulary("forward_cues"), vocabulary("past_cues")
+    for m in SENTENCE.finditer(document.text):
+        s = m.group(0)
+        if not HAS_DIGIT.search(s):
+            continue
+        n += 1
+        fwd += bool(forward_re.search(s))
+        back += bool(past_re.search(s))
+    return fwd, back, n
+
+
+def document_prior(document: Document, base: float = 0.0) -> Evidence:
     """Starting evidence from the document's kind, scaled by how sure metadata is of it."""
     meta = document.meta or {}
     ev = Evidence(base, [f"base ({base:+.1f})"])
@@ -116,23 +132,28 @@ def document_prior(document: Document, base: float = 1.0) -> Evidence:
         sure = float(sure) if isinstance(sure, (int, float)) else 0.6
         weight = kind_weights().get(kind, 0.0) * sure
         ev.add(round(weight, 2), f"document kind {kind} ({sure:.2f})")
+    fwd, back, n = document_tense(document)
+    if n >= 5 and fwd == 0:
+        ev.add(-1.5, "document never looks forward")
+    elif n >= 5 and back >= 3 * fwd:
+        ev.add(-1.0, "document mostly looks back")
+    elif n >= 5 and back > 2 * fwd:
+        ev.add(-0.5, "document often looks back")
     return ev
 
 
 # --- plan period -----------------------------------------------------------------------------
-def five_year(n: int) -> tuple[int, int]:
-    """The N-th five-year plan: 十四五 → 2021-2025."""
-    start = 1966 + 5 * (n - 3)
-    return start, start + 4
+# Five-year-plan names and their years come from the corpus numbering grammar.
+five_year = numbering.five_year
 
 
-def period_of(five_year_match: re.Match) -> tuple[int, int]:
-    """The years of a 十X五 match (十四五 → 2021, 2025)."""
-    return five_year(10 + CN_DIGIT[five_year_match.group(1)])
+def _periods(text: str) -> list[tuple[re.Match, tuple[int, int]]]:
+    """Every five-year-plan name in text with its (start, end) years."""
+    return [(m, numbering.five_year(n)) for m, n in numbering.plan_names(text)]
 
 
 PLAN_RANGE = re.compile(r"(?:规划|计划|纲要|方案)[^，。\n]{0,4}(20\d\d|19\d\d)\s*[-—–~至]\s*(20\d\d)\s*年")
-PLAN_FIVE = re.compile(r"十([一二三四五六七八九])五[^，。\n]{0,20}(?:规划|计划|纲要|方案)")
+PLAN_FIVE = re.compile(r"\S{1,6}?[^，。\n]{0,20}(?:规划|计划|纲要|方案)")
 CITED = re.compile(r"《[^》]{0,80}》")
 
 
@@ -146,8 +167,10 @@ def plan_period(document: Document) -> tuple[int | None, int | None]:
     spans = []
     if m := PLAN_RANGE.search(head):
         spans.append((m.start(), int(m.group(1)), int(m.group(2))))
-    if m := PLAN_FIVE.search(head) or FIVE_YEAR.search(head):
-        spans.append((m.start(), *period_of(m)))
+    named = _periods(head)
+    if named:
+        m, years = next(((m, y) for m, y in named if PLAN_FIVE.match(head, m.start())), named[0])
+        spans.append((m.start(), *years))
     if not spans:
         return None, None
     _, a, b = min(spans)
@@ -175,14 +198,14 @@ def document_year(document: Document) -> tuple[int | None, str | None]:
 def earlier_period(text: str, plan_start: int | None) -> bool:
     """Whether text names a five-year period that ended before the plan began (十三五 in a
     十四五 plan; without a plan period, before 2021)."""
-    return any(period_of(m)[1] < (plan_start or 2021) for m in FIVE_YEAR.finditer(text))
+    return any(years[1] < (plan_start or 2021) for _, years in _periods(text))
 
 
 def names_plan_period(text: str, plan_start: int | None) -> bool:
     """Whether text names the plan's own period (规划期内, “十二五”期间 in a 十二五 plan)."""
     if re.search(r"规划期内|规划期末|规划期间|规划实施期", text):
         return True
-    return bool(plan_start) and any(period_of(m)[0] == plan_start for m in FIVE_YEAR.finditer(text))
+    return bool(plan_start) and any(years[0] == plan_start for _, years in _periods(text))
 
 
 # --- sentences -----------------------------------------------------------------------------

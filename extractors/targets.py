@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from corpus.metadata import five_year
 from corpus.model import Document
 from extractors.base import provenance
+from extractors.context import (DEFAULT_THRESHOLD, ROLE_WEIGHT, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
+                                plan_period, section_role, section_titles, sentence_tense, vocabulary)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
 from extractors.texttables import line_tables
@@ -79,24 +80,6 @@ CN_NUMERAL_ONLY = re.compile(r"^[零〇一二两三四五六七八九十百千�
 SENTENCE_RE = re.compile(r"[^。！？；;!?\n]+[。！？；;!?]*")
 CLAUSE_RE = re.compile(r"[^，,：:。！？；;!?\t]+")
 
-# History and non-goal context.
-PAST = re.compile(
-    r"已经?(?:建成|完成|达到|实现|形成|累计|开展|投入|组建|创建|培训|发生|建立|配备|取得|覆盖|落实|获批)|累计|截至|截止|"
-    r"先后|同比|比上年|较上年|今年以来|近年来|以来|共(?:发生|投入|建成|完成|排查|培训|组织|开展|创建|组建|整改|处置|检查|查处|争取)|"
-    r"[建完达实形]成了|取得了|实现了|完成了|下降了|减少了|增长了|提高了|分别下降|分别增长|分别减少|分别提高|"
-    r"比[“\"]?十[一二三四五六七八九]五")
-FUTURE = re.compile(r"到20\d\d年|20\d\d年(?:底|末)?前|力争|确保|目标|预期")
-PLAN_PERIOD_WORDS = re.compile(r"规划期内|规划期末|规划期间|规划实施期")
-HISTORY_HEADING = re.compile(r"现实基础|规划基础|背景|现状|成效|成就|回顾|进展|发展基础|工作基础|基础与形势|面临形势|形势与|发展环境|问题|"
-                             r"短板|挑战|机遇|基本情况|概况|[区市县省]情|自然地理|经济社会发展情况")
-FIVE_YEAR = re.compile(r"十([一二三四五六七八九])五")
-CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")}
-
-HEADING_RE = re.compile(
-    r"^(?:(?P<l1>第[一二三四五六七八九十百零\d]+[章篇部])|(?P<l2>[一二三四五六七八九十]+[、.．])|"
-    r"(?P<l3>[（(][一二三四五六七八九十]+[）)])|(?P<l4>\d+[.．、](?!\d))|(?P<l5>[（(]\d+[）)])|(?P<l6>[①-⑳])|"
-    r"(?P<box>专栏\s*\d*|表\s*\d+))"
-)
 YEAR_IN = re.compile(r"(?:到|至)?(20\d\d)年(?:底|末)?")
 GOAL_YEAR = re.compile(r"(?:到|展望)(20\d\d)年(?:底|末)?|(20\d\d)年(?:底|末)?前")
 TABLE_NAME_COL = re.compile(r"指标|名称|项目|内容")
@@ -109,132 +92,51 @@ TABLE_BASE_COL = re.compile(r"现状|基期|基数|基准|基础值|实际|完�
 # A unit closing an indicator name: 消防车辆（辆）, 消火栓建成率(%), 储备保障人数（万人）.
 NAME_UNIT_RE = re.compile(rf"[（(]\s*((?:万)?{UNIT}|%|‰)\s*[）)]$")
 ATTRIBUTE = re.compile(r"约束性|预期性")
-NOT_PLAN_KINDS = {"article", "news", "notice_only", "report", "summary"}
 
 
-# --- document context: headings, plan period ---------------------------------------
-@dataclass
-class Heading:
-    level: int
-    title: str
-    start: int
-    history: bool
-
-
+# --- document context: doc.sections and the shared evidence ----------------------------
 @dataclass
 class Context:
-    """What a position in the text sits under: its headings, history or not, its year."""
+    """What a position in the text sits under (from ``doc.sections`` via extractors.context):
+    its section role, its year, its category; and the document's prior evidence."""
 
-    plan_end: int | None
+    doc: Document
     plan_start: int | None
-    headings: list[Heading] = field(default_factory=list)
-    starts: list[int] = field(default_factory=list)
-    stacks: list[tuple[Heading, ...]] = field(default_factory=list)
+    plan_end: int | None
+    prior: Evidence
 
-    def stack_at(self, pos: int) -> tuple[Heading, ...]:
-        i = bisect.bisect_right(self.starts, pos) - 1
-        return self.stacks[i] if i >= 0 else ()
+    def role(self, pos: int) -> tuple[str, float]:
+        return section_role(self.doc, pos)
 
     def is_history(self, pos: int) -> bool:
-        return any(h.history for h in self.stack_at(pos))
+        return self.role(pos)[0] in ("history", "baseline")
 
     def heading_year(self, pos: int) -> int | None:
-        for h in reversed(self.stack_at(pos)):
-            m = YEAR_IN.search(h.title)
+        for title in section_titles(self.doc, pos):
+            m = YEAR_IN.search(title)
             if m:
                 return int(m.group(1))
         return None
 
     def category(self, pos: int) -> str | None:
-        stack = self.stack_at(pos)
-        return stack[-1].title if stack else None
+        titles = section_titles(self.doc, pos)
+        return titles[0] if titles else None
 
-
-def plan_period(doc: Document) -> tuple[int | None, int | None]:
-    """(start, end) years of the plan: metadata first, else the title or the opening text."""
-    meta = doc.meta or {}
-    if meta.get("period_end"):
-        return meta.get("period_start"), int(meta["period_end"])
-    # The plan's own name comes first; periods of cited documents 《…（2020—2030年）》 do not count.
-    head = re.sub(r"《[^》]{0,80}》", "", (meta.get("title") or "") + "\n" + doc.text[:3000])
-    spans = []
-    m = re.search(r"(?:规划|计划|纲要|方案)[^，。\n]{0,4}(20\d\d|19\d\d)\s*[-—–~至]\s*(20\d\d)\s*年", head)
-    if m:
-        spans.append((m.start(), int(m.group(1)), int(m.group(2))))
-    m = re.search(r"十([一二三四五六七八九])五[^，。\n]{0,20}(?:规划|计划|纲要|方案)", head) or \
-        re.search(r"十([一二三四五六七八九])五", head)
-    if m:
-        spans.append((m.start(), *_period_of(m)))
-    if not spans:
-        return None, None
-    _, a, b = min(spans)
-    return a, b
-
-
-def _period_of(five_year_match: re.Match) -> tuple[int, int]:
-    """The years of a 十X五 match (十四五 → 2021, 2025)."""
-    return five_year(10 + CN_DIGIT[five_year_match.group(1)])
-
-
-def _heading_of(line: str) -> tuple[int, str] | None:
-    """(level, title) when a line opens with heading numbering; None otherwise."""
-    m = HEADING_RE.match(line)
-    if not m:
-        return None
-    kind = m.lastgroup
-    title = line[m.end():].strip()
-    title = re.split(r"[。：:]", title, 1)[0] if not kind == "box" else title
-    if kind != "box" and len(title) > 40:
-        return None
-    level = {"l1": 1, "l2": 2, "l3": 3, "l4": 4, "l5": 5, "l6": 6, "box": 7}[kind]
-    return level, re.sub(r"\s+", " ", title).strip()
-
-
-def _earlier_period(text: str, plan_start: int | None) -> bool:
-    """Whether text names a five-year period that ended before the plan began (十三五 in a
-    十四五 plan)."""
-    for m in FIVE_YEAR.finditer(text):
-        if _period_of(m)[1] < (plan_start or 2021):
-            return True
-    return False
-
-
-def _names_plan_period(text: str, plan_start: int | None) -> bool:
-    """Whether text names the plan's own period (“十二五”期间累计培训… in a 十二五 plan)."""
-    if PLAN_PERIOD_WORDS.search(text):
-        return True
-    return bool(plan_start) and any(_period_of(m)[0] == plan_start
-                                    for m in FIVE_YEAR.finditer(text))
-
-
-def _opens_in_past(line: str, plan_start: int | None) -> bool:
-    """A paragraph that opens on an earlier period (“十三五”期间，… / 过去五年，…) reports results."""
-    head = re.match(r"\s*([^，,。；]{0,24})", line).group(1)
-    if re.match(r"过去五年|近五年|五年来", head):
-        return True
-    return bool(re.search(r"期间|时期|以来|末|中", head)) and _earlier_period(head, plan_start)
-
-
-def _is_history_title(title: str, plan_start: int | None) -> bool:
-    return bool(HISTORY_HEADING.search(title)) or _earlier_period(title, plan_start)
+    def evidence(self, pos: int, sentence: str | None = None, tense: str | None = None) -> Evidence:
+        """The document's prior plus the section role at ``pos`` and the sentence tense."""
+        ev = self.prior.copy()
+        role, sure = self.role(pos)
+        ev.add(round(ROLE_WEIGHT[role] * sure, 2), f"section {role}")
+        if tense is None and sentence is not None:
+            tense = sentence_tense(sentence, self.plan_start)
+        if tense:
+            ev.add(TENSE_WEIGHT[tense], f"sentence {tense}")
+        return ev
 
 
 def build_context(doc: Document) -> Context:
     start, end = plan_period(doc)
-    ctx = Context(plan_end=end, plan_start=start)
-    stack: list[Heading] = []
-    pos = 0
-    for line in doc.text.split("\n"):
-        found = _heading_of(line.strip())
-        if found:
-            level, title = found
-            while stack and stack[-1].level >= level:
-                stack.pop()
-            stack.append(Heading(level, title, pos, _is_history_title(title, start)))
-            ctx.starts.append(pos)
-            ctx.stacks.append(tuple(stack))
-        pos += len(line) + 1
-    return ctx
+    return Context(doc, start, end, document_prior(doc))
 
 
 # --- records -----------------------------------------------------------------------
@@ -294,12 +196,16 @@ def _split_subjects(subject: str) -> list[str]:
 
 
 def make_record(doc: Document, indicator: str, v: Value, year: int | None, attribute: str | None,
-                category: str | None, source_kind: str, start: int, end: int) -> dict:
+                category: str | None, source_kind: str, start: int, end: int, ev: Evidence,
+                frequency: str | None = None, measure: str = "level", year_implied: bool = False) -> dict:
+    """One target row: the value, where it stands, and the evidence that it is a goal."""
     canonical, _ = canonicalize(indicator)
     return {
         "indicator": indicator, "canonical_indicator": canonical, "value": v.value, "value_max": v.value_max,
         "value_raw": v.raw, "unit": v.unit, "comparator": v.comparator or "=", "year": year,
         "attribute": attribute, "category": category, "source_kind": source_kind,
+        "frequency": frequency, "measure": measure, "year_implied": year_implied,
+        "section_role": section_role(doc, start)[0], **ev.fields(),
         **provenance(doc, start, end),
     }
 
@@ -352,7 +258,7 @@ def _object_after(text: str) -> str:
 
 
 def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_year: int | None,
-                  sentence: str) -> list[dict]:
+                  sentence: str, ev: Evidence | None = None) -> list[dict]:
     """Targets stated in one clause of prose (``offset``: where the clause starts in text)."""
     pending: list[list] = []  # indicator, value, year, quote start, quote end, shares subject
     last_end = 0
@@ -458,8 +364,27 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
                 pending[j][4] = max(pending[j][4], pending[i][4])
                 if not pending[j][5]:
                     break
-    return [make_record(doc, ind, v, year, _attribute(clause), ctx.category(offset), "prose", a, b)
+    ev = ev or ctx.evidence(offset, sentence)
+    return [make_record(doc, ind, v, year, _attribute(clause), ctx.category(offset), "prose", a, b,
+                        _clause_evidence(ev, clause, v), year_implied=year is not None and not _states_year(sentence))
             for ind, v, year, a, b, _ in pending]
+
+
+def _states_year(sentence: str) -> bool:
+    return bool(GOAL_YEAR.search(sentence))
+
+
+def _clause_evidence(ev: Evidence, clause: str, v: "Value") -> Evidence:
+    """The sentence's evidence plus what the clause itself says: a comparator cue, or cues
+    that the number counts process/statistics or is an assessment rule."""
+    ev = ev.copy()
+    if v.comparator not in (None, "="):
+        ev.add(0.5, "comparator")
+    if vocabulary("result_cues").search(clause):
+        ev.add(-3.0, "result cue")
+    if vocabulary("scoring_cues").search(clause):
+        ev.add(-3.0, "scoring cue")
+    return ev
 
 
 def _attribute(text: str) -> str | None:
@@ -495,36 +420,49 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
     return framing[-1] if framing else ctx.heading_year(pos) or ctx.plan_end
 
 
+def _tense(sentence: str, past_paragraph: bool, plan_start: int | None) -> str:
+    """forward | back | mixed | neutral; every sentence of a “十三五”期间，… paragraph looks back."""
+    tense = sentence_tense(sentence, plan_start)
+    if past_paragraph and tense in ("neutral", "forward"):
+        tense = "mixed" if tense == "forward" else "back"
+    return tense
+
+
 def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> list[dict]:
+    """Targets of every prose line; history sections and past-tense sentences are kept as
+    evidence (low confidence), not skipped."""
     out: list[dict] = []
     text = doc.text
     pos = 0
     for line in text.split("\n"):
         line_start = pos
         pos += len(line) + 1
-        if not re.search(r"\d|百分之|[一二两三四五六七八九十][个处支座次名人台]", line):
+        if not LINE_HAS_NUMBER.search(line):
             continue
-        if any(a <= line_start < b for a, b in skip) or ctx.is_history(line_start):
+        if any(a <= line_start < b for a, b in skip):
             continue
-        past_paragraph = _opens_in_past(line, ctx.plan_start)
+        past_paragraph = opens_in_past(line, ctx.plan_start)
         for sm in SENTENCE_RE.finditer(line):
             sentence = sm.group(0)
             skip_n = _list_number(line, sm.start(), sentence)
             if skip_n:
                 sentence = " " * skip_n + sentence[skip_n:]
-            future = FUTURE.search(sentence) or _names_plan_period(sentence, ctx.plan_start)
-            if (PAST.search(sentence) or past_paragraph) and not future:
-                continue  # results: 累计建成…, and every sentence of a “十三五”期间，… paragraph
-            if "期间" in sentence and not FUTURE.search(sentence) and _earlier_period(sentence, ctx.plan_start):
-                continue  # “十三五”期间，共发生…
+            if not CLAUSE_HAS_NUMBER.search(sentence):
+                continue
+            tense = _tense(sentence, past_paragraph, ctx.plan_start)
+            ev = ctx.evidence(line_start + sm.start(), tense=tense)
             for cm in CLAUSE_RE.finditer(sentence):
                 clause = cm.group(0)
-                if not re.search(r"\d|百分之|[一二两三四五六七八九十]|为零", clause):
+                if not CLAUSE_HAS_NUMBER.search(clause):
                     continue
                 clause_pos = line_start + sm.start() + cm.start()
                 year = sentence_year(ctx, line, sm.start(), sm.start() + cm.start(), clause_pos)
-                out += prose_targets(doc, ctx, clause, clause_pos, year, sentence)
+                out += prose_targets(doc, ctx, clause, clause_pos, year, sentence, ev)
     return out
+
+
+LINE_HAS_NUMBER = re.compile(r"\d|百分之|[一二两三四五六七八九十][个处支座次名人台]")
+CLAUSE_HAS_NUMBER = re.compile(r"\d|百分之|[一二两三四五六七八九十]|为零")
 
 
 # --- tables ------------------------------------------------------------------------
@@ -607,8 +545,9 @@ def table_rows_targets(doc: Document, ctx: Context, header: list[str], rows: lis
                        title: str | None, pos: int) -> list[dict]:
     """Targets from an indicator table: rows of (cell text, cell start in text)."""
     cols = _columns(header, ctx.plan_start)
-    if cols is None or ctx.is_history(pos):
+    if cols is None:
         return []
+    ev = ctx.evidence(pos).add(1.0, "indicator table")
     year_m = YEAR_IN.search(title or "")
     title_year = int(year_m.group(1)) if year_m else None
     out = []
@@ -632,7 +571,8 @@ def table_rows_targets(doc: Document, ctx: Context, header: list[str], rows: lis
             attr = _attribute(row[cols.attr][0]) if cols.attr is not None and cols.attr < len(row) else None
             v.comparator = v.comparator or "="
             year = col_year or title_year or ctx.heading_year(pos) or ctx.plan_end
-            out.append(make_record(doc, indicator, v, year, attr, title, "table", n_at, c_at + len(cell)))
+            out.append(make_record(doc, indicator, v, year, attr, title, "table", n_at, c_at + len(cell), ev,
+                                   year_implied=not (col_year or title_year)))
     return out
 
 
@@ -714,17 +654,8 @@ def loader_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, i
 
 
 # --- the component -----------------------------------------------------------------
-def is_plan(doc: Document) -> bool:
-    """Plans state targets; articles and reports state results.  Without a kind from the
-    metadata, a document counts as a plan when it names a plan period or calls itself one."""
-    kind = (doc.meta or {}).get("kind")
-    if kind:
-        return kind not in NOT_PLAN_KINDS
-    return plan_period(doc) != (None, None) or bool(re.search(r"规划|计划|方案|纲要|目标", doc.text[:500]))
-
-
 def extract_targets(doc: Document) -> list[dict]:
-    if not doc.text or not is_plan(doc):
+    if not doc.text:
         return []
     ctx = build_context(doc)
     records: list[dict] = []
@@ -759,3 +690,12 @@ def targets_component(doc: Doc) -> Doc:
     if source is not None:
         doc._.records.setdefault("targets", []).extend(extract_targets(source))
     return doc
+
+
+def confident(records: list[dict], threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
+    """The records a default query counts: confidence at or above ``threshold``."""
+    return [r for r in records if r.get("confidence", 1.0) >= threshold]
+
+
+def confident_targets(doc: Document, threshold: float = DEFAULT_THRESHOLD) -> list[dict]:
+    return confident(extract_targets(doc), threshold)

@@ -7,7 +7,7 @@ import pytest
 
 from corpus.model import Document
 from corpus.normalise import normalise
-from extractors.targets import extract_targets, plan_period
+from extractors.targets import confident, confident_targets, extract_targets, plan_period
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpus" / "samples"
 
@@ -20,7 +20,7 @@ def analysed(prefix: str) -> Document:
 
 
 def targets(prefix: str) -> list[dict]:
-    return extract_targets(analysed(prefix))
+    return confident_targets(analysed(prefix))
 
 
 def find(recs, indicator_part, value):
@@ -30,8 +30,12 @@ def find(recs, indicator_part, value):
 
 
 def make_doc(raw: str, **meta) -> Document:
-    doc = Document(doc_id="t" * 16, source_path="synthetic.txt", file_type="txt", raw_text=raw, meta=meta)
-    return normalise(doc)
+    """A normalised Document with its section tree (extractors read doc.sections)."""
+    from corpus.sections import build_sections
+
+    doc = normalise(Document(doc_id="t" * 16, source_path="synthetic.txt", file_type="txt", raw_text=raw, meta=meta))
+    doc.sections = build_sections(doc)
+    return doc
 
 
 def test_box_items_in_one_line():
@@ -91,7 +95,7 @@ def test_no_targets_from_history_sections(prefix):
         history.append((doc.raw_span(m.start(), m.start() + 1)[0],
                         doc.raw_span(nxt.start(), nxt.start() + 1)[0] if nxt else len(doc.raw_text)))
     assert history, "the seed has a history section"
-    for r in extract_targets(doc):
+    for r in confident_targets(doc):
         assert not any(a <= r["char_start"] < b for a, b in history), r["quote"]
         assert "十三五" not in r["quote"]
 
@@ -99,7 +103,7 @@ def test_no_targets_from_history_sections(prefix):
 @pytest.mark.parametrize("prefix", ["000", "001", "002", "003"])
 def test_quotes_are_verbatim(prefix):
     doc = analysed(prefix)
-    for r in extract_targets(doc):
+    for r in confident_targets(doc):
         assert doc.raw_text[r["char_start"]:r["char_end"]] == r["quote"]
         assert r["comparator"] in {"<=", "<", ">=", ">", "=", "decrease_by", "increase_by", "range"}
 
@@ -116,7 +120,7 @@ def test_unseen_prose():
         "较大及以上生产安全事故起数下降20%，每个乡镇至少配备2名专职应急管理人员。"
         "全省7个化工园区全部建成封闭化管理系统。应急物资储备满足保障10万人转移安置7天基本生活的需要。\n")
     assert plan_period(doc) == (2026, 2030)
-    recs = extract_targets(doc)
+    recs = confident_targets(doc)
     got = {(r["value"], r["unit"], r["comparator"], r["year"]) for r in recs}
     assert (95.0, "%", ">=", 2030) in got
     assert (20.0, "%", "decrease_by", 2030) in got
@@ -134,7 +138,7 @@ def test_loader_table_rows():
     start = doc.raw_text.index("指标名称")
     doc.tables = [Table(rows=[["指标名称", "2030年目标值", "属性"], ["森林火灾受害率", "≤0.9‰", "约束性"]],
                         start=start, end=len(doc.raw_text))]
-    recs = extract_targets(doc)
+    recs = confident_targets(doc)
     assert len(recs) == 1
     r = recs[0]
     assert (r["indicator"], r["value"], r["unit"], r["comparator"], r["year"], r["attribute"], r["source_kind"]) == \
@@ -174,7 +178,7 @@ def test_targets_from_a_pdf_table_that_crosses_a_page_break():
     from pipeline.process import analyse
 
     doc = analyse("tests/fixtures/plan.pdf")
-    targets = extract(doc)["targets"]
+    targets = confident(extract(doc)["targets"])
     by_name = {t["indicator"]: t for t in targets}
     first = by_name["生产安全事故死亡人数"]
     assert (first["value"], first["comparator"], first["attribute"], first["page"]) == (10.0, "decrease_by", "约束性", 2)
