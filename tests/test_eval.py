@@ -71,7 +71,7 @@ def test_cli_eval_prints_scores_and_rejects_missing_gold(db, tmp_path):
     assert res.exit_code == 0, res.output
     assert set(json.loads(res.output)["types"]) == {"targets", "projects", "responsibilities", "deadlines"}
     res = runner.invoke(app, ["eval", "--db", str(db), "--gold", str(tmp_path / "nope")])
-    assert res.exit_code == 2 and "gold file missing" in res.output
+    assert res.exit_code == 2 and "gold folder missing" in res.output
 
 
 def test_export_writes_every_table(db, tmp_path):
