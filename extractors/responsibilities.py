@@ -1,31 +1,93 @@
 """responsibilities extractor (component "responsibilities").
 
 Plans assign each task to departments in a note such as
-``（牵头单位：市应急局；负责单位：市委编办、市财政局等按职责分工负责）``, or in a line
-``责任单位：区应急管理局、区公安分局``.  One record per note: the task it belongs to (the
-heading of the task, else the sentence before it), the lead list and the support list as
-written, their canonical names (``extractors.departments``) and the role words.
+``（牵头单位：市应急局；负责单位：市委编办、市财政局等按职责分工负责）``, after a time limit
+in the same bracket ``（6月底完成，牵头考核单位：市X局、市Y局）``, in a line
+``责任单位：区应急管理局、区公安分局``, by verbs ``（市应急局牵头，市公安局配合）``, or in a
+task table with 牵头/责任 columns.  One record per note: the task it belongs to (the heading
+of the task, else the sentence before it), the lead list and the support list as written,
+their canonical names (``extractors.departments``) and the role words.  Supporters named in
+the task sentence itself (会同X、Y等部门 / X、Y等部门积极配合) join the support list.
+
+Label words (head + qualifier + tail: 牵头 + 考核 + 单位), department endings and footer cues
+live in ``extractors/data`` (resp_labels.csv, department_suffixes.txt, footer_cues.txt).
 """
 from __future__ import annotations
 
+import csv
 import re
+from functools import lru_cache
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
 from corpus.model import Document
 from extractors.base import provenance
+from extractors.context import DATA, Evidence, section_role, vocabulary
 from extractors.departments import canonical
 
-ROLE_WORD = r"(?:牵头|主责|主办|主管|责任|负责|配合|协办|协助|参与|协同|实施|承办|落实)(?:单位|部门)"
-# "责任单位：", also "【责任单位】" and "责任主体：".
-ROLE = re.compile(rf"(?P<role>{ROLE_WORD}|责任主体)\s*(?:[:：]|(?<=[位门体])】)")
-LEAD_ROLE = re.compile(r"牵头|主责|主办|主管")
-OPEN, CLOSE = "（(", "）)"
+
+# --- vocabulary ----------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def label_parts() -> dict[str, list[tuple[str, str]]]:
+    """resp_labels.csv: part → [(word, role)] (head / qualifier / tail / label)."""
+    path = DATA / "resp_labels.csv"
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+    parts: dict[str, list[tuple[str, str]]] = {}
+    for row in csv.DictReader(lines):
+        if not row.get("part") or not row.get("word"):
+            raise ValueError(f"{path}: a row needs part and word: {row}")
+        parts.setdefault(row["part"].strip(), []).append((row["word"].strip(), (row.get("role") or "").strip()))
+    return parts
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def label_pattern() -> str:
+    """A regex of every role label: 牵头单位, 牵头考核单位, 责任部门, 配合单位, 责任主体…"""
+    p = label_parts()
+    heads, quals, tails = ([w for w, _ in p.get(k, [])] for k in ("head", "qualifier", "tail"))
+    whole = [w for w, _ in p.get("label", [])]
+    core = f"(?:{_alt(heads)})(?:{_alt(quals)})?(?:{_alt(tails)})"
+    return f"{core}|{_alt(whole)}" if whole else core
+
+
+@lru_cache(maxsize=1)
+def _role_of_head() -> list[tuple[str, str]]:
+    p = label_parts()
+    return sorted(p.get("head", []) + p.get("label", []), key=lambda wr: -len(wr[0]))
+
+
+def role_kind(label: str) -> str:
+    """lead | duty | support for a label or verb (牵头考核单位 → lead, 责任单位 → duty)."""
+    for word, role in _role_of_head():
+        if label.startswith(word):
+            return role or "support"
+    return "lead" if "牵头" in label else "support"
+
+
+@lru_cache(maxsize=1)
+def regexes() -> dict[str, re.Pattern]:
+    label = label_pattern()
+    suffix = vocabulary("department_suffixes").pattern
+    return {
+        # "责任单位：", also "【责任单位】" and "责任主体："
+        "role": re.compile(rf"(?P<role>{label})\s*(?:[:：]|(?<=\S)】)"),
+        "header": re.compile(rf"^(?:{label}|牵头|责任|主责)(?:[（(][^）)]*[)）])?(?:[/／、](?:{label}))?$"),
+        "prefilter": re.compile(rf"{label}|牵头"),
+        "dept_end": re.compile(rf"(?:{suffix})$"),
+    }
+
+
 # A numbered line: its title names the task ("3.建立会商机制。…").
 NUMBERED = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]"
-                      r"|\d{1,2}[.．、](?!\d)|[①-⑳])\s*")
+                      r"|\d{1,3}\s*[.．、](?!\d)|[①-⑳])\s*")
 TITLE_END = re.compile(r"[。；;：:！？]")
+BRACKET = re.compile(r"[（()）\n]")
+OPEN, CLOSE = "（(", "）)"
 
 # What closes a list but names no department: "等有关部门按照职责分工负责".
 DUTY_TAIL = re.compile(r"(?:按照|按|根据|依据)?(?:各自)?(?:职责|职能)(?:分工)?(?:负责|落实|配合|抓好落实)?$|(?:分别|共同)?负责$|(?:配合|参与)$")
@@ -34,20 +96,26 @@ ETC_TAIL = re.compile(rf"等(?:{GENERIC}|各|有关|相关)*$")
 # "市消防救援有关部门": a generic tail written without 等.
 GENERIC_TAIL = re.compile(r"(?<=[^、，,；;])(?:各|其他|其它)?(?:有关|相关)(?:部门|单位|企业)(?:和|及|、)?(?:单位|部门)?$")
 SEPARATORS = "、，,；;/ 【】"
+SPLIT = re.compile(r"[、，,；;/ 【】]")
 # "市气象局市水局": a department suffix directly followed by another admin prefix.
 RUN_ON = re.compile(r"(?<=[局委办厅部队会院站所])(?=[省市区县州旗](?![场级内政]))")
-
-
-# Task tables (任务分工表): a header row naming role columns, one task per row.
-ROLE_HEADER = re.compile(rf"^{ROLE_WORD}$")
 TASK_HEADER = re.compile(r"任务|内容|事项|措施|工作|项目|举措")
-PREFILTER = re.compile(rf"{ROLE_WORD}|牵头")
+NAME_MAX = 25
+
+# Supporters named in the task sentence: "会同城管执法、市场监管等部门开展…" and
+# "公安、市场监管等部门积极配合…"; the lead's own cooperation "配合市发改委做好…" and an
+# implementer "交由达茂旗牵头落实" are kept apart (extra keys), not as supporters.
+WITH_LIST = re.compile(r"(?:会同|联合|协同)(?P<list>[^，。；;：:（）()]{2,80}?)等(?:有关|相关)?(?:部门|单位)")
+LIST_SUPPORTS = re.compile(r"(?:^|[，。；;：:])(?P<list>[^，。；;：:（）()]{2,80}?)等(?:有关|相关)?(?:部门|单位)"
+                           r"(?:要|应)?(?:积极|主动|全力|密切)?(?P<verb>配合|协助|参与|支持)")
+COOPERATES = re.compile(r"^(?:积极|主动)?(?:配合|协助)(?P<list>[^，。；;：:（）()]{2,40}?)(?:做好|开展|推进|完成|落实|实施|抓好)")
+IMPLEMENTER = re.compile(r"(?:交由|由)(?P<list>[^，。；;：:（）()]{2,40}?)牵头(?:落实|实施|组织实施|推进)")
 
 
 @Language.component("responsibilities")
 def responsibilities_component(doc: Doc) -> Doc:
     source: Document = doc._.source
-    if source is not None and PREFILTER.search(source.text):
+    if source is not None and regexes()["prefilter"].search(source.text):
         doc._.records.setdefault("responsibilities", []).extend(extract_responsibilities(source))
     return doc
 
@@ -67,68 +135,90 @@ def _sentence_tasks(document: Document, records: list[dict]) -> None:
     for r in records:
         shared[(r["section_id"], r["task"])] = shared.get((r["section_id"], r["task"]), 0) + 1
     for r in records:
-        if shared[(r["section_id"], r["task"])] > 1 and "\t" not in r["quote"]:
-            pos = r.pop("_pos")
+        pos = r.pop("_pos", None)
+        if pos is not None and shared[(r["section_id"], r["task"])] > 1 and "\t" not in r["quote"]:
             r["task"] = sentence_before(document.text, pos) or r["task"]
-        r.pop("_pos", None)
+
+
+SENT_SPLIT = re.compile(r"[。！？；;]")
 
 
 def sentence_before(text: str, pos: int) -> str:
     line_start = text.rfind("\n", 0, pos) + 1
-    before = re.split(r"[。！？；;]", text[line_start:pos].rstrip("。；;， "))
+    before = SENT_SPLIT.split(text[line_start:pos].rstrip("。；;， "))
     return before[-1].strip()[:60] if before else ""
 
 
+# --- labelled notes ------------------------------------------------------------------------
 def _notes(document: Document) -> list[dict]:
     text = document.text
     region = (document.meta or {}).get("region")
     records, covered_until = [], -1
-    for m in ROLE.finditer(text):
+    for m in regexes()["role"].finditer(text):
         if m.start() < covered_until:
             continue  # a later role inside a note already read
+        if is_footer(text, m.start()):
+            continue  # 主办单位：… in a web page footer names the site's sponsor
         span = _note_span(text, m.start())
         if span is None:
             continue
         start, end, body = span
-        roles = parse_roles(body)
+        roles, before = parse_roles(body)
         if not roles or not any(names for _, names in roles):
             continue
         covered_until = end
-        records.append(_record(document, start, end, roles, region))
+        rec = _record(document, start, end, roles, region, form="label")
+        if before.strip("，,；; "):
+            rec["time_limit"] = before.strip("，,；; ")
+        _add_sentence_roles(document, rec, start)
+        records.append(rec)
     taken = {r["char_start"] for r in records}
     verb = _verb_notes(document, region, taken)
     taken |= {r["char_start"] for r in verb}
     return records + verb + _duty_notes(document, region, taken)
 
 
+def is_footer(text: str, pos: int) -> bool:
+    """A position on a contact/footer block: its line or a neighbouring one names an
+    address, a post code, a phone number, an ICP licence…"""
+    line_start = text.rfind("\n", 0, pos) + 1
+    a = text.rfind("\n", 0, max(0, line_start - 1)) + 1
+    e1 = text.find("\n", pos)
+    e2 = text.find("\n", e1 + 1) if e1 >= 0 else -1
+    b = len(text) if e2 < 0 else e2
+    return bool(vocabulary("footer_cues").search(text, a, b))
+
+
 # --- "（市应急局牵头，市公安局、市财政局等按职责分工负责）" ------------------------------
 VERB_NOTE = re.compile(r"^(?P<lead>[^。；;：:]{2,80}?)(?:共同)?牵头(?:负责)?(?:[，,；;、](?P<rest>[^。：:]*))?$")
 # The first verb closes the support list; what follows it is a time limit or remark.
 SUPPORT_VERB = re.compile(r"(?:按照|按|根据)?(?:各自)?(?:职责分工)?(?P<verb>配合|参与|协助|协同|负责)(?:落实)?")
+LEAD_VERB = re.compile("牵头")
 
 
 def _verb_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
     """Notes that name roles by verbs: the lead before 牵头, the rest before 配合/负责."""
     text = document.text
+    role = regexes()["role"]
     out = []
-    for m in re.finditer("牵头", text):
-        open_at = _enclosing_open(text, m.start())
+    for m in LEAD_VERB.finditer(text):
+        open_at = enclosing_open(text, m.start())
         if open_at is None:
             continue
-        close = _matching_close(text, open_at)
+        close = matching_close(text, open_at)
         if close is None or close < m.end():
             continue
         v = VERB_NOTE.match(text[open_at + 1:close])
-        if not v or ROLE.search(v.group(0)):
+        if not v or role.search(v.group(0)):
             continue
         lead = split_departments(v.group("lead"))
         rest = v.group("rest") or ""
         verb = SUPPORT_VERB.search(rest)
         support = split_departments(rest[:verb.start()] if verb else rest) if rest else []
-        if not lead or any(len(n) > 25 for n in lead + support):
+        if not lead or any(len(n) > NAME_MAX for n in lead + support):
             continue  # prose in brackets, not a list of departments
         roles = [("牵头", lead)] + ([(verb.group("verb") if verb else "配合", support)] if support else [])
-        rec = _record(document, open_at, close + 1, roles, region)
+        rec = _record(document, open_at, close + 1, roles, region, form="verb")
         if rec["char_start"] not in taken_raw:
             out.append(rec)
     return out
@@ -137,47 +227,173 @@ def _verb_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
 # --- "（市发展改革委、市应急局按职责分工负责）", "（县应急局负责）" ------------------------
 DUTY_NOTE = re.compile(r"[（(](?:由)?(?P<list>[^（）()。；;：:\n]{2,120}?)(?:等(?:有关|相关)?(?:部门|单位)*)?"
                        r"(?:按照|按|根据)?(?:各自)?(?:职责分工|职责)?(?:分别|共同)?负责[）)]")
-# Every name of such a list must end like a department, so prose in brackets stays out.
-DEPT_END = re.compile(r"(?:局|委|办|厅|部|署|中心|队|站|院|会|政府|办事处|街道|乡镇|单位|部门|公司|集团|所|处|室|团|社|台|馆|行|司)$")
 
 
 def _duty_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
     """Notes that only name who is responsible: every department listed leads."""
     out = []
+    role, dept_end = regexes()["role"], regexes()["dept_end"]
     for m in DUTY_NOTE.finditer(document.text):
         body = m.group("list")
-        if "牵头" in body or ROLE.search(body):
+        if "牵头" in body or role.search(body):
             continue
         names = split_departments(body)
-        if not names or not all(DEPT_END.search(n) and len(n) <= 25 for n in names):
+        if not names or not all(dept_end.search(n) and len(n) <= NAME_MAX for n in names):
             continue
-        rec = _record(document, m.start(), m.end(), [("负责", names)], region)
+        rec = _record(document, m.start(), m.end(), [("负责", names)], region, form="duty")
         if rec["char_start"] not in taken_raw:
             out.append(rec)
     return out
 
 
-def _enclosing_open(text: str, pos: int) -> int | None:
+# --- brackets ------------------------------------------------------------------------------
+def enclosing_open(text: str, pos: int) -> int | None:
     """The bracket that opens around ``pos`` on its line, if any."""
+    line_start = text.rfind("\n", 0, pos) + 1
     depth = 0
-    for i in range(pos - 1, max(-1, pos - 200), -1):
-        ch = text[i]
-        if ch == "\n":
-            return None
-        if ch in CLOSE:
+    for m in reversed(list(BRACKET.finditer(text, max(line_start, pos - 300), pos))):
+        if m.group() in CLOSE:
             depth += 1
-        elif ch in OPEN:
-            if depth == 0:
-                return i
+        elif depth == 0:
+            return m.start()
+        else:
             depth -= 1
     return None
 
 
-# --- task tables ----------------------------------------------------------------------
+def matching_close(text: str, open_at: int) -> int | None:
+    """The bracket closing the one at ``open_at`` on the same line, if any."""
+    depth = 0
+    for m in BRACKET.finditer(text, open_at, min(len(text), open_at + 600)):
+        ch = m.group()
+        if ch == "\n":
+            return None
+        depth += 1 if ch in OPEN else -1
+        if depth == 0:
+            return m.start()
+    return None
+
+
+def _note_span(text: str, role_start: int) -> tuple[int, int, str] | None:
+    """(start, end, body) of the note holding the role at ``role_start``: the enclosing
+    bracket (which may open on a time limit: （6月底完成，牵头单位：…）), else the rest of
+    the line up to 。."""
+    open_at = enclosing_open(text, role_start)
+    if open_at is not None:
+        close = matching_close(text, open_at)
+        if close is not None:
+            return open_at, close + 1, text[open_at + 1:close]
+    i = role_start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    if i >= 0 and text[i] == "【":  # "【责任单位】…": the quote starts at the bracket
+        role_start = i
+    line_end = text.find("\n", role_start)
+    line_end = len(text) if line_end < 0 else line_end
+    stop = text.find("。", role_start, line_end)
+    end = line_end if stop < 0 else stop
+    if end - role_start > 300:  # a role word in running prose, not a note
+        return None
+    return role_start, end, text[role_start:end]
+
+
+def parse_roles(body: str) -> tuple[list[tuple[str, list[str]]], str]:
+    """``牵头单位:A、B;负责单位:C等按职责分工负责`` → [(牵头单位, [A, B]), (负责单位, [C])],
+    and what stands before the first label (a time limit: 6月底完成)."""
+    marks = list(regexes()["role"].finditer(body))
+    out = []
+    for k, m in enumerate(marks):
+        chunk = body[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(body)]
+        out.append((m.group("role"), split_departments(chunk)))
+    return out, body[:marks[0].start()] if marks else body
+
+
+def split_departments(chunk: str) -> list[str]:
+    """A written list of departments, split on 、，; (not inside brackets), with the
+    closing formula (等有关部门按照职责分工负责) dropped; "各有关部门" alone is kept."""
+    chunk = re.sub(r"\s+", "", chunk).strip(SEPARATORS + "。")
+    chunk = DUTY_TAIL.sub("", chunk).rstrip(SEPARATORS)
+    whole = chunk
+    chunk = ETC_TAIL.sub("", chunk)
+    chunk = GENERIC_TAIL.sub("", chunk)
+    if chunk in ("", "各", "其他", "其它"):
+        chunk = whole  # the list is only "各有关部门"
+    names = []
+    for part in split_top_level(chunk):
+        names.extend(p for p in RUN_ON.split(part) if p)
+    return names
+
+
+def split_top_level(s: str) -> list[str]:
+    """Split on list separators that are not inside brackets (各县（市、区）人民政府)."""
+    if not any(c in s for c in OPEN):
+        return [p for p in SPLIT.split(s) if p]
+    parts, depth, last = [], 0, 0
+    for m in re.finditer(r"[（()）、，,；;/ 【】]", s):
+        ch = m.group()
+        if ch in OPEN:
+            depth += 1
+        elif ch in CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            parts.append(s[last:m.start()])
+            last = m.end()
+    parts.append(s[last:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+# --- roles in the task sentence ----------------------------------------------------------
+def task_sentence(text: str, pos: int) -> str:
+    """The task text a note at ``pos`` follows: its line after the item number."""
+    line_start = text.rfind("\n", 0, pos) + 1
+    line = text[line_start:pos]
+    m = NUMBERED.match(line)
+    return line[m.end():] if m else line.lstrip()
+
+
+def sentence_roles(sentence: str) -> dict[str, list[str] | str]:
+    """Departments a task sentence itself names: supporters (会同X、Y等部门; X、Y等部门积极
+    配合), the department the lead cooperates with (配合X做好), an implementer (交由X牵头落实)."""
+    out: dict[str, list[str] | str] = {}
+    support: list[str] = []
+    for m in WITH_LIST.finditer(sentence):
+        support += split_departments(m.group("list"))
+        out["support_role"] = "会同"
+    for m in LIST_SUPPORTS.finditer(sentence):
+        support += split_departments(m.group("list"))
+        out.setdefault("support_role", m.group("verb"))
+    support = [n for n in support if len(n) <= NAME_MAX and not n.startswith(("各", "有关", "相关"))]
+    if support:
+        out["support"] = support
+    if m := COOPERATES.match(sentence):
+        out["cooperates_with"] = split_departments(m.group("list"))
+    if m := IMPLEMENTER.search(sentence):
+        out["implementer"] = split_departments(m.group("list"))
+    return out
+
+
+def _add_sentence_roles(document: Document, rec: dict, start: int) -> None:
+    found = sentence_roles(task_sentence(document.text, start))
+    region = (document.meta or {}).get("region")
+    if found.get("support") and not rec["support"]:
+        rec["support"] = found["support"]
+        rec["support_canonical"] = [canonical(n, region) for n in found["support"]]
+        rec["support_role"] = found["support_role"]
+    for key in ("cooperates_with", "implementer"):
+        if found.get(key):
+            rec[key] = found[key]
+
+
+# --- task tables ----------------------------------------------------------------------------
+def _header_cell(c: str) -> str:
+    return re.sub(r"\s+", "", c)
+
+
 def task_tables(text: str):
     """Yield (header cells, row cells, row start, row end) for every body row of a
     tab-separated table whose header names a role column (牵头单位, 责任单位…)."""
     header: list[str] | None = None
+    is_role = regexes()["header"].match
     pos = 0
     for line in text.split("\n"):
         start, pos = pos, pos + len(line) + 1
@@ -185,8 +401,8 @@ def task_tables(text: str):
             header = None
             continue
         cells = [c.strip() for c in line.split("\t")]
-        if any(ROLE_HEADER.match(re.sub(r"\s+", "", c)) for c in cells):
-            header = [re.sub(r"\s+", "", c) for c in cells]
+        if any(is_role(_header_cell(c)) for c in cells):
+            header = [_header_cell(c) for c in cells]
         elif header is not None:
             lead = len(line) - len(line.lstrip())
             yield header, cells, start + lead, start + len(line.rstrip())
@@ -204,13 +420,14 @@ def column(header: list[str], cells: list[str], pattern: re.Pattern) -> str | No
 
 def _table_rows(document: Document) -> list[dict]:
     region = (document.meta or {}).get("region")
+    is_role = regexes()["header"].match
     out = []
     for header, cells, start, end in task_tables(document.text):
         roles = [(h, split_departments(column(header, cells, re.compile(f"^{re.escape(h)}$")) or ""))
-                 for h in header if ROLE_HEADER.match(h)]
+                 for h in header if is_role(h)]
         if not any(names for _, names in roles):
             continue
-        rec = _record(document, start, end, roles, region)
+        rec = _record(document, start, end, roles, region, form="table")
         rec["task"] = table_task(header, cells) or rec["task"]
         out.append(rec)
     return out
@@ -219,95 +436,30 @@ def _table_rows(document: Document) -> list[dict]:
 def table_task(header: list[str], cells: list[str]) -> str | None:
     task = column(header, cells, TASK_HEADER)
     if not task:
-        plain = [c for h, c in zip(header, cells) if not ROLE_HEADER.match(h) and not re.fullmatch(r"[\d.、]*", c)]
+        is_role = regexes()["header"].match
+        plain = [c for h, c in zip(header, cells) if not is_role(h) and not re.fullmatch(r"[\d.、]*", c)]
         task = max(plain, key=len, default=None)
     return task
 
 
-def _note_span(text: str, role_start: int) -> tuple[int, int, str] | None:
-    """(start, end, body) of the note holding the role at ``role_start``: the enclosing
-    bracket when the role opens one, else the rest of the line up to 。."""
-    i = role_start - 1
-    while i >= 0 and text[i] in " \t":
-        i -= 1
-    if i >= 0 and text[i] in OPEN:
-        close = _matching_close(text, i)
-        if close is None:
-            return None
-        return i, close + 1, text[i + 1:close]
-    if i >= 0 and text[i] == "【":  # "【责任单位】…": the quote starts at the bracket
-        role_start = i
-    line_end = text.find("\n", role_start)
-    line_end = len(text) if line_end < 0 else line_end
-    stop = text.find("。", role_start, line_end)
-    end = line_end if stop < 0 else stop
-    if end - role_start > 300:  # a role word in running prose, not a note
-        return None
-    return role_start, end, text[role_start:end]
+# --- records ----------------------------------------------------------------------------------
+# Log-odds of the ways a note can be written: an explicit label is surest.
+FORM_WEIGHT = {"label": 2.0, "table": 1.5, "verb": 1.0, "duty": 0.5}
+ROLE_WEIGHT = {"history": -2.0, "baseline": -1.0}
 
 
-def _matching_close(text: str, open_at: int) -> int | None:
-    depth = 0
-    for j in range(open_at, min(len(text), open_at + 600)):
-        ch = text[j]
-        if ch in OPEN:
-            depth += 1
-        elif ch in CLOSE:
-            depth -= 1
-            if depth == 0:
-                return j
-        elif ch == "\n":
-            return None
-    return None
-
-
-def parse_roles(body: str) -> list[tuple[str, list[str]]]:
-    """``牵头单位:A、B;负责单位:C等按职责分工负责`` → [(牵头单位, [A, B]), (负责单位, [C])]."""
-    marks = list(ROLE.finditer(body))
-    out = []
-    for k, m in enumerate(marks):
-        chunk = body[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(body)]
-        out.append((m.group("role"), split_departments(chunk)))
-    return out
-
-
-def split_departments(chunk: str) -> list[str]:
-    """A written list of departments, split on 、，; (not inside brackets), with the
-    closing formula (等有关部门按照职责分工负责) dropped; "各有关部门" alone is kept."""
-    chunk = re.sub(r"\s+", "", chunk).strip(SEPARATORS + "。")
-    chunk = DUTY_TAIL.sub("", chunk).rstrip(SEPARATORS)
-    whole = chunk
-    chunk = ETC_TAIL.sub("", chunk)
-    chunk = GENERIC_TAIL.sub("", chunk)
-    if chunk in ("", "各", "其他", "其它"):
-        chunk = whole  # the list is only "各有关部门"
-    names = []
-    for part in _split_top_level(chunk):
-        names.extend(p for p in RUN_ON.split(part) if p)
-    return names
-
-
-def _split_top_level(s: str) -> list[str]:
-    parts, depth, cur = [], 0, []
-    for ch in s:
-        if ch in OPEN:
-            depth += 1
-        elif ch in CLOSE:
-            depth = max(0, depth - 1)
-        if depth == 0 and ch in SEPARATORS:
-            parts.append("".join(cur))
-            cur = []
-        else:
-            cur.append(ch)
-    parts.append("".join(cur))
-    return [p.strip() for p in parts if p.strip()]
-
-
-def _record(document: Document, start: int, end: int, roles: list[tuple[str, list[str]]], region) -> dict:
-    lead_i = next((k for k, (r, _) in enumerate(roles) if LEAD_ROLE.search(r)), 0)
+def _record(document: Document, start: int, end: int, roles: list[tuple[str, list[str]]], region,
+            form: str) -> dict:
+    kinds = [role_kind(r) for r, _ in roles]
+    lead_i = kinds.index("lead") if "lead" in kinds else kinds.index("duty") if "duty" in kinds else 0
     lead_role, lead = roles[lead_i]
     support_roles = [(r, names) for k, (r, names) in enumerate(roles) if k != lead_i]
     support = [n for _, names in support_roles for n in names]
+    role, sure = section_role(document, start)
+    ev = Evidence(1.0, ["base (+1.0)"]).add(FORM_WEIGHT[form], f"{form} note")
+    ev.add(round(ROLE_WEIGHT.get(role, 0.0) * sure, 2), f"section {role}")
+    if any(len(n) > NAME_MAX for n in lead + support):
+        ev.add(-1.5, "a name longer than a department's")
     return {
         "task": task_of(document, start),
         "lead": lead,
@@ -316,6 +468,8 @@ def _record(document: Document, start: int, end: int, roles: list[tuple[str, lis
         "support_canonical": [canonical(n, region) for n in support],
         "lead_role": lead_role,
         "support_role": support_roles[0][0] if support_roles else None,
+        "section_role": role,
+        **ev.fields(),
         **provenance(document, start, end),
         "_pos": start,  # dropped once the task is settled
     }
