@@ -27,6 +27,7 @@ class Page:
     number: int  # 1-based
     start: int  # span in raw_text
     end: int
+    source: str = "text"  # text (the file's text layer) | pdfminer (its CMaps) | ocr
 
 
 @dataclass

@@ -45,6 +45,8 @@ def ingest(
     model: str = typer.Option(None, "--model", envvar="CNPOLICY_EMBED_MODEL",
                               help="Embedding model: use-m3 (default) or a local sentence-transformers folder."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-file report."),
+    ocr: str = typer.Option(None, "--ocr", envvar="CNPOLICY_OCR",
+                            help="OCR of PDF pages without a usable text layer: auto (default), always, never."),
 ) -> None:
     """Ingest files and folders: load → normalise → sections → metadata → chunks → extract → store.
 
@@ -65,6 +67,13 @@ def ingest(
             err.print(f"[red]error:[/red] {e}")
             raise typer.Exit(2)
         os.environ["CNPOLICY_EMBED_MODEL"] = model
+    if ocr:  # pool workers inherit the environment, so every loader uses the same mode
+        if ocr.lower() not in ("auto", "always", "never"):
+            err.print(f"[red]error:[/red] --ocr must be auto, always or never (got '{ocr}')")
+            raise typer.Exit(2)
+        os.environ["CNPOLICY_OCR"] = ocr.lower()
+    if not quiet:
+        os.environ["CNPOLICY_PROGRESS"] = "1"  # a per-page bar on stderr while a PDF is OCR'd
     files, notes = expand_paths(paths)
     for n in notes:
         err.print(f"[yellow]note:[/yellow] {n}")

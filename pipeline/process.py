@@ -21,14 +21,15 @@ class Result:
     warnings: list[str] = field(default_factory=list)
 
 
-def analyse(path: str) -> Document:
-    """Load, normalise, build the section tree and read the metadata of one file."""
+def analyse(path: str, ocr: str | None = None) -> Document:
+    """Load, normalise, build the section tree and read the metadata of one file.
+    ``ocr``: auto | always | never for PDFs (default: $CNPOLICY_OCR, else auto)."""
     from corpus.loaders import load
     from corpus.metadata import extract_metadata
     from corpus.normalise import normalise
     from corpus.sections import build_sections
 
-    doc = load(path)
+    doc = load(path, ocr=ocr)
     normalise(doc)
     if not doc.text.strip():
         raise LoadError(path, "no text after normalisation")
@@ -68,12 +69,13 @@ def document_rows(doc: Document) -> dict[str, list[dict]]:
     return {"documents": [row], "sections": sections, "doc_tables": tables}
 
 
-def process_file(path: str, extract: bool = True, embed: bool = True) -> Result:
+def process_file(path: str, extract: bool = True, embed: bool = True, ocr: str | None = None) -> Result:
     """File → records for every table. Errors become ``Result.error``, never exceptions."""
     t0 = time.perf_counter()
     res = Result(path=str(path))
     try:
-        doc = analyse(str(path))
+        doc = analyse(str(path), ocr=ocr)
+        res.warnings += doc.meta.get("load_warnings", [])  # damage the loader repaired, named
         res.doc_id = doc.doc_id
         res.rows = document_rows(doc)
         from pipeline.chunks import make_chunks

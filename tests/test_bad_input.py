@@ -19,7 +19,7 @@ SEEDS = sorted(Path("corpus/samples").glob("*.txt"))
 BAD = {  # fixture -> words the reason must contain
     "corrupt.pdf": "not a valid PDF",
     "encrypted.pdf": "encrypted PDF (password required)",
-    "scanned.pdf": "no text layer (scanned/image-only PDF); OCR not available",
+    "scanned.pdf": "no text layer (scanned/image-only PDF)",  # OCR is tested in test_ocr.py
     "empty.txt": "empty file",
     "notes.xyz": "unsupported file type '.xyz' (supported:",
     "garbage.txt": "cannot decode text: not UTF-8/GB18030/UTF-16",
@@ -42,8 +42,10 @@ def snapshot(db) -> dict[str, list]:
 
 
 @pytest.fixture()
-def batch(tmp_path):
-    """A database holding two seeds, and a folder of files to ingest into it."""
+def batch(tmp_path, monkeypatch):
+    """A database holding two seeds, and a folder of files to ingest into it.
+    OCR is off here (it is slow on CPU and has its own tests in test_ocr.py)."""
+    monkeypatch.setenv("CNPOLICY_OCR", "never")
     db = tmp_path / "c.duckdb"
     report = ingest_files([str(p) for p in SEEDS[:2]], db, extract=False, embed=False)
     assert [r["status"] for r in report] == ["stored", "stored"]

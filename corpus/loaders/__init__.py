@@ -38,7 +38,8 @@ def supported_list() -> str:
     return ", ".join(sorted(SUPPORTED))
 
 
-def load(path: str | Path) -> Document:
+def load(path: str | Path, ocr: str | None = None) -> Document:
+    """``ocr``: auto | always | never for PDFs (default: $CNPOLICY_OCR, else auto)."""
     path = Path(path)
     if not path.is_file():
         raise LoadError(str(path), "no such file")
@@ -52,7 +53,7 @@ def load(path: str | Path) -> Document:
     if not data.strip():
         raise LoadError(str(path), "empty file")
     module = importlib.import_module(f"corpus.loaders.{kind}")
-    doc = module.load_bytes(str(path), data)
+    doc = module.load_bytes(str(path), data, ocr=ocr) if kind == "pdf" else module.load_bytes(str(path), data)
     if not doc.raw_text.strip():
         raise LoadError(str(path), "empty file" if kind != "pdf" else "no text in PDF")
     doc.doc_id = file_hash(data)

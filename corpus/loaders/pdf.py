@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from corpus.model import Document, LoadError, Page, Table
 
 PATH_OBJECT = 2  # FPDF_PAGEOBJ_PATH
+IMAGE_OBJECT = 3  # FPDF_PAGEOBJ_IMAGE
 MIN_RULES = 6  # a table draws at least a few lines; a page header rule is one or two
 NO_TEXT = "no text layer (scanned/image-only PDF); OCR not available"
 _MEANINGFUL = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9]")
@@ -36,22 +37,66 @@ class PageContent:
     pieces: list[str | PageTable] = field(default_factory=list)  # in reading order
 
 
-def load_bytes(path: str, data: bytes) -> Document:
+def load_bytes(path: str, data: bytes, ocr: str | None = None) -> Document:
     import pypdfium2 as pdfium
 
+    from corpus.loaders import ocr as ocr_mod
+
+    mode = ocr_mod.mode(ocr)
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
         raise LoadError(path, _open_error(str(e)))
+    warnings: list[str] = []
     try:
-        pages = [_read_page(pdf, i, data) for i in range(len(pdf))]
+        count = len(pdf)
+        if count == 0:
+            raise LoadError(path, "PDF has no pages")
+        if count > MAX_PAGES:
+            raise LoadError(path, f"too many pages ({count}; the limit is {MAX_PAGES})")
+        pages, failed = read_pages(pdf, data)
+        if len(failed) == count:
+            raise LoadError(path, "not a valid PDF: no page could be read (damaged file)")
+        if failed:
+            warnings.append(f"{len(failed)} damaged page(s) could not be read: {_page_list(failed)}")
+        repaired, ocred = rescue_text_layer(path, pdf, data, pages, mode, warnings)
     finally:
         pdf.close()
-    if not pages:
-        raise LoadError(path, "PDF has no pages")
-    check_text_layer(path, "".join(p for c in pages for p in c.pieces if isinstance(p, str)))
+    check_text_layer(path, "".join(p for c in pages for p in c.pieces if isinstance(p, str)),
+                     _no_text_reason(mode, tried_ocr=bool(ocred) or mode != "never"))
     merge_cross_page_tables(pages)
-    return render(path, pages)
+    doc = render(path, pages)
+    for page in doc.pages:
+        page.source = "ocr" if page.number in ocred else "pdfminer" if page.number in repaired else "text"
+    if ocred:
+        doc.meta["ocr_pages"] = sorted(ocred)
+    if repaired:
+        doc.meta["text_layer_pages"] = sorted(repaired)  # read with pdfminer's CMaps
+    if warnings:
+        doc.meta["load_warnings"] = warnings
+    return doc
+
+
+MAX_PAGES = 10_000
+
+
+def _page_list(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:10]))
+    return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
+def read_pages(pdf, data: bytes) -> tuple[list[PageContent], list[int]]:
+    """Every page's content; a page pdfium cannot load is kept empty and named."""
+    import pypdfium2 as pdfium
+
+    pages, failed = [], []
+    for i in range(len(pdf)):
+        try:
+            pages.append(_read_page(pdf, i, data))
+        except pdfium.PdfiumError:
+            pages.append(PageContent(number=i + 1))
+            failed.append(i + 1)
+    return pages, failed
 
 
 def _open_error(message: str) -> str:
@@ -60,14 +105,145 @@ def _open_error(message: str) -> str:
     return f"not a valid PDF: {message.split('(PDFium: ')[-1].rstrip(').') or message}"
 
 
-def check_text_layer(path: str, text: str) -> None:
+def _no_text_reason(mode: str, tried_ocr: bool) -> str:
+    from corpus.loaders import ocr
+
+    if mode == "never":
+        return NO_TEXT.replace("OCR not available", "OCR not run (--ocr never)")
+    if not ocr.available():
+        return NO_TEXT + " (pip install rapidocr-onnxruntime)"
+    return NO_TEXT.replace("OCR not available", "OCR found no text")
+
+
+def check_text_layer(path: str, text: str, reason: str = NO_TEXT) -> None:
     """Refuse PDFs whose text layer is absent or unreadable (no ToUnicode map: `(cid:N)`
     runs, private-use or replacement characters, punctuation only)."""
     body = re.sub(r"\s", "", _CID.sub("\ufffd", text))
     if not body:
-        raise LoadError(path, NO_TEXT)
+        raise LoadError(path, reason)
     if len(_MEANINGFUL.findall(body)) / len(body) < 0.3:
-        raise LoadError(path, NO_TEXT.replace("no text layer", "text layer unreadable (no ToUnicode map)"))
+        raise LoadError(path, reason.replace("no text layer", "text layer unreadable (no ToUnicode map)"))
+
+
+# --- pages whose text layer is missing, unreadable or out of order -------------------
+def meaningful(text: str) -> int:
+    return len(_MEANINGFUL.findall(_CID.sub("", text)))
+
+
+def unreadable(text: str) -> bool:
+    """Text a reader cannot use: punctuation only, `(cid:NN)` runs, private-use glyphs."""
+    body = re.sub(r"\s", "", _CID.sub("\ufffd", text))
+    return bool(body) and meaningful(text) / len(body) < 0.3
+
+
+def scrambled(text: str) -> bool:
+    """Text drawn in two passes (CNKI exports: the punctuation first, then the characters):
+    many lines hold only punctuation, so pdfium's stream order cannot be read as prose."""
+    lines = [x for x in text.splitlines() if x.strip()]
+    punct_only = sum(1 for x in lines if not meaningful(x))
+    return len(lines) >= 5 and punct_only / len(lines) >= 0.3
+
+
+def page_text(content: PageContent) -> str:
+    return "".join(p for p in content.pieces if isinstance(p, str))
+
+
+def has_images(pdf, index: int) -> bool:
+    import pypdfium2.raw as c
+
+    page = pdf[index]
+    try:
+        return any(c.FPDFPageObj_GetType(c.FPDFPage_GetObject(page.raw, i)) == IMAGE_OBJECT
+                   for i in range(c.FPDFPage_CountObjects(page.raw)))
+    finally:
+        page.close()
+
+
+def rescue_text_layer(path: str, pdf, data: bytes, pages: list[PageContent], mode: str,
+                      warnings: list[str]) -> tuple[set[int], set[int]]:
+    """Replace the text of pages pdfium reads badly: first with pdfminer (its Adobe CMaps
+    map CID fonts that pdfium cannot, and its layout analysis restores reading order),
+    then with OCR.  A replacement is kept only when it holds more readable characters.
+    Returns the page numbers read by pdfminer and by OCR."""
+    suspect = [i for i, c in enumerate(pages) if unreadable(page_text(c)) or scrambled(page_text(c))]
+    repaired: set[int] = set()
+    if suspect:
+        mined = pdfminer_texts(data, suspect, pdf)
+        for i, text in mined.items():
+            if not unreadable(text) and meaningful(text) >= meaningful(page_text(pages[i])) * 0.9:
+                pages[i].pieces = [text]
+                repaired.add(i + 1)
+    if mode == "never":
+        return repaired, set()
+    todo = [i for i, c in enumerate(pages)
+            if mode == "always" or (i + 1 not in repaired and _needs_ocr(pdf, i, page_text(c)))]
+    if not todo:
+        return repaired, set()
+    from corpus.loaders import ocr
+
+    if not ocr.available():
+        return repaired, set()
+    try:
+        texts, notes = ocr.ocr_pages(pdf, todo, path.replace("\\", "/").rsplit("/", 1)[-1])
+    except ocr.OcrUnavailable as e:
+        warnings.append(str(e))
+        return repaired, set()
+    except Exception as e:  # onnxruntime/opencv failures: keep the text layer we have
+        warnings.append(f"OCR failed ({type(e).__name__}); pages kept as their text layer reads")
+        return repaired, set()
+    warnings.extend(notes)
+    ocred: set[int] = set()
+    for i, text in texts.items():
+        if not unreadable(text) and meaningful(text) > meaningful(page_text(pages[i])):
+            pages[i].pieces = [text]
+            ocred.add(i + 1)
+            repaired.discard(i + 1)
+    return repaired, ocred
+
+
+def _needs_ocr(pdf, index: int, text: str) -> bool:
+    if unreadable(text) or scrambled(text):
+        return True
+    return not text.strip() and has_images(pdf, index)
+
+
+def pdfminer_texts(data: bytes, indices: list[int], pdf=None) -> dict[int, str]:
+    """pdfminer's text of the given 0-based pages; {} when pdfminer cannot read the file.
+    A file pdfminer's parser rejects (a broken cross-reference table: "No /Root object")
+    is retried once as pdfium writes it back."""
+    texts = _pdfminer_pages(data, set(indices))
+    if texts is None and pdf is not None:
+        import io
+
+        buf = io.BytesIO()
+        try:
+            pdf.save(buf)
+        except Exception:
+            return {}
+        texts = _pdfminer_pages(buf.getvalue(), set(indices))
+    return texts or {}
+
+
+def _pdfminer_pages(data: bytes, wanted: set[int]) -> dict[int, str] | None:
+    import io
+
+    try:
+        from pdfminer.converter import TextConverter
+        from pdfminer.layout import LAParams
+        from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+        from pdfminer.pdfpage import PDFPage
+
+        out: dict[int, str] = {}
+        manager = PDFResourceManager()
+        for i, page in enumerate(PDFPage.get_pages(io.BytesIO(data), pagenos=wanted)):
+            buf = io.StringIO()
+            device = TextConverter(manager, buf, laparams=LAParams())
+            PDFPageInterpreter(manager, device).process_page(page)
+            device.close()
+            out[sorted(wanted)[i]] = re.sub(r"\n{3,}", "\n\n", buf.getvalue().replace("\x0c", "")).strip() + "\n"
+        return out
+    except Exception:  # pdfminer's many parse errors: the caller keeps pdfium's text
+        return None
 
 
 def _read_page(pdf, index: int, data: bytes) -> PageContent:
@@ -78,7 +254,7 @@ def _read_page(pdf, index: int, data: bytes) -> PageContent:
         rules = _rules(page)
         tables = []
         if len(rules[0]) + len(rules[1]) >= MIN_RULES:
-            tables = grid_tables(page, textpage, *rules) or _pdfplumber_tables(data, index)
+            tables = data_tables(grid_tables(page, textpage, *rules)) or data_tables(_pdfplumber_tables(data, index))
         if not tables:
             content.pieces.append(textpage.get_text_range())
             return content
@@ -166,19 +342,41 @@ def _page_table(rows: list[list[str]], top: float, bottom: float, height: float)
 
 
 def _pdfplumber_tables(data: bytes, index: int) -> list[PageTable]:
+    """pdfplumber's tables on one page; [] when pdfplumber/pdfminer cannot parse the file
+    (pdfium's text stays the page's text: a fallback never fails the document)."""
     import io
 
     import pdfplumber
 
-    with pdfplumber.open(io.BytesIO(data), pages=[index + 1]) as pdf:
-        page = pdf.pages[0]
-        found = []
-        for t in page.find_tables():
-            rows = [[clean_cell(c) for c in row] for row in t.extract()]
-            rows = [r for r in rows if any(r)]
-            if len(rows) >= 1 and max(len(r) for r in rows) >= 2:
-                found.append(PageTable(rows, t.bbox[1], t.bbox[3], float(page.height)))
+    try:
+        with pdfplumber.open(io.BytesIO(data), pages=[index + 1]) as pdf:
+            page = pdf.pages[0]
+            found = []
+            for t in page.find_tables():
+                rows = [[clean_cell(c) for c in row] for row in t.extract()]
+                rows = [r for r in rows if any(r)]
+                if len(rows) >= 1 and max(len(r) for r in rows) >= 2:
+                    found.append(PageTable(rows, t.bbox[1], t.bbox[3], float(page.height)))
+    except Exception:  # PdfminerException, PSSyntaxError, ... : no tables from this fallback
+        return []
     return sorted(found, key=lambda t: t.top)
+
+
+LAYOUT_CELL = 300  # characters: a cell holding paragraphs is a layout box, not data
+
+
+def data_tables(tables: list[PageTable]) -> list[PageTable]:
+    """Drop layout frames: ruled boxes drawn around a page or a block (web pages printed
+    to PDF) read as tables whose rows have a single filled cell or whose cells hold
+    whole paragraphs.  Their text stays page text, with its line breaks."""
+    return [t for t in tables if not is_layout_frame(t)]
+
+
+def is_layout_frame(t: PageTable) -> bool:
+    multi = sum(1 for r in t.rows if sum(1 for c in r if c.strip()) >= 2)
+    if multi == 0:
+        return True
+    return any(len(c) > LAYOUT_CELL for r in t.rows for c in r) and multi < len(t.rows) / 2
 
 
 def clean_cell(cell: str | None) -> str:
