@@ -1,78 +1,218 @@
 """Document metadata: title, issuer, 文号, issue date, plan period, kind and region.
 
 Read from ``doc.text`` (normalised) in the order a reader would: the header block (红头,
-文号, a 印发通知 and its 落款, or a web page's 发文单位/时间 lines), then the plan title,
-then the body.  The region is resolved against the GB/T 2260 gazetteer in corpus.regions:
-the title first, then the issuer, then what the body names most (我市/我区 decides the level).
+文号, a 印发通知 and its 落款, a portal's 索引号/发布日期 table, a crawler's ``**发布日期**:``
+lines), then the document's title, then the body.  Numbers, dates and 十X五 names are read
+by corpus.numbering; label words, organisation endings and the kind vocabulary live in
+corpus/data (metadata_words.json, kinds.json).
+
+- dates: the document's own date (成文日期, its 落款, a date line under the notice or the
+  title) before the page's (发布日期, a repost time stamp);
+- title: a line that names a document (ends in a kind word), never a page number, a table
+  row, a label or an outline heading; a page of a plan without its title has no title;
+- kind: from the name's ending (kinds.json) with a confidence and the reasons, kept in
+  ``kind_confidence`` / ``kind_reasons``; a plan page without title is a plan when it reads
+  like one;
+- region: the title's, else the issuer's, else national evidence (国务院, 中共中央, 国发…),
+  else what the body names, never a name inside 《》 (a law or plan it cites).
 """
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from functools import lru_cache
+from pathlib import Path
 
 from corpus.model import Document
-from corpus.numbering import find_dates, five_year, parse_date, plan_names
+from corpus.numbering import find_dates, five_year, parse_date, parse_heading, plan_names, run_on_breaks
 
 __all__ = ["FIELDS", "extract_metadata", "five_year", "parse_date"]  # five_year, parse_date: re-exported
 
 FIELDS = ("title", "issuer", "doc_number", "issue_date", "region", "province", "prefecture",
           "county", "admin_code", "admin_level", "period", "period_start", "period_end", "kind")
 
-HEADER_CHARS = 3000  # the header block lies within the first few thousand characters
-PLAN_TITLE = re.compile(r"^(?P<t>[^，。；：:！？,;]{4,70}?(?:规划|计划|纲要|方案)(?:[（(][^）)]{2,20}[）)])?)$")
-NOTICE = re.compile(r"^(?P<issuer>[^，。；]{0,40}?)(?P<title>关于(?:印发|转发|发布)(?P<inner>.+?)的(?:通知|决定))$")
+DATA = Path(__file__).parent / "data"
+HEADER_LINES = 60  # the header block lies within the first lines
+HEADER_CHARS = 3000
+NATIONAL = {"region": "全国", "admin_code": "100000", "admin_level": "national", "province": None,
+            "prefecture": None, "county": None, "current": True}
+
+SUFFIX_PAREN = re.compile(r"\s*[（(][^（）()]{0,20}(?:\d{4}|草案|试行|暂行|修订|征求意见稿)[^（）()]{0,20}[）)]\s*$")
+NOTICE = re.compile(r"^(?P<issuer>[^，。；《]{0,60}?)(?P<title>(?:关于)?(?:印发|转发|发布|颁布)(?P<inner>.+?)(?:的(?:通知|决定|通告))?)$")
 COMPILED = re.compile(r"(?:编制了?|制定了?|印发了?|出台了?|发布了?)《(?P<t>[^《》]{4,70}?(?:规划|计划|纲要|方案)(?:[（(][^）)]{2,20}[）)])?)》")
-LABEL = re.compile(r"^(?P<k>发文单位|发文机关|发布机构|发布单位|成文日期|发布日期|发文日期|时间|日期|文号|发文字号)\s*[:：]\s*(?P<v>\S.{0,60})$")
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*第?\s*\d{1,5}\s*号")
-ORG_END = ("人民政府", "委员会", "办公室", "办公厅", "管理局", "局", "厅", "委", "部", "中心", "指挥部",
-           "领导小组", "管委会", "政府", "街道办事处", "安委会", "减灾委", "防指")
 YEAR_RANGE = re.compile(r"(?P<a>(?:19|20)\d{2})\s*年?\s*[-—–~～至到]+\s*(?P<b>(?:19|20)\d{2})\s*年?")
-PERIOD_SENTENCE = re.compile(r"(?:规划|本规划)(?:期|期限|时限|年限|范围)?(?:为|是|:|：)?\s*" + YEAR_RANGE.pattern)
-INTERPRETATION = re.compile(r"(?:政策)?解读|答记者问|一图读懂|图解")
-NAV = re.compile(r"[|>»]|当前位置|首页")  # web navigation bars also say 政策解读
+PERIOD_SENTENCE = re.compile(r"(?:规划|本规划)(?:实施)?(?:期|期限|时限|年限|范围)?(?:为|是|:|：)?\s*" + YEAR_RANGE.pattern)
 SECTION_WORD = re.compile(r"^(?:前\s*言|目\s*录|序\s*言|引\s*言)$")
+PAGE_NUMBER = re.compile(r"^[-—–\s]*[第]?\s*\d{1,4}\s*(?:页)?[-—–\s]*(?:/\s*\d+)?$|^[—-]\s*\d+\s*[—-]$")
+INDEX_NO = re.compile(r"^[0-9A-Za-z/\-_.\s]+$")
+SENT_PUNCT = re.compile(r"[，。；！？,;!?]")
+DATE_PAREN = re.compile(r"^[（(]\s*(?P<d>.{8,16}?)\s*[）)]$")
+HISTORY = re.compile(r"^(?:以来|时期[，,]|期间[，,]?(?:全|我|共|累计)|末|取得|成效|成就|回顾)")
+
+
+@lru_cache(maxsize=1)
+def words() -> dict:
+    return json.loads((DATA / "metadata_words.json").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def kinds() -> dict:
+    return json.loads((DATA / "kinds.json").read_text(encoding="utf-8"))
+
+
+# --- lines ----------------------------------------------------------------------------
+def _clean(line: str) -> str:
+    """A line without Markdown marks (# heading, **bold**) and surrounding blanks."""
+    line = re.sub(r"^\s*#{1,6}\s*", "", line)
+    line = re.sub(r"\*\*(.*?)\*\*", r"\1", line).replace("**", "")
+    return line.strip(" \t\u3000")
 
 
 def _lines(text: str) -> list[str]:
-    return [ln.strip() for ln in text.split("\n") if ln.strip()]
+    """Non-blank cleaned lines; a line that lost its breaks is cut where a heading starts."""
+    out = []
+    for ln in text.split("\n"):
+        cuts = [0, *run_on_breaks(ln), len(ln)]
+        out.extend(c for a, b in zip(cuts, cuts[1:]) if (c := _clean(ln[a:b])))
+    return out
 
 
 def _flat(s: str) -> str:
     """Compare titles without spaces, 《》 and quotes."""
-    return re.sub(r"[\s《》“”\"]", "", s)
+    return re.sub(r"[\s《》“”\"〈〉<>]", "", s)
 
 
-def _date_line(s: str) -> bool:
-    """A line that is only a date (a 落款's second line)."""
-    found = find_dates(s)
-    return bool(found) and found[0][0].group().strip() == s.strip()
+def _all_labels() -> list[str]:
+    lab = words()["labels"]
+    return sorted({w for k, v in lab.items() if k != "_doc" for w in v}, key=len, reverse=True)
+
+
+def _is_label(s: str) -> bool:
+    return re.sub(r"[\s:：]", "", s) in _all_labels()
 
 
 def _org_like(s: str) -> bool:
-    return 4 <= len(s) <= 40 and s.endswith(ORG_END) and not re.search(r"[，。；:：]", s)
+    s = s.strip()
+    return (2 <= len(s) <= 40 and s.endswith(tuple(words()["org_ends"]))
+            and not re.search(r"[，。；:：|]", s) and not s.startswith(("关于", "各", "现将")))
 
 
 # --- header fields --------------------------------------------------------------------
+def _label_pairs(line: str) -> list[tuple[str, str]]:
+    """(label, value) pairs of one line: ``label: value``, ``label value`` or the cells of a
+    table row ``| 发布日期 | 2022-12-22 | 文号 | |`` (a label cell followed by its value cell;
+    a value that is itself a label means the field is empty)."""
+    labels = _all_labels()
+    if "|" in line or "\t" in line:
+        cells = [c.strip() for c in re.split(r"[|\t]", line)]
+        out = []
+        for i, c in enumerate(cells):
+            key = re.sub(r"[\s:：]", "", c)
+            if key in labels:
+                nxt = cells[i + 1] if i + 1 < len(cells) else ""
+                out.append((key, "" if _is_label(nxt) else nxt))
+        return out
+    for lab in labels:
+        m = re.match(rf"^{lab}\s*(?P<colon>[:：])?\s*(?P<v>.*)$", line)
+        if m and (m["colon"] or m["v"] == "" or _value_shaped(m["v"])):
+            return [(lab, m["v"].strip())]
+    return []
+
+
+def _value_shaped(v: str) -> bool:
+    """After a label with no colon, only a date, a 文号 or an organisation is a value
+    (``时间紧任务重`` is a sentence, not ``时间: 紧任务重``)."""
+    return bool(parse_date(v) or DOC_NUMBER.match(v) or _org_like(v))
+
+
 def labels(lines: list[str]) -> dict[str, str]:
-    """Web-page labels: 发文单位:…, 时间:…, 文号:… (first of each)."""
+    """Label values of the header (first of each); a label standing alone on its line takes
+    the next line as its value (``发布机构：`` / ``宜春市统计局``)."""
     out: dict[str, str] = {}
-    for ln in lines[:60]:
-        if m := LABEL.match(ln):
-            out.setdefault(m["k"], m["v"].strip())
+    head = lines[:HEADER_LINES]
+    for i, ln in enumerate(head):
+        for k, v in _label_pairs(ln):
+            if v == "" and "|" not in ln and i + 1 < len(head) and not _label_pairs(head[i + 1]):
+                v = head[i + 1]
+            if v and not _is_label(v):
+                out.setdefault(k, v.strip())
     return out
 
 
-def signature(lines: list[str]) -> tuple[str, str] | None:
-    """The first 落款: an organisation's name on its own line, its date on the next."""
-    for a, b in zip(lines, lines[1:]):
-        if _org_like(a) and _date_line(b):
-            return a, parse_date(b)
+def _label_value(label: dict[str, str], group: str) -> str | None:
+    return next((label[k] for k in words()["labels"][group] if label.get(k)), None)
+
+
+def _date_line(s: str) -> str | None:
+    """The date of a line that is only a date (a 落款's date, "（2021年1月4日）"), else None."""
+    s = s.strip()
+    if m := DATE_PAREN.match(s):
+        s = m["d"]
+    found = find_dates(s)
+    if found and found[0][0].group().strip() == s.strip():
+        return found[0][1]
     return None
 
 
+def signature(lines: list[str]) -> tuple[list[str], str] | None:
+    """The first 落款: one or more organisations' names on their own lines, the date on the
+    next (joint documents list every issuer)."""
+    for i, ln in enumerate(lines):
+        date = _date_line(ln)
+        if not date or DATE_PAREN.match(ln):
+            continue
+        orgs = []
+        j = i - 1
+        while j >= 0 and _org_like(lines[j]) and len(orgs) < 8:
+            orgs.insert(0, lines[j])
+            j -= 1
+        if orgs:
+            return orgs, date
+    return None
+
+
+def _standalone(ln: str) -> bool:
+    """A header line that is never part of a broken title: 文号, date, label, organisation,
+    outline heading."""
+    return bool(DOC_NUMBER.match(ln) or _date_line(ln) or _label_pairs(ln) or _org_like(ln)
+                or parse_heading(ln) or "|" in ln)
+
+
+def _join_candidates(lines: list[str], limit: int = 30):
+    """Each header line, and each line joined with the next one or two (a title broken in
+    two: "国务院关于印发" / "“十四五”数字经济发展规划的通知")."""
+    for i, ln in enumerate(lines[:limit]):
+        yield i, ln
+        if not SENT_PUNCT.search(ln) and len(ln) <= 40 and not _standalone(ln):
+            joined = ln
+            for k in (1, 2):
+                if i + k >= len(lines) or SENT_PUNCT.search(lines[i + k]) or len(lines[i + k]) > 60 \
+                        or _standalone(lines[i + k]):
+                    break
+                joined += lines[i + k]
+                yield i, joined
+
+
 def find_notice(lines: list[str]) -> re.Match | None:
-    for ln in lines[:30]:
-        if m := NOTICE.match(re.sub(r"\s", "", ln)):
+    """A 印发/转发 notice's title among the header lines: (issuer)关于印发《X》的通知, or
+    (issuer)印发《X》 (a crawler's title without 的通知); whole lines first, then a title
+    broken over two or three lines."""
+    singles = [ln for ln in lines[:30]]
+    joined = [ln for i, ln in _join_candidates(lines) if ln not in singles]
+    for ln in singles + joined:
+        flat = re.sub(r"\s", "", ln)
+        m = NOTICE.match(flat)
+        if not m or len(flat) > 120 or SENT_PUNCT.search(flat.replace("，", "")):
+            continue
+        inner = m["inner"].strip("《》")
+        has_end = flat.endswith(("的通知", "的决定", "的通告"))
+        if not has_end and not (m["inner"].startswith("《") and m["inner"].endswith("》")):
+            continue
+        if m["issuer"] and not re.fullmatch(r"[\u4e00-\u9fff、 ]{2,60}", m["issuer"]):
+            continue
+        if len(inner) >= 4:
             return m
     return None
 
@@ -80,10 +220,9 @@ def find_notice(lines: list[str]) -> re.Match | None:
 def doc_number(lines: list[str], label: dict[str, str]) -> str | None:
     """文号 standing on its own line in the header (or labelled 文号:), never one cited in a
     sentence (a 批复's number)."""
-    for key in ("文号", "发文字号"):
-        if key in label and (m := DOC_NUMBER.search(label[key])):
-            return re.sub(r"\s", "", m.group())
-    for ln in lines[:20]:  # alone on its line, or beside 签发人 in a 红头
+    if (v := _label_value(label, "doc_number")) and (m := DOC_NUMBER.search(v)):
+        return re.sub(r"\s", "", m.group())
+    for ln in lines[:30]:  # alone on its line, or beside 签发人 in a 红头
         m = DOC_NUMBER.match(ln)
         if m and (m.end() == len(ln) or re.match(r"\s*签发人", ln[m.end():])):
             return re.sub(r"\s", "", m.group())
@@ -91,13 +230,57 @@ def doc_number(lines: list[str], label: dict[str, str]) -> str | None:
 
 
 # --- title ------------------------------------------------------------------------------
-def plan_title_line(lines: list[str]) -> str | None:
-    """A header line that is a plan's title: 温州市“十四五”应急管理体系建设规划."""
-    for ln in lines[:40]:
-        flat = ln.replace(" ", "")
-        if (m := PLAN_TITLE.match(flat)) and not flat.startswith(("关于", "根据", "为")):
-            return m["t"]
+def _kind_words() -> list[tuple[str, str]]:
+    """(ending, kind) pairs, longest ending first."""
+    pairs = [(w, k) for k, spec in kinds()["kinds"].items() for w in spec.get("ends", [])]
+    return sorted(pairs, key=lambda p: len(p[0]), reverse=True)
+
+
+def name_kind(name: str | None) -> tuple[str, str] | None:
+    """(kind, the word that says it) of a document's name by its ending: …规划 → plan,
+    …实施方案 → action_plan, …考评办法 → measures; None when the name says no kind."""
+    if not name:
+        return None
+    core = name.strip().strip("《》")
+    for _ in range(2):
+        core = SUFFIX_PAREN.sub("", core).strip().strip("《》")
+    for w in kinds()["kinds"]["interpretation"]["contains"]:
+        if w in core:
+            return "interpretation", w
+    for w, k in _kind_words():
+        if core.endswith(w):
+            return k, w
     return None
+
+
+def not_a_title(ln: str) -> bool:
+    """Page numbers, table rows, lone symbols, labels, outline headings, index numbers,
+    dates, navigation bars: never a title."""
+    s = ln.strip()
+    return (len(s) < 4 or PAGE_NUMBER.match(s) is not None or "|" in s or "\t" in s
+            or INDEX_NO.match(s) is not None or _date_line(s) is not None or bool(_label_pairs(s))
+            or parse_heading(s) is not None or any(w in s for w in words()["not_title"])
+            or any(w in s for w in words()["nav"][:2]) or s.startswith(("各", "现将", "根据", "为", "按照"))
+            or bool(SENT_PUNCT.search(s.replace("，", ""))) or s.endswith("：") or s.endswith(":")
+            or bool(re.match(r"^[—\-–（(\[【]", s)))
+
+
+def title_line(lines: list[str]) -> str | None:
+    """A header line (or two joined) that names a document: it ends in a kind word
+    (…规划, …实施意见, …年度报告, …统计公报, …政策解读), optionally with its years."""
+    found = []
+    for _, ln in _join_candidates(lines, 40):
+        if "/" in ln:  # a source path: 云南日报/2001年/02月/20日/第A01版/<title>
+            ln = ln.rsplit("/", 1)[1]
+        flat = ln.replace(" ", "") if not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", ln) else ln
+        if not_a_title(flat) or len(flat) > 90:
+            continue
+        nk = name_kind(flat)
+        if nk and len(flat) >= 6:
+            if nk[0] != "notice":
+                return flat
+            found.append(flat)
+    return found[0] if found else None  # a 通知/答复 when no line names another kind
 
 
 def dedupe_doubled(line: str) -> str | None:
@@ -113,56 +296,54 @@ def dedupe_doubled(line: str) -> str | None:
     return " ".join(out) if out else None
 
 
-def headline(doc: Document) -> str | None:
+def headline(doc: Document, lines: list[str]) -> str | None:
     """An article's headline: the first fake-bold doubled line (magazine PDFs), else the
-    first short title-like line."""
+    first short title-like line among the first few (never a heading, label or page number)."""
     for raw in doc.raw_text.split("\n"):
         if (t := dedupe_doubled(raw.strip())) and len(t) >= 6:
             return t
-    for ln in _lines(doc.text)[:5]:
-        if 4 <= len(ln) <= 40 and not re.search(r"[，。；：:]", ln) and not SECTION_WORD.match(ln):
+    for ln in lines[:5]:
+        if 4 <= len(ln) <= 40 and not re.search(r"[，。；：:]", ln) and not SECTION_WORD.match(ln) \
+                and not not_a_title(ln) and not _org_like(ln):
             return ln
     return None
 
 
 def interpretation_title(lines: list[str]) -> str | None:
     """A 政策解读 headline among the first lines (not a navigation bar's menu item)."""
+    nav = words()["nav"]
     for ln in lines[:8]:
-        if len(ln) <= 80 and INTERPRETATION.search(ln) and not NAV.search(ln) and not ln.endswith("。"):
+        nk = name_kind(ln)
+        if len(ln) <= 80 and nk and nk[0] == "interpretation" and not any(w in ln for w in nav) \
+                and not ln.endswith("。"):
             return ln
     return None
 
 
-def find_title(doc: Document, lines: list[str], notice: re.Match | None) -> tuple[str | None, str]:
-    """(title, where it came from: interpretation | notice | line | compiled | headline | first)."""
-    if t := interpretation_title(lines):
-        return t, "interpretation"
-    if notice:
-        return notice["inner"].strip("《》"), "notice"
-    if t := plan_title_line(lines):
-        return t, "line"
-    if m := COMPILED.search(doc.text):
-        return m["t"], "compiled"
-    if t := headline(doc):
-        return t, "headline"
-    return (lines[0][:80] if lines else None), "first"
-
-
-def wraps_plan(doc: Document, lines: list[str], inner: str) -> bool:
-    """Does a 印发通知 carry the plan itself?  Its title stands again as a line followed by
-    numbered headings, or the file is far longer than any notice."""
-    from corpus.normalise import HEADING_START
-
-    flat = _flat(inner)
-    at = next((i for i, ln in enumerate(lines) if _flat(ln) == flat), None)
-    if at is not None and sum(1 for ln in lines[at + 1:] if HEADING_START.match(ln)) >= 3:
+# --- the notice and what it carries -----------------------------------------------------------
+def wraps_document(doc: Document, lines: list[str], notice: re.Match) -> bool:
+    """Does a 印发通知 carry the document it issues?  Its title stands again as a line, or the
+    text is far longer than any notice, or (with no 印发给你们 sentence in it: a mirror's
+    title line over a page of the document) numbered headings follow."""
+    inner = _flat(notice["inner"])
+    at = next((i for i, ln in enumerate(lines) if i > 0 and _flat(ln) == inner), None)
+    if at is not None and at + 1 < len(lines):
         return True
-    return len(doc.text) > 8000
+    if len(doc.text) > 8000:
+        return True
+    issues_it = re.search(r"(?:印发给你们|现予印发|予以印发|现印发|印发给你|现予发布|现予公布)", doc.text[:HEADER_CHARS])
+    heads = sum(1 for ln in lines if (h := parse_heading(ln)) and h.rank is not None and h.rank <= 3)
+    return not issues_it and heads >= 2
 
 
 # --- period, kind -----------------------------------------------------------------------
 def _five_years_in(s: str) -> list[int]:
     return [n for _, n in plan_names(s)]
+
+
+def _plan_names_not_history(text: str) -> list[int]:
+    """Plan names that are not a look back (“十三五”以来, “十三五”时期，…取得)."""
+    return [n for m, n in plan_names(text) if not HISTORY.match(text[m.end():m.end() + 8].lstrip("”\"」'"))]
 
 
 def find_period(title: str | None, text: str) -> tuple[int, int] | None:
@@ -172,32 +353,135 @@ def find_period(title: str | None, text: str) -> tuple[int, int] | None:
         return int(m["a"]), int(m["b"])
     if title and (fy := _five_years_in(title)):
         return five_year(fy[0])
-    counts = Counter(_five_years_in(text))
+    counts = Counter(_plan_names_not_history(text))
     if counts:  # the plan's own period is the one it names most (ties: the later one)
         n = max(counts, key=lambda k: (counts[k], k))
         return five_year(n)
     return None
 
 
+def plan_page_score(doc: Document, lines: list[str]) -> tuple[int, list[str], bool]:
+    """How much a text without a title reads like a plan: outline headings with plan words
+    (主要任务, 规划目标…) and plan vocabulary in the text: (score, reasons, any heading word)."""
+    spec = kinds()["plan_page"]
+    reasons = []
+    heads = [h.title for ln in lines if (h := parse_heading(ln)) and h.rank is not None and h.rank <= 3]
+    hw = sorted({w for w in spec["heading_words"] for t in heads if w in t})
+    if hw:
+        reasons.append("headings: " + "、".join(hw))
+    tw = [w for w in spec["text_words"] if w in doc.text]
+    if tw:
+        reasons.append("words: " + "、".join(tw))
+    return 2 * len(hw) + len(tw), reasons, bool(hw)
+
+
+def _body_cue(doc: Document, kind: str) -> str | None:
+    return next((c for c in kinds()["kinds"][kind].get("body_cues", []) if c in doc.text[:HEADER_CHARS]), None)
+
+
 def find_kind(doc: Document, title: str | None, source: str, notice: re.Match | None,
-              lines: list[str]) -> str:
+              lines: list[str]) -> tuple[str, float, list[str], str | None]:
+    """(kind, confidence, reasons, alternative kind) of a document."""
     if source == "interpretation":
-        return "interpretation"
+        return "interpretation", 0.9, [f"title says {name_kind(title)[1]}"], None
     if notice:
-        return "plan" if wraps_plan(doc, lines, notice["inner"].strip("《》")) else "notice"
-    if title and source in ("line", "compiled"):
-        return "plan"
-    return "article"
+        inner = notice["inner"].strip("《》")
+        nk = name_kind(inner)
+        if nk and nk[0] not in ("notice", "interpretation") and wraps_document(doc, lines, notice):
+            return nk[0], 0.8, [f"印发通知 carries 《{inner}》 ({nk[1]})"], "notice"
+        why = "印发通知" + ("" if not nk else f" of a {nk[0]} not carried in the text")
+        return "notice", 0.8, [why], nk[0] if nk else None
+    if cue := _body_cue(doc, "report"):
+        return "report", 0.8, [f"text says {cue}"], None
+    nk = name_kind(title)
+    if nk and source in ("line", "compiled", "headline", "label"):
+        conf = 0.9 if source == "line" else 0.6
+        return nk[0], conf, [f"title ends in {nk[1]}" + ("" if source == "line" else f" ({source})")], None
+    score, reasons, heading_word = plan_page_score(doc, lines)
+    if score >= 4 or (heading_word and score >= 3):
+        return "plan", min(0.4 + 0.05 * score, 0.75), ["reads like a plan page: " + "; ".join(reasons)], "article"
+    return "article", 0.5 if score == 0 else 0.4, ["no document title or cue" + (f" ({'; '.join(reasons)})" if reasons else "")], None
+
+
+# --- title ------------------------------------------------------------------------------------
+def find_title(doc: Document, lines: list[str], notice: re.Match | None) -> tuple[str | None, str]:
+    """(title, where it came from: interpretation | notice | line | compiled | headline | none)."""
+    if t := interpretation_title(lines):
+        return t, "interpretation"
+    if notice:
+        return notice["inner"].strip("《》"), "notice"
+    if t := title_line(lines):
+        return t, "line"
+    if m := COMPILED.search(doc.text):
+        return m["t"], "compiled"
+    if t := headline(doc, lines):
+        return t, "headline"
+    return None, "none"
 
 
 # --- region -----------------------------------------------------------------------------
-def find_region(doc: Document, title: str | None, issuer: str | None, kind: str) -> dict | None:
+def _strip_citations(text: str) -> str:
+    """The text with every 《…》 blanked (same length): a law or plan it cites names another
+    body's region."""
+    return re.sub(r"《[^《》]{1,80}》", lambda m: " " * len(m.group()), text)
+
+
+def national_evidence(title: str | None, issuers: list[str], number: str | None, text: str) -> str | None:
+    """Why a document is national (国务院, 中共中央, a ministry, 国发〔…〕), or None."""
+    w = words()
     from corpus import regions
 
-    for source in (title, issuer):
-        if source and (r := regions.resolve(source, context_text=doc.text)):
-            return r
-    return regions.resolve_body(doc.text)
+    for org in issuers:
+        if org.startswith(tuple(w["national_issuers"])) and not regions.find_mentions(org):
+            return f"issuer {org}"
+        if any(x in org for x in w["national_org_words"]) and not regions.find_mentions(org) \
+                and not regions.find_mentions(org, short=True) and not org.startswith(("市", "县", "区", "省", "自治")):
+            return f"ministry {org}"
+    if title:
+        head = re.split(r"关于|印发", title)[0]
+        if head.startswith(tuple(w["national_issuers"])) and not regions.find_mentions(head):
+            return f"title {head}"
+    if number and number.startswith(tuple(w["national_doc_number_prefixes"])):
+        return f"文号 {number}"
+    if cue := next((c for c in w["national_body_cues"] if c in text[:HEADER_CHARS]), None):
+        return f"text says {cue}"
+    return None
+
+
+def find_region(doc: Document, title: str | None, issuers: list[str], number: str | None) -> dict | None:
+    from corpus import regions
+
+    context = _strip_citations(doc.text)
+    if title and (r := regions.resolve(_strip_citations(title) if "《" in title and not title.startswith("《") else title,
+                                       context_text=context)):
+        return r
+    if issuers and (r := regions.resolve(" ".join(issuers), context_text=context)):
+        return r
+    if national_evidence(title, issuers, number, doc.text):
+        return dict(NATIONAL)
+    return regions.resolve_body(context)
+
+
+def _date(label: dict[str, str], sig, lines: list[str], notice_at: int | None, title: str | None) -> str | None:
+    """The document's own date (成文日期, its 落款, a date line right under the notice or
+    the title), else the page's (发布日期, a repost time stamp under the title)."""
+    if (v := _label_value(label, "date_document")) and (d := parse_date(v)):
+        return d
+    if sig:
+        return sig[1]
+    start = notice_at if notice_at is not None else next(
+        (i for i, ln in enumerate(lines[:40]) if title and _flat(title) in _flat(ln)), None)
+    if start is not None:
+        for ln in lines[start + 1:start + 12]:
+            if d := _date_line(ln):
+                return d
+    if (v := _label_value(label, "date_page")) and (d := parse_date(v)):
+        return d
+    if start is not None:  # a web page's time stamp under the title: 2006-12-15 09:20:49
+        for ln in lines[start + 1:start + 4]:
+            if (found := find_dates(ln)) and found[0][0].start() == 0 and len(ln) <= 30:
+                return found[0][1]
+    return None
 
 
 def extract_metadata(doc: Document) -> dict:
@@ -205,32 +489,45 @@ def extract_metadata(doc: Document) -> dict:
     lines = _lines(doc.text)
     label = labels(lines)
     notice = find_notice(lines)
-    sig = signature(lines)
+    sig = signature(lines[:HEADER_LINES * 2])
 
     title, source = find_title(doc, lines, notice)
-    meta["title"] = title
-    meta["kind"] = find_kind(doc, title, source, notice, lines)
-    if meta["kind"] == "notice" and notice:
-        meta["title"] = notice["title"]
+    kind, conf, reasons, alt = find_kind(doc, title, source, notice, lines)
+    meta["kind"] = kind
+    if notice and kind != "plan":  # the notice (or a notice that issues rules) is named by its own title
+        meta["title"] = re.sub(r"\s", "", notice.group()) if notice["issuer"] else notice["title"]
+        meta["embedded_title"] = notice["inner"].strip("《》")
+    else:
+        meta["title"] = title
 
-    issuer = label.get("发文单位") or label.get("发文机关") or label.get("发布机构") or label.get("发布单位")
-    if not issuer and sig:
-        issuer = sig[0]
-    if not issuer and notice and _org_like(notice["issuer"]):
-        issuer = notice["issuer"]
-    meta["issuer"] = issuer
+    issuers: list[str] = []
+    if sig:
+        issuers = sig[0]
+    elif notice and _org_like(notice["issuer"]):
+        issuers = [notice["issuer"]]
+    elif (v := _label_value(label, "issuer")) and _org_like(v):
+        issuers = [v]
+    meta["issuer"] = issuers[0] if issuers else None
+    if len(issuers) > 1:
+        meta["issuers"] = issuers
     meta["doc_number"] = doc_number(lines, label)
-    date_label = next((label[k] for k in ("成文日期", "发文日期", "发布日期", "时间", "日期") if k in label), None)
-    meta["issue_date"] = (parse_date(date_label) if date_label else None) or (sig[1] if sig else None)
+    notice_at = None
+    if notice:
+        notice_at = next((i for i, ln in enumerate(lines) if notice["inner"].strip("《》")[:8] in ln.replace(" ", "")), None)
+    meta["issue_date"] = _date(label, sig, lines, notice_at, title)
 
-    if meta["kind"] != "article":
-        period = find_period(meta["title"] if meta["kind"] != "notice" else notice["inner"], doc.text)
+    if kind not in ("article", "statistics"):
+        period = find_period(title if not notice else notice["inner"], doc.text)
         if period:
             meta["period"] = f"{period[0]}-{period[1]}"
             meta["period_start"], meta["period_end"] = period
 
-    region = find_region(doc, title, issuer, meta["kind"])
+    region = find_region(doc, meta["title"] if meta["title"] else None, issuers, meta["doc_number"])
     if region:
         for key in ("region", "province", "prefecture", "county", "admin_code", "admin_level"):
             meta[key] = region[key]
+    meta["kind_confidence"] = round(conf, 2)
+    meta["kind_reasons"] = reasons
+    if alt:
+        meta["kind_alt"] = alt
     return meta

@@ -259,3 +259,30 @@ def number_value(token: str) -> int | None:
     """The integer inside a heading token as written: "（三）" → 3, "第十二章" → 12, "专栏2" → 2."""
     h = parse_heading(token + "x")
     return h.value if h else None
+
+
+# --- lost line breaks ----------------------------------------------------------------------
+_SENTENCE_END = "。；;：:！？!?]】"
+_RUN_ON = re.compile(r"(?<=\S)[ \t\u3000]+(?=\S)|(?<=[。；;！？!?])(?=\S)")
+
+
+def run_on_breaks(line: str, min_length: int = 60) -> list[int]:
+    """Offsets in ``line`` where a heading starts after a lost line break (text exported
+    without its breaks: "…以上。 三、主要任务 (一)完善…").  A break is a run of blanks
+    followed by a heading number (an Arabic or (1) number counts only after a sentence end
+    (a space before "3." inside a sentence is no break)), or a 一、/（一）/第X章 number right
+    after a sentence end ("…以上。三、主要任务", once blanks were normalised away; "…。2.…。3.…"
+    without blanks is an inline list).  Short lines are left alone."""
+    if len(line) < min_length:
+        return []
+    out = []
+    for m in _RUN_ON.finditer(line):
+        h = parse_heading(line[m.end():])
+        if h is None or h.bare or h.rank is None or not h.rest:
+            continue
+        before = line[:m.start()].rstrip()[-1:]
+        minor = h.style in ("arabic", "paren_ar", "circled")
+        if minor and (before not in _SENTENCE_END or m.end() == m.start()):
+            continue  # "…。2.…。3.…" with no blank is an inline list, not lost breaks
+        out.append(m.end())
+    return out

@@ -96,9 +96,16 @@ def ancestors(unit: Unit) -> list[Unit]:
     return out
 
 
+def is_municipality(name: str | None) -> bool:
+    """A province-level city (直辖市: 北京市, 上海市 …): a province-level unit named …市."""
+    return bool(name) and name.endswith("市") and any(u.name == name and u.level == "province" for u in _units().values())
+
+
 def describe(unit: Unit) -> dict:
     """The record every caller gets: name, code, level and the chain above it."""
     chain = {u.level: u.name for u in [unit, *ancestors(unit)]}
+    if county_level(unit.level) and "prefecture" not in chain and is_municipality(chain.get("province")):
+        chain["prefecture"] = chain["province"]  # 丰都县 → 重庆市 stands in for the prefecture
     return {
         "region": unit.name, "admin_code": unit.code, "admin_level": unit.level,
         "province": chain.get("province"), "prefecture": chain.get("prefecture"),
@@ -203,18 +210,43 @@ def level_hint(text: str) -> Counter:
     return hint
 
 
+def _province_mentions(text: str) -> list[Mention]:
+    """Short and informal names of provinces (宁夏, 内蒙古, 广西, 新疆, 西藏, 香港 …): distinctive
+    enough to count on their own, where short prefecture names (平安, 东方) are not."""
+    return [m for m in find_mentions(text, short=True) if any(u.level == "province" for u in m.units)]
+
+
 def resolve_body(text: str) -> dict | None:
     """The unit a long text is about, from how often each unit is named, preferring the
-    level the text uses for itself (我市 → a city, 我区 → a district)."""
+    level the text uses for itself (我市 → a city, 我区 → a district).  A text that speaks
+    of itself as 全省/我省 more than as a city or county is about the province its named
+    places share (a provincial plan lists its cities and counties)."""
     counts: Counter = Counter()
     units: dict[str, Unit] = {}
-    for m in find_mentions(text):
+    mentions = find_mentions(text)
+    covered = [(m.start, m.end) for m in mentions]
+    for m in _province_mentions(text):
+        if not any(a <= m.start < b for a, b in covered):
+            mentions.append(m)
+    for m in mentions:
         for u in m.units:
+            if m.short and u.level != "province":
+                continue
             counts[u.code] += 1
             units[u.code] = u
     if not counts:
         return None
     hint = level_hint(text)
+    if hint["province"] and hint["province"] >= max(hint["prefecture"], hint["county"]):
+        by_province: Counter = Counter()
+        for code, n in counts.items():
+            u = units[code]
+            prov = u if u.level == "province" else next((a for a in ancestors(u) if a.level == "province"), None)
+            if prov:
+                by_province[prov.code] += n
+                units[prov.code] = prov
+        if by_province:
+            return describe(units[max(by_province, key=lambda c: (by_province[c], c))])
     top = max(counts.values())
 
     def key(code: str):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from corpus.model import Document, Section
 from corpus.normalise import column_width, display_width
-from corpus.numbering import cn_int, parse_heading
+from corpus.numbering import cn_int, parse_heading, run_on_breaks
 
 cn_to_int = cn_int  # the name older callers import (extractors.deadlines, tests)
 
@@ -65,11 +65,16 @@ class Head:
 
 
 def split_lines(text: str) -> list[Line]:
+    """The text's lines, stripped, with their offsets; a line that lost its breaks ("…以上。
+    三、主要任务 (一)完善…") is cut where a heading starts (corpus.numbering.run_on_breaks)."""
     out, pos = [], 0
-    for i, raw in enumerate(text.split("\n")):
-        stripped = raw.strip()
-        lead = len(raw) - len(raw.lstrip())
-        out.append(Line(i, pos + lead, stripped))
+    for raw in text.split("\n"):
+        cuts = [0, *run_on_breaks(raw), len(raw)]
+        for a, b in zip(cuts, cuts[1:]):
+            part = raw[a:b]
+            stripped = part.strip()
+            lead = len(part) - len(part.lstrip())
+            out.append(Line(len(out), pos + a + lead, stripped))
         pos += len(raw) + 1
     return out
 
@@ -79,6 +84,11 @@ def _split_title(rest: str, limit: int = MAX_TITLE) -> tuple[str, str] | None:
     """(title, body after it) of what follows a number, or None when it is no title."""
     rest = rest.lstrip(" 　:：")
     cut = min((i for i in (rest.find(c) for c in TITLE_END) if i >= 0), default=-1)
+    space = re.search(r"[ \u3000]+", rest[:limit + 1])
+    if space and (cut < 0 or space.start() < cut) and space.start() >= 2:
+        after = rest[space.end():]
+        if len(after) >= 20 and re.search(r"[，。；,;]", after):  # "title body…": a lost line break
+            return rest[:space.start()], after
     if cut < 0:
         return (rest, "") if 0 < len(rest) <= limit + 20 else None
     if cut == 0:

@@ -42,7 +42,7 @@ def gold_docs() -> list[dict]:
 @pytest.mark.parametrize("gold", gold_docs(), ids=lambda g: g["doc"][:3])
 def test_seed_metadata_matches_gold(gold):
     meta = seed_meta(gold["doc"])
-    assert set(meta) == set(FIELDS)
+    assert set(FIELDS) <= set(meta)
     for field in MUST_MATCH + AIM_TO_MATCH:
         assert meta[field] == gold.get(field), field
     if meta["period"]:
@@ -111,7 +111,9 @@ def test_traditional_header():
 def test_period_from_plan_sentence_and_dates():
     m = meta_of("城口县安全应急保障规划\n为提高保障能力，结合我县实际，制定本规划。本规划时限为2020-2030年。\n" + BODY)
     assert (m["period"], m["period_start"], m["period_end"]) == ("2020-2030", 2020, 2030)
-    assert (m["region"], m["province"], m["prefecture"]) == ("城口县", "重庆市", None)
+    # a county of a municipality: the municipality stands in for the prefecture (real gold:
+    # 08_fengdu-xian_yingji-14-5_jiedu.txt, 丰都县 → prefecture 重庆市)
+    assert (m["region"], m["province"], m["prefecture"]) == ("城口县", "重庆市", "重庆市")
     assert parse_date("2021年6月10日") == "2021-06-10" and parse_date("二〇二一年十二月二十八日") == "2021-12-28"
     assert five_year(14) == (2021, 2025) and five_year(13) == (2016, 2020) and five_year(11) == (2006, 2010)
 
