@@ -63,6 +63,13 @@ class Text:
         offs.extend(o[pos:])  # includes the final sentinel
         return Text("".join(out), offs)
 
+    def delete(self, positions: set[int]) -> "Text":
+        """Drop the characters at ``positions``; every kept character keeps its origin."""
+        if not positions:
+            return self
+        keep = [i for i in range(len(self.text)) if i not in positions]
+        return Text("".join(self.text[i] for i in keep), [self.offsets[i] for i in keep] + [self.offsets[-1]])
+
     def translate(self, table: dict[str, str]) -> "Text":
         """Character-for-character replacement (deletions allowed)."""
         out: list[str] = []
@@ -103,6 +110,27 @@ def _spaces(t: Text) -> Text:
     t = t.sub(SPACE_RUN, lambda m: "\n" if "\n" in m.group(0) else "\t" if "\t" in m.group(0) else " ")
     t = t.sub(SPACE_BETWEEN, "")
     return t.sub(MANY_BLANK, "\n\n")
+
+
+# CNKI and some OCR exports print every digit apart: "2 0 0 1年", "2 6 %", "6 .5 %",
+# "1 9 ∶4 3 ∶3 8".  A run of single digits joined by single spaces (or . ∶ : - with
+# optional spaces) is one number.  Multi-digit tokens ("2020 2025") never match.
+SPACED_DIGITS = re.compile(r"(?<![\d.])\d(?:(?: ?[.∶:\-] ?| )\d)+(?!\d)")
+SPACE_BEFORE_UNIT = re.compile(r"(?<=\d) +(?=[%‰])")
+SPACED_STYLE_RUNS = 3  # runs of 3+ spaced digits that show a document is in this style
+
+
+def _spaced_digits(t: Text) -> Text:
+    """Join spaced digits, keeping each digit's own offset.  Only in text written in that
+    style (a few runs like "2 0 0 1"): elsewhere "1 2" may be two list items."""
+    runs = [m for m in SPACED_DIGITS.finditer(t.text) if " " in m.group(0)]
+    long_runs = sum(1 for m in runs if len(re.findall(r"\d", m.group(0))) >= 3)
+    drop: set[int] = set()
+    if long_runs >= SPACED_STYLE_RUNS:
+        for m in runs:
+            drop.update(m.start() + i for i, ch in enumerate(m.group(0)) if ch == " ")
+    drop.update(m.start() + i for m in SPACE_BEFORE_UNIT.finditer(t.text) for i in range(len(m.group(0))))
+    return t.delete(drop)
 
 
 HEADING_START = re.compile(
@@ -217,13 +245,10 @@ def _fake_bold(t: Text) -> Text:
         if dup:
             drop.update(pos + i for i in dup)
         pos += len(line) + 1
-    if not drop:
-        return t
-    keep = [i for i in range(len(t.text)) if i not in drop]
-    return Text("".join(t.text[i] for i in keep), [t.offsets[i] for i in keep] + [t.offsets[-1]])
+    return t.delete(drop)
 
 
-STEPS: list[Callable[[Text], Text]] = [_fullwidth, _residue, _spaces, _fake_bold, _join_broken_lines]
+STEPS: list[Callable[[Text], Text]] = [_fullwidth, _residue, _spaces, _spaced_digits, _fake_bold, _join_broken_lines]
 
 
 def normalise_text(raw: str) -> Text:

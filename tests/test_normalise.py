@@ -105,3 +105,29 @@ def test_traditional_document_is_simplified_in_text_only():
     doc = normalise(Document(doc_id="x", source_path="t.txt", file_type="txt", raw_text=raw, traditional=True))
     assert doc.text == "应急管理体系建设规划（2021—2025年）"
     assert doc.raw_text == raw and doc.quote(0, 4) == "應急管理"
+
+
+# Lines copied from ../shared/eval/real/docs/yunnan-sheng_guomin-jingji-15-jihua-gangyao_2001_cnki.txt
+CNKI_EXCERPT = (
+    "云南日报 / 2 0 0 1年 / 0 2月 / 2 0日 / 第 A0 1版 /\n"
+    "(2 0 0 1年2月1 6日云南省第九届人民代表大会第四次会议通过)\n"
+    "产总值年均增长8 %左右 , 人均国内生产总值年均增长6 .5 %左右 , 到2 0 0 5年 , "
+    "三次产业增加值比例调整为1 9 ∶4 3 ∶3 8 。全社会固定资产投资年均增长1 2 %左右\n"
+)
+
+
+def test_cnki_spaced_digits_are_joined_and_traceable():
+    doc = normalise(Document(doc_id="x", source_path="cnki.txt", file_type="txt", raw_text=CNKI_EXCERPT))
+    for joined in ["2001年", "02月", "20日", "A01版", "2001年2月16日", "增长8%左右", "增长6.5%左右",
+                   "到2005年", "19∶43∶38", "增长12%左右"]:
+        assert joined in doc.text, joined
+    at = doc.text.index("2001年2月16日")
+    assert doc.quote(at, at + len("2001年2月16日")) == "2 0 0 1年2月1 6日"  # offsets keep every digit
+    at = doc.text.index("6.5%")
+    assert doc.quote(at, at + 4) == "6 .5 %"
+
+
+def test_numbers_apart_are_not_joined_outside_the_spaced_style():
+    assert normalise_text("2020 2025 12.5").text == "2020 2025 12.5"  # multi-digit tokens stay apart
+    assert normalise_text("列 1 2，增长 2 6 %").text == "列1 2，增长2 6%"  # one spaced run is no style
+    assert normalise_text("增长 26 %").text == "增长26%"
