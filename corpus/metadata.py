@@ -49,6 +49,7 @@ PAGE_NUMBER = re.compile(r"^[-—–\s]*[第]?\s*\d{1,4}\s*(?:页)?[-—–\s]*(
 INDEX_NO = re.compile(r"^[0-9A-Za-z/\-_.\s]+$")
 SENT_PUNCT = re.compile(r"[，。；！？,;!?]")
 DATE_PAREN = re.compile(r"^[（(]\s*(?P<d>.{8,16}?)\s*[）)]$")
+ISSUES_IT = re.compile(r"现将[^《》。]{0,12}《(?P<inner>[^《》]{2,80})》[^。]{0,20}印发给你们")
 HISTORY = re.compile(r"^(?:以来|时期[，,]|期间[，,]?(?:全|我|共|累计)|末|取得|成效|成就|回顾)")
 
 
@@ -81,7 +82,7 @@ def _lines(text: str) -> list[str]:
 
 def _flat(s: str) -> str:
     """Compare titles without spaces, 《》 and quotes."""
-    return re.sub(r"[\s《》“”\"〈〉<>]", "", s)
+    return re.sub(r"[—–~～－]", "-", re.sub(r"[\s《》“”\"〈〉<>]", "", s)).replace("（", "(").replace("）", ")")
 
 
 def _all_labels() -> list[str]:
@@ -185,7 +186,7 @@ def _join_candidates(lines: list[str], limit: int = 30):
     two: "国务院关于印发" / "“十四五”数字经济发展规划的通知")."""
     for i, ln in enumerate(lines[:limit]):
         yield i, ln
-        if not SENT_PUNCT.search(ln) and len(ln) <= 40 and not _standalone(ln):
+        if not SENT_PUNCT.search(ln) and len(ln) <= 40 and not _standalone(ln) and not name_kind(ln):
             joined = ln
             for k in (1, 2):
                 if i + k >= len(lines) or SENT_PUNCT.search(lines[i + k]) or len(lines[i + k]) > 60 \
@@ -376,7 +377,14 @@ def plan_page_score(doc: Document, lines: list[str]) -> tuple[int, list[str], bo
 
 
 def _body_cue(doc: Document, kind: str) -> str | None:
-    return next((c for c in kinds()["kinds"][kind].get("body_cues", []) if c in doc.text[:HEADER_CHARS]), None)
+    """A phrase of the text's opening that says its kind (向大会报告政府工作 → report)."""
+    return next((c for c in kinds()["kinds"][kind].get("body_cues", {}) if c in doc.text[:HEADER_CHARS]), None)
+
+
+def cue_title(doc: Document, kind: str) -> str | None:
+    """The name a body cue gives a document that prints no title (政府工作报告)."""
+    cues = kinds()["kinds"][kind].get("body_cues", {})
+    return next((t for c, t in cues.items() if c in doc.text[:HEADER_CHARS] and t), None)
 
 
 def find_kind(doc: Document, title: str | None, source: str, notice: re.Match | None,
@@ -393,6 +401,8 @@ def find_kind(doc: Document, title: str | None, source: str, notice: re.Match | 
         return "notice", 0.8, [why], nk[0] if nk else None
     if cue := _body_cue(doc, "report"):
         return "report", 0.8, [f"text says {cue}"], None
+    if not title and (m := ISSUES_IT.search(doc.text[:HEADER_CHARS])):
+        return "notice", 0.6, [f"text issues 《{m['inner']}》 (现将…印发) but carries no title"], None
     nk = name_kind(title)
     if nk and source in ("line", "compiled", "headline", "label"):
         conf = 0.9 if source == "line" else 0.6
@@ -497,8 +507,12 @@ def extract_metadata(doc: Document) -> dict:
     if notice and kind != "plan":  # the notice (or a notice that issues rules) is named by its own title
         meta["title"] = re.sub(r"\s", "", notice.group()) if notice["issuer"] else notice["title"]
         meta["embedded_title"] = notice["inner"].strip("《》")
+    elif kind == "report" and source in ("compiled", "none", "headline") and (t := cue_title(doc, "report")):
+        meta["title"] = t  # the plan it presents is not its title
     else:
         meta["title"] = title
+    if kind == "notice" and not notice and (m := ISSUES_IT.search(doc.text[:HEADER_CHARS])):
+        meta["embedded_title"] = m["inner"]
 
     issuers: list[str] = []
     if sig:
