@@ -1,9 +1,12 @@
-"""Search indexes over ``chunks``: BM25 (DuckDB fts on jieba tokens) and dense (faiss).
+"""Search indexes over ``chunks``: BM25 (SQLite FTS5 on jieba tokens) and dense (faiss segments).
 
-``refresh(db_path)`` is called by ``ingest_files`` after storing documents: it embeds chunks
-a worker left without an embedding (or made with another model), records the model in
-``index_meta``, rebuilds the fts index when the chunks changed and writes ``<db>.faiss``.
-Queries (``queries.search``) only read.  Importing this package loads no model and no torch.
+Both live in ``<db>.search/`` (``index.sidecar``) and are derived data.  The ingest writer
+adds each committed batch to them (``sync``); ``refresh(db_path)``, run at the end of every
+ingest, embeds chunks a worker left without a vector (or made with another model), records the
+model in ``index_meta`` and finishes any sync a kill interrupted.  Readers (``fts.bm25``,
+``faiss_index.load``) compare the store's fingerprint with the one the index recorded and
+repair the difference first.  ``reindex`` rebuilds both from DuckDB.  Importing this package
+loads no model and no torch.
 """
 from __future__ import annotations
 
@@ -40,23 +43,23 @@ def query_model(con, model: str | None = None) -> str:
     return asked
 
 
-def _embed_missing(con, model: str | None) -> int:
-    """Embed chunks with no embedding or one of the wrong size; returns how many."""
+def _embed_missing(con, model: str | None) -> set[str]:
+    """Embed chunks with no vector or one of the wrong size; returns their documents."""
     import pyarrow as pa
 
-    from index.embed import passage_text
+    from index.embed import pack, passage_text
     from index.embedders import get_embedder
 
     embedder = get_embedder(model)
-    todo = con.execute("SELECT chunk_id, section_path, text FROM chunks "
-                       "WHERE embedding IS NULL OR len(embedding) != ?", [embedder.dim]).fetchall()
+    todo = con.execute("SELECT chunk_id, doc_id, section_path, text FROM chunks "
+                       "WHERE vec IS NULL OR octet_length(vec) != ?", [embedder.dim + 4]).fetchall()
     for i in range(0, len(todo), EMBED_BATCH):
         part = todo[i:i + EMBED_BATCH]
-        vectors = embedder.encode([passage_text(p, t or "") for _, p, t in part])
-        arrow = pa.table({"chunk_id": [c for c, _, _ in part],  # noqa: F841 — read by DuckDB below
-                          "embedding": pa.array(list(vectors), type=pa.list_(pa.float32()))})
-        con.execute("UPDATE chunks SET embedding = arrow.embedding FROM arrow WHERE chunks.chunk_id = arrow.chunk_id")
-    return len(todo)
+        vectors = embedder.encode([passage_text(p, t or "") for _, _, p, t in part])
+        arrow = pa.table({"chunk_id": [c for c, _, _, _ in part],  # noqa: F841 — read by DuckDB below
+                          "vec": pa.array([pack(v) for v in vectors], type=pa.binary())})
+        con.execute("UPDATE chunks SET vec = arrow.vec FROM arrow WHERE chunks.chunk_id = arrow.chunk_id")
+    return {d for _, d, _, _ in todo}
 
 
 def _sync_embeddings(con, model: str | None) -> None:
@@ -67,31 +70,77 @@ def _sync_embeddings(con, model: str | None) -> None:
     spec = model_spec(model)
     stored = stored_model(con)
     if stored and stored["name"] != spec_name(spec):  # another model: all embeddings must be redone
-        con.execute("UPDATE chunks SET embedding = NULL")
+        con.execute("UPDATE chunks SET vec = NULL")
     _embed_missing(con, spec)
     embedder = get_embedder(spec)
     path = None if spec in BUILTIN or spec.startswith("st:") else str(Path(spec).expanduser().resolve())
     meta.put(con, "embedding_model", {"name": embedder.name, "path": path, "dim": embedder.dim})
 
 
-def refresh(db_path: str | Path, embed: bool = True, model: str | None = None) -> dict:
-    """Bring the fts and faiss indexes up to date with the chunks; returns what it did."""
-    from index import faiss_index, fts, meta
+def note_model(con, model: str | None, dim: int) -> None:
+    """Record the model of the first vectors a worker made, if none is recorded yet."""
+    from index import meta
+    from index.embedders import BUILTIN, model_spec, spec_name
+
+    if stored_model(con):
+        return
+    spec = model_spec(model)
+    path = None if spec in BUILTIN or spec.startswith("st:") else str(Path(spec).expanduser().resolve())
+    meta.put(con, "embedding_model", {"name": spec_name(spec), "path": path, "dim": dim})
+
+
+def _embeddings_current(con, model: str | None) -> bool:
+    """True when every chunk has a vector of the recorded model and that model is the one asked
+    for: then refresh need not load the model at all."""
+    from index.embedders import model_spec, spec_name
+
+    stored = stored_model(con)
+    if not stored or stored["name"] != spec_name(model_spec(model)):
+        return False
+    return con.execute("SELECT count(*) FROM chunks WHERE vec IS NULL OR octet_length(vec) != ?",
+                       [stored["dim"] + 4]).fetchone()[0] == 0
+
+
+def refresh(db_path: str | Path, embed: bool = True, model: str | None = None, con=None) -> dict:
+    """Bring the keyword and dense indexes up to date with the chunks; returns what it did."""
+    from index import sidecar
     from pipeline.store import connect
 
-    done = {"fts": False, "faiss": False}
-    con = connect(db_path)
+    own = con is None
+    con = connect(db_path) if own else con
     try:
-        fp = meta.fingerprint(con)
-        if embed:
-            _sync_embeddings(con, model)
-        if meta.get(con, "fts") != fp or not fts.exists(con):
-            fts.build(con)
-            meta.put(con, "fts", fp)
-            done["fts"] = True
-        recorded = stored_model(con)
-        if recorded and faiss_index.has_embeddings(con):
-            done["faiss"] = faiss_index.load(con, recorded["name"]).built
+        if embed and not _embeddings_current(con, model):
+            con.execute("BEGIN TRANSACTION")  # vectors and the model they came from change together
+            try:
+                _sync_embeddings(con, model)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        home = sidecar.home_of(con)
+        sql = sidecar.open_sqlite(home)
+        try:
+            return sidecar.sync(con, sql, home)
+        finally:
+            sql.close()
+    finally:
+        if own:
+            con.close()
+
+
+def reindex(db_path: str | Path, progress=None) -> dict:
+    """Rebuild both search indexes from the store (they are derived data); read-only on DuckDB."""
+    from index import sidecar
+    from pipeline.store import connect
+
+    con = connect(db_path, read_only=True)
+    try:
+        home = sidecar.home_of(con)
+        sql = sidecar.open_sqlite(home)
+        try:
+            sidecar.reset(sql, home)
+            return sidecar.sync(con, sql, home, progress=progress)
+        finally:
+            sql.close()
     finally:
         con.close()
-    return done

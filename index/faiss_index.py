@@ -1,147 +1,90 @@
-"""The dense index: chunk embeddings from DuckDB in a faiss IndexFlatIP saved next to the database.
+"""The dense index: chunk vectors in append-only faiss segments of the search sidecar.
 
-Files: ``<db>.faiss`` (the index) and ``<db>.faiss.json`` (model, fingerprint of the chunks it
-was built from, and the chunk_id of every row).  ``load`` returns the cached index when its
-fingerprint still matches the database and rebuilds it otherwise (missing file, chunks added
-or deleted, another model).  Exact inner-product search on normalised vectors is cosine
-similarity; at tens of thousands of chunks a flat scan takes a few milliseconds.
+``load(con, model)`` brings the sidecar up to date with the store (``index.sidecar.ensure``)
+and returns a ``DenseIndex`` whose ``search`` asks every segment (memory-mapped float16,
+exact inner product = cosine on unit vectors) and merges their top hits.  Segments hold
+vectors of deleted documents until they are rewritten, so each is asked for a few more hits
+than needed and unknown ids are dropped.
 """
 from __future__ import annotations
 
 import json
-import os
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from index import meta
+from index.sidecar import db_path_of  # noqa: F401 — re-exported for callers
 
-_CACHE: dict[str, "VectorIndex"] = {}
-_LOCK = threading.Lock()
+_CACHE: dict[str, object] = {}  # kept for callers that clear it; segments are cached in index.sidecar
 
 
 @dataclass
-class VectorIndex:
-    index: object  # faiss.IndexFlatIP
-    chunk_ids: list[str]
-    doc_ids: np.ndarray  # doc_id of every row, to restrict a search to some documents
-    model: str
-    fingerprint: dict
-    built: bool = False  # built by this call (not cached or read from disk)
-    doc_rows: dict = field(default_factory=dict)  # doc_id → (first row, end row): rows are grouped by document
+class DenseIndex:
+    home: Path
+    model: str | None
+    built: bool = False
 
-    def __post_init__(self) -> None:
-        docs, first, counts = np.unique(self.doc_ids, return_index=True, return_counts=True)
-        self.doc_rows = {str(d): (int(a), int(a + n)) for d, a, n in zip(docs, first, counts)}
+    @property
+    def ntotal(self) -> int:
+        from index.sidecar import open_sqlite
+
+        sql = open_sqlite(self.home)
+        try:
+            return sql.execute("SELECT count(*) FROM vectors").fetchone()[0]
+        finally:
+            sql.close()
 
     def search(self, vector: np.ndarray, n: int, doc_filter: set[str] | None = None) -> list[tuple[str, float]]:
         """Top-n (chunk_id, cosine) for one query vector, optionally only within some documents."""
         import faiss
 
-        params = None
-        if doc_filter is not None:
-            spans = [self.doc_rows[d] for d in doc_filter if d in self.doc_rows]
-            rows = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in spans]) if spans else np.zeros(0)
-            if rows.size == 0:
-                return []
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
-        n = min(n, self.index.ntotal)
-        if n <= 0:
-            return []
-        scores, rows = self.index.search(np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32), n,
-                                         params=params)
-        return [(self.chunk_ids[r], float(s)) for r, s in zip(rows[0], scores[0]) if r >= 0]
+        from index.sidecar import load_segment, open_sqlite
 
-
-def paths(db_path: str) -> tuple[Path, Path]:
-    return Path(f"{db_path}.faiss"), Path(f"{db_path}.faiss.json")
-
-
-def db_path_of(con) -> str | None:
-    """The file behind a DuckDB connection (None for an in-memory database)."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return row[0] if row and row[0] else None
+        sql = open_sqlite(self.home)
+        try:
+            segs = sql.execute("SELECT seg, n, dead, dim FROM segments ORDER BY seg").fetchall()
+            allowed = None
+            if doc_filter is not None:
+                allowed = np.asarray([r[0] for r in sql.execute(
+                    "SELECT vec_id FROM vectors WHERE doc_id IN (SELECT value FROM json_each(?))",
+                    [json.dumps(sorted(doc_filter))])], dtype=np.int64)
+                if allowed.size == 0:
+                    return []
+            q = np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(1, -1))
+            found: list[tuple[float, int]] = []
+            for seg, size, dead, dim in segs:
+                if dim != q.shape[1]:
+                    continue
+                index = load_segment(self.home, seg)
+                k = min(n + dead, index.ntotal)
+                if k <= 0:
+                    continue
+                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed)) if allowed is not None else None
+                scores, ids = index.search(q, k, params=params)
+                found += [(float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+            found.sort(key=lambda t: -t[0])
+            ids = [i for _, i in found[: n + sum(s[2] for s in segs)]]
+            names = dict(sql.execute("SELECT vec_id, chunk_id FROM vectors WHERE vec_id IN (SELECT value FROM json_each(?))",
+                                     [json.dumps(ids)]).fetchall()) if ids else {}
+        finally:
+            sql.close()
+        return [(names[i], s) for s, i in found if i in names][:n]
 
 
 def has_embeddings(con) -> bool:
-    return con.execute("SELECT count(*) FROM chunks WHERE embedding IS NOT NULL").fetchone()[0] > 0
+    from index.sidecar import _has_vec
+
+    return _has_vec(con) and con.execute("SELECT 1 FROM chunks WHERE vec IS NOT NULL LIMIT 1").fetchone() is not None
 
 
-def build(con, model: str) -> VectorIndex:
-    """A fresh index from the embeddings stored in the database."""
-    import faiss
+def load(con, model: str | None = None, save_file: bool = True) -> DenseIndex:  # noqa: ARG001
+    """The up-to-date dense index of this connection's store (synced first if stale).  A
+    store whose index cannot be updated here (read-only folder) is searched as it is."""
+    from index.sidecar import SidecarError, ensure, home_of
 
-    fp = meta.fingerprint(con)
-    table = con.execute("SELECT chunk_id, embedding FROM chunks WHERE embedding IS NOT NULL "
-                        "ORDER BY doc_id, ord").to_arrow_table()
-    ids = table.column("chunk_id").to_pylist()
-    flat = table.column("embedding").combine_chunks().flatten().to_numpy(zero_copy_only=False)
-    dim = flat.size // len(ids) if ids else 1
-    if flat.size != dim * len(ids):
-        raise ValueError("chunk embeddings differ in length: re-run `cnpolicy ingest` to re-embed them")
-    index = faiss.IndexFlatIP(dim)
-    index.add(np.ascontiguousarray(flat.reshape(len(ids), dim), dtype=np.float32))
-    return VectorIndex(index, ids, _doc_ids(ids), model, fp, built=True)
-
-
-def _doc_ids(chunk_ids: list[str]) -> np.ndarray:
-    return np.asarray([c.split(":", 1)[0] for c in chunk_ids])
-
-
-def save(vi: VectorIndex, db_path: str) -> None:
-    """Write both files atomically (temp file + rename), so a reader never sees half an index."""
-    import faiss
-
-    index_file, map_file = paths(db_path)
-    tmp = Path(f"{index_file}.{os.getpid()}.tmp")
-    faiss.write_index(vi.index, str(tmp))
-    tmp.replace(index_file)
-    tmp_map = Path(f"{map_file}.{os.getpid()}.tmp")
-    tmp_map.write_text(json.dumps({"model": vi.model, "fingerprint": vi.fingerprint, "chunk_ids": vi.chunk_ids},
-                                  ensure_ascii=False))
-    tmp_map.replace(map_file)
-
-
-def _read(db_path: str) -> VectorIndex | None:
-    import faiss
-
-    index_file, map_file = paths(db_path)
-    if not (index_file.exists() and map_file.exists()):
-        return None
     try:
-        info = json.loads(map_file.read_text())
-        index = faiss.read_index(str(index_file))
-    except (OSError, ValueError, RuntimeError):  # damaged: rebuild
-        return None
-    ids = info["chunk_ids"]
-    if index.ntotal != len(ids):
-        return None
-    return VectorIndex(index, ids, _doc_ids(ids), info["model"], info["fingerprint"])
-
-
-def is_stale(vi: VectorIndex | None, fp: dict, model: str) -> bool:
-    return vi is None or vi.fingerprint != fp or vi.model != model
-
-
-def load(con, model: str, save_file: bool = True) -> VectorIndex:
-    """The up-to-date index for this connection's database: cached, read from disk, or rebuilt."""
-    db_path = db_path_of(con)
-    fp = meta.fingerprint(con)
-    key = db_path or f":memory:{id(con)}"
-    with _LOCK:
-        vi = _CACHE.get(key)
-        if vi is not None:
-            vi.built = False
-        if is_stale(vi, fp, model) and db_path:
-            vi = _read(db_path)
-        if is_stale(vi, fp, model):
-            vi = build(con, model)
-            if db_path and save_file:
-                try:
-                    save(vi, db_path)
-                except OSError:  # a read-only directory: keep the index in memory only
-                    pass
-        _CACHE[key] = vi
-    return vi
+        home = ensure(con)
+    except SidecarError:
+        home = home_of(con)
+    return DenseIndex(home, model)

@@ -1,19 +1,14 @@
-"""BM25 over jieba tokens with DuckDB's fts extension, loaded offline from its wheel.
+"""BM25 over jieba tokens: an SQLite FTS5 index in the search sidecar (``index.sidecar``).
 
-DuckDB's default fts tokenizer throws away every CJK character (duckdb #6544), so the index
-is built on ``chunks.tokens`` (jieba ``cut_for_search`` output joined by spaces) with an
-``ignore`` pattern that keeps letters and digits of any script and drops punctuation.
-The extension comes from the PyPI package ``duckdb-extension-fts`` (same version as duckdb);
-nothing is downloaded.
+DuckDB's fts extension rebuilt its whole index on every ingest (14 s at 1k documents, 130 s+
+at 10k) and its tokenizer drops CJK characters, so chunks are indexed by their jieba
+``cut_for_search`` tokens in an FTS5 table that grows document by document and looks postings
+up by term.  Scores are SQLite's bm25() (k1=1.2, b=0.75), negated so that higher is better.
 """
 from __future__ import annotations
 
+import json
 import re
-from functools import lru_cache
-from pathlib import Path
-
-SCHEMA = "fts_main_chunks"
-IGNORE = r"[^\p{L}\p{N}.]+"  # RE2: anything but letters/digits (any script) and the decimal point
 
 # Function words and question words that carry no topic in a search query.
 STOPWORDS = frozenset("""
@@ -28,37 +23,40 @@ class FTSError(Exception):
     pass
 
 
-@lru_cache(maxsize=1)
-def extension_path() -> str:
-    """The fts extension file shipped in the duckdb-extension-fts wheel for this duckdb."""
-    import duckdb
-    try:
-        import duckdb_extension_fts
-    except ImportError as e:
-        raise FTSError("full-text search needs the PyPI package duckdb-extension-fts") from e
-    root = Path(duckdb_extension_fts.__file__).parent / "extensions"
-    exact = root / f"v{duckdb.__version__}" / "fts.duckdb_extension"
-    found = [exact] if exact.exists() else sorted(root.glob("*/fts.duckdb_extension"))
-    if not found:
-        raise FTSError(f"no fts.duckdb_extension under {root}")
-    return str(found[0])
+def tokens(text: str) -> str:
+    """jieba search tokens joined by spaces: what the keyword index holds for a chunk."""
+    from corpus.segment import jieba
+
+    return " ".join(t for t in jieba().cut_for_search(text) if t.strip())
 
 
-def load(con) -> None:
-    """LOAD fts into a connection (read-only connections can load extensions too)."""
-    con.execute(f"LOAD '{extension_path()}'")
-
-
-def build(con) -> None:
-    """(Re)build the BM25 index on chunks.tokens; needs a writable connection."""
-    load(con)
-    con.execute(f"""PRAGMA create_fts_index('chunks', 'chunk_id', 'tokens', stemmer='none', stopwords='none',
-                    ignore='{IGNORE}', strip_accents=0, lower=1, overwrite=1)""")
+def load(con) -> None:  # noqa: ARG001 — kept for callers of the DuckDB-fts era: nothing to load now
+    return None
 
 
 def exists(con) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'docs'",
-                       [SCHEMA]).fetchone()[0] > 0
+    """True when the keyword index can answer for this store (brought up to date first);
+    False when it is missing and cannot be built here (e.g. a read-only folder)."""
+    from index.sidecar import SidecarError, ensure, home_of
+
+    try:
+        ensure(con)
+        return True
+    except SidecarError:
+        return (home_of(con) / "index.sqlite").exists()  # stale but present: answer from it
+
+
+def build(con) -> None:
+    """Rebuild the keyword and dense indexes from scratch (``cnpolicy reindex``)."""
+    from index.sidecar import ensure, home_of, open_sqlite, reset
+
+    home = home_of(con)
+    sql = open_sqlite(home)
+    try:
+        reset(sql, home)
+    finally:
+        sql.close()
+    ensure(con)
 
 
 def query_tokens(text: str) -> list[str]:
@@ -73,37 +71,30 @@ def query_tokens(text: str) -> list[str]:
     return out
 
 
-# BM25 (k1=1.2, b=0.75, Lucene idf) straight from the index tables, reading only the postings of
-# the query's terms: about twice as fast as match_bm25, which scores every chunk.  Same ranking.
-BM25_SQL = f"""
-WITH q AS (SELECT termid, df FROM {SCHEMA}.dict WHERE term IN (SELECT unnest(?::VARCHAR[]))),
-     tf AS (SELECT t.docid, t.termid, count(*) AS tf FROM {SCHEMA}.terms t SEMI JOIN q USING (termid) GROUP BY ALL),
-     st AS (SELECT num_docs, avgdl FROM {SCHEMA}.stats)
-SELECT d.name AS chunk_id,
-       sum(ln((st.num_docs - q.df + 0.5) / (q.df + 0.5) + 1)
-           * tf.tf * 2.2 / (tf.tf + 1.2 * (0.25 + 0.75 * d.len / st.avgdl))) AS score
-FROM tf JOIN q USING (termid) JOIN {SCHEMA}.docs d USING (docid), st
-{{where}}
-GROUP BY d.name ORDER BY score DESC, chunk_id LIMIT ?"""
-WIDE = 2000  # a broad document filter is applied to this many unfiltered hits (slow in SQL)
-
-
-def _ranked(con, tokens: list[str], n: int, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
-    where = "WHERE split_part(d.name, ':', 1) IN (SELECT unnest(?::VARCHAR[]))" if doc_ids is not None else ""
-    params = [tokens, *([doc_ids] if doc_ids is not None else []), n]
-    return [(r[0], float(r[1])) for r in con.execute(BM25_SQL.format(where=where), params).fetchall()]
+def match_expression(terms: list[str]) -> str:
+    """FTS5 query: any of the terms, each quoted (a term FTS5 splits further becomes a phrase)."""
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
 def bm25(con, tokens: list[str], n: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
     """Top-n (chunk_id, score) by BM25, optionally only within some documents."""
+    from index.sidecar import SidecarError, ensure, home_of, open_sqlite
+
     if not tokens:
         return []
-    if doc_ids is None:
-        return _ranked(con, tokens, n)
-    if len(doc_ids) < 0.2 * con.execute("SELECT count(*) FROM documents").fetchone()[0]:
-        return _ranked(con, tokens, n, sorted(doc_ids))  # a narrow filter: the database applies it fast
-    wide = _ranked(con, tokens, max(WIDE, n))
-    kept = [(c, s) for c, s in wide if c.split(":", 1)[0] in doc_ids][:n]
-    if len(kept) == n or len(wide) < max(WIDE, n):  # enough, or nothing more to find
-        return kept
-    return _ranked(con, tokens, n, sorted(doc_ids))
+    try:
+        home = ensure(con)
+    except SidecarError:
+        home = home_of(con)
+    sql = open_sqlite(home)
+    try:
+        where, params = "", [match_expression(tokens)]
+        if doc_ids is not None:
+            where = "AND m.doc_id IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(sorted(doc_ids)))
+        rows = sql.execute(f"""SELECT m.chunk_id, -bm25(kw) AS score FROM kw JOIN kwmap m ON m.rowid = kw.rowid
+                               WHERE kw MATCH ? {where} ORDER BY bm25(kw), m.chunk_id LIMIT ?""",
+                           [*params, n]).fetchall()
+    finally:
+        sql.close()
+    return [(r[0], float(r[1])) for r in rows]

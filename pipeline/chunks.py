@@ -43,10 +43,10 @@ def _pack(doc: Document, a: int, b: int) -> list[tuple[int, int]]:
 
 
 def tokens(text: str) -> str:
-    """jieba tokens joined by spaces: DuckDB fts drops CJK characters otherwise."""
-    from corpus.segment import jieba
+    """jieba search tokens joined by spaces: what the keyword index holds (index.fts.tokens)."""
+    from index.fts import tokens as search_tokens
 
-    return " ".join(t for t in jieba().cut_for_search(text) if t.strip())
+    return search_tokens(text)
 
 
 def make_chunks(doc: Document) -> list[dict]:

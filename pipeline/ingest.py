@@ -1,68 +1,249 @@
-"""Orchestration: process files (in parallel if asked) and store them with one writer."""
+"""Orchestration: process files (in parallel if asked) and store them with one batched writer.
+
+1. Files whose content hash is already stored are skipped before any processing (a resumed
+   ingest only does what is left).
+2. Workers (a process pool, or Ray tasks with ``engine="ray"``) run the pure ``process_file``.
+   A worker that dies (killed for memory) costs only its file: the file is retried alone and
+   then refused by name; the rest of the batch goes on.  Workers die with the parent (Linux
+   PDEATHSIG, and a watcher thread elsewhere), so a killed ingest leaves no process behind.
+3. The single writer stores results in batches (``BATCH_DOCS`` documents or ``BATCH_SECONDS``),
+   opening the database only for the batch — between batches readers (``serve``, ``ask``)
+   get in — and adds each committed batch to the search indexes before letting go.
+4. ``index.refresh`` runs at the end of every ingest, even one that stored nothing, so an
+   interrupted index update is finished by the rerun.
+"""
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from pipeline.process import Result, process_file
 
+BATCH_DOCS = int(os.environ.get("CNPOLICY_BATCH_DOCS", "32"))
+BATCH_SECONDS = float(os.environ.get("CNPOLICY_BATCH_SECONDS", "3"))
+WORKER_DIED = "the worker processing this file died (killed, e.g. for using too much memory); not stored"
 
-def _results(files: list[str], workers: int, extract: bool, embed: bool) -> Iterator[Result]:
+
+# --- workers -------------------------------------------------------------------------------------
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: never outlive the ingest that started us."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _pool(workers: int):
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, initializer=_die_with_parent, initargs=(os.getpid(),))
+
+
+def _pool_results(files: list[str], workers: int, extract: bool, embed: bool) -> Iterator[Result]:
+    """Results as they finish.  A broken pool (a worker killed) is replaced; the files that
+    were in flight are retried one at a time, and the one that kills its worker is refused."""
+    from concurrent.futures import FIRST_COMPLETED, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending, suspects = deque(files), []
+    while pending:
+        pool, inflight = _pool(workers), {}
+        try:
+            while pending or inflight:
+                while pending and len(inflight) < 2 * workers:
+                    path = pending.popleft()
+                    inflight[pool.submit(process_file, path, extract, embed)] = path
+                done, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                broken = False
+                for fut in done:
+                    path = inflight.pop(fut)
+                    try:
+                        yield fut.result()
+                    except BrokenProcessPool:
+                        suspects.append(path)
+                        broken = True
+                if broken:
+                    suspects.extend(inflight.values())
+                    inflight.clear()
+                    break
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+    for path in suspects:
+        yield _alone(path, extract, embed)
+
+
+def _alone(path: str, extract: bool, embed: bool) -> Result:
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = _pool(1)
+    try:
+        return pool.submit(process_file, path, extract, embed).result()
+    except BrokenProcessPool:
+        return Result(path=path, error=WORKER_DIED)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _results(files: list[str], workers: int, extract: bool, embed: bool, engine: str = "pool",
+             address: str | None = None) -> Iterator[Result]:
+    if engine == "ray":
+        from pipeline.ray_engine import ray_results
+
+        yield from ray_results(files, extract, embed, address=address)
+        return
     if workers <= 1 or len(files) <= 1:
         for f in files:
             yield process_file(f, extract, embed)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(process_file, files, [extract] * len(files), [embed] * len(files), chunksize=1)
+    yield from _pool_results(files, workers, extract, embed)
+
+
+# --- skipping what is stored ---------------------------------------------------------------------
+def content_id(path: str) -> str | None:
+    """The doc_id a file would get (hash of its bytes), or None if it cannot be read."""
+    from corpus.loaders import file_hash
+
+    try:
+        return file_hash(Path(path).read_bytes())
+    except OSError:
+        return None  # the loader reports it by name
+
+
+# --- the writer ----------------------------------------------------------------------------------
+class Writer:
+    """Buffers results and stores them in batches, each in one transaction, then indexes them."""
+
+    def __init__(self, db: str | Path, force: bool, known: set[str], embed: bool, model: str | None):
+        self.db, self.force, self.known, self.embed, self.model = db, force, known, embed, model
+        self.batch: list[Result] = []
+        self.since = time.monotonic()
+        self.status: dict[str, dict] = {}  # path → report fields set at flush
+        self.index_errors: list[str] = []
+
+    def add(self, res: Result) -> None:
+        self.batch.append(res)
+        if len(self.batch) >= BATCH_DOCS or time.monotonic() - self.since >= BATCH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        from pipeline.store import connect, write_batch
+
+        batch, self.batch, self.since = self.batch, [], time.monotonic()
+        if not batch:
+            return
+        con = connect(self.db)
+        try:
+            before = _fingerprint(con)
+            self._note_model(con, batch)
+            out = write_batch(con, [r.rows for r in batch], replace=self.force, known=self.known)
+            for r in batch:
+                verdict = out[r.doc_id]
+                self.status[r.path] = ({"status": "stored"} if verdict is None else
+                                       {"status": "unchanged"} if verdict == "unchanged" else
+                                       {"status": "error", "reason": verdict})
+            self._index([d for d, v in out.items() if v is None], con, before)
+        finally:
+            con.close()
+
+    def _note_model(self, con, batch: list[Result]) -> None:
+        """Record the embedding model with the first vectors, so the index knows what it holds."""
+        from index import note_model
+
+        vec = next((c.get("vec") for r in batch for c in r.rows.get("chunks", []) if c.get("vec")), None)
+        if self.embed and vec is not None:
+            note_model(con, self.model, len(vec) - 4)
+
+    def _index(self, doc_ids: list[str], con, before: dict | None) -> None:
+        from index.sidecar import index_batch
+
+        if not doc_ids:
+            return
+        try:
+            index_batch(con, doc_ids, before)
+        except Exception as e:  # the store is committed; the next reader or the final refresh repairs
+            self.index_errors.append(f"{type(e).__name__}: {e}")
+
+
+def _fingerprint(con) -> dict | None:
+    from index.sidecar import store_fingerprint
+
+    return store_fingerprint(con)
 
 
 def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool = False,
                  extract: bool = True, embed: bool = True, progress: bool = False,
-                 model: str | None = None) -> list[dict]:
-    """Process and store files; return one report row per file."""
-    from pipeline.store import connect
+                 model: str | None = None, engine: str = "pool", address: str | None = None) -> list[dict]:
+    """Process and store files; return one report row per file (in the order given)."""
+    from pipeline.store import connect, stored_ids
 
     con = connect(db)
-    report: list[dict] = []
-    seen: dict[str, str] = {}
+    try:
+        known = stored_ids(con)
+    finally:
+        con.close()
+    rows: dict[str, dict] = {}
+    todo, first_by_id = [], {}
+    for f in files:
+        doc_id = content_id(f)
+        if doc_id and doc_id in first_by_id:
+            rows[f] = {"file": f, "seconds": 0.0, "doc_id": doc_id, "status": "error",
+                       "reason": f"duplicate of {Path(first_by_id[doc_id]).name} (same content)"}
+            continue
+        if doc_id:
+            first_by_id[doc_id] = f
+        if doc_id in known and not force:
+            rows[f] = {"file": f, "seconds": 0.0, "doc_id": doc_id, "status": "unchanged"}
+        else:
+            todo.append(f)
+    writer = Writer(db, force, known, embed, model)
     bar = _progress(progress)
-    task = bar.add_task("ingesting", total=len(files)) if bar else None
+    task = bar.add_task("ingesting", total=len(todo)) if bar else None
     try:
         if bar:
             bar.start()
-        for res in _results(files, workers, extract, embed):
-            report.append(_store(con, res, seen, force))
+        for res in _results(todo, workers, extract, embed, engine, address):
+            rows[res.path] = _describe(res)
+            if not res.error:
+                writer.add(res)
             if bar:
                 bar.update(task, advance=1, description=Path(res.path).name[:40])
+        writer.flush()
     finally:
         if bar:
             bar.stop()
-        con.close()
-    if any(r["status"] == "stored" for r in report):  # search indexes follow the stored chunks
-        from index import refresh
+    for path, st in writer.status.items():
+        rows[path].update(st)
+    from index import refresh
 
-        refresh(db, embed=embed, model=model)
-    return report
+    refresh(db, embed=embed, model=model)  # finishes any index update a kill interrupted
+    return [rows[f] for f in files if f in rows]
 
 
-def _store(con, res: Result, seen: dict[str, str], force: bool) -> dict:
-    from pipeline.store import write_document
-
+def _describe(res: Result) -> dict:
     row = {"file": res.path, "seconds": res.seconds, "doc_id": res.doc_id}
     if res.error:
         return {**row, "status": "error", "reason": res.error}
-    if res.doc_id in seen:
-        return {**row, "status": "error", "reason": f"duplicate of {Path(seen[res.doc_id]).name} (same content)"}
-    seen[res.doc_id] = res.path
     doc = res.rows["documents"][0]
-    row.update(region=doc.get("region"), kind=doc.get("kind"), sections=len(res.rows.get("sections", [])),
-               targets=len(res.rows.get("targets", [])))
-    try:
-        stored = write_document(con, res.rows, replace=force)
-    except Exception as e:
-        return {**row, "status": "error", "reason": f"not stored: {type(e).__name__}: {e}"}
-    return {**row, "status": "stored" if stored else "unchanged"}
+    return {**row, "status": "pending", "region": doc.get("region"), "kind": doc.get("kind"),
+            "sections": len(res.rows.get("sections", [])), "targets": len(res.rows.get("targets", []))}
 
 
 def _progress(enabled: bool):

@@ -21,7 +21,7 @@ from extractors import registry
 
 BASE_TABLES: dict[str, str] = {
     "documents": """
-        doc_id VARCHAR PRIMARY KEY, source_file VARCHAR, source_path VARCHAR, file_type VARCHAR,
+        doc_id VARCHAR, source_file VARCHAR, source_path VARCHAR, file_type VARCHAR,
         title VARCHAR, issuer VARCHAR, doc_number VARCHAR, issue_date VARCHAR,
         region VARCHAR, province VARCHAR, prefecture VARCHAR, county VARCHAR,
         admin_code VARCHAR, admin_level VARCHAR, period VARCHAR,
@@ -43,7 +43,7 @@ BASE_TABLES: dict[str, str] = {
     "chunks": """
         chunk_id VARCHAR, doc_id VARCHAR, section_id VARCHAR, section_path VARCHAR, ord INTEGER,
         text VARCHAR, tokens VARCHAR, page INTEGER, page_end INTEGER,
-        char_start INTEGER, char_end INTEGER, embedding FLOAT[]
+        char_start INTEGER, char_end INTEGER, vec BLOB
     """,
 }
 STRUCTURE_TABLES = ("sections", "doc_tables", "chunks")

