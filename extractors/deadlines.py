@@ -1,14 +1,20 @@
 """deadlines extractor (component "deadlines").
 
-A deadline is a commitment tied to an explicit year (到2025年底, 2022年底前, 在2023年开展
-中期评估, 2021年6月底前) or to a duration (力争三年时间, 用两年时间, 三年行动按期完成).
-Each record: what is promised (the clause after the date, short), year, month
-(年底 → 12, 年中/上半年 → 6, X月底 → X) and relative ("三年").
+A deadline is a commitment tied to a date or to a duration: an explicit year (到2025年底,
+2022年底前, 二〇二三年六月底前, 在2023年开展中期评估), a month or the year's end the document's
+own year completes (（6月底完成，牵头单位：…）, 11月份取得明显成效, 年底前完成改造), or a
+duration (力争三年时间, 用两年时间, 三年行动按期完成).  Each record: what is promised (the
+clause after the date, or the task of the note it stands in), year, month (年底 → 12,
+年中/上半年 → 6, X月底 → X), relative ("三年"), ``year_implied`` when the year came from the
+document (title year, issue date, plan period), and a confidence with its reasons.
 
 Not deadlines: cited titles (《…2020—2030年…》), period ranges (2021—2025年), dated
-events (2020年8月13日), years the plan looks back on (before its period or issue year,
-or in a 现状/成效 section), headings that only name the period (（一）2030年总体目标),
-table rows, and campaign names (三年行动) unless their completion is promised.
+events (2020年8月13日), status dates (截至2020年底), headings that only name the period
+(（一）2030年总体目标), and campaign names (三年行动) unless their completion is promised.
+Uncertain signs are evidence, not gates: a year before the document's, a history section,
+a sentence that looks back, a plan's own 实施期限 statement, a news article without a
+forward word, and open-ended time limits (持续推进: stored as relative, below the default
+threshold) lower the confidence.
 """
 from __future__ import annotations
 
@@ -18,31 +24,54 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from corpus.model import Document
+from corpus.numbering import cn_int, cn_year
 from extractors.base import provenance
+from extractors.context import (Evidence, document_year, looks_back, looks_forward, section_role,
+                                vocabulary)
 
 CN_NUM = "一二三四五六七八九十两"
+CN_YEAR_DIGITS = "〇零○一二三四五六七八九"
+MONTH = rf"(?P<month>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+MONTH_TAIL = r"(?P<mtail>底|末|中旬|上旬|下旬)?"
+BEFORE = r"(?:前|之前|以前)?"
 YEAR = re.compile(
     r"(?P<marker>(?:到|至|在|于|力争|争取|确保|计划|预计|展望到?|力争到|力争在|确保到|争取到)\s*)?"
-    r"(?P<year>(?:19|20)\d{2})\s*年"
+    rf"(?P<year>(?:19|20)\d{{2}}|[一二][{CN_YEAR_DIGITS}]{{3}})\s*年"
     r"(?P<tail>(?:年底|年末|底|末)(?:前|之前|以前)?|上半年|下半年|年中|前|以前|之前"
-    rf"|(?P<month>1[0-2]|0?[1-9]|[{CN_NUM}]|十[一二])\s*月(?:份)?(?P<mtail>底|末|中旬|上旬|下旬)?"
-    r"(?P<day>\s*\d{1,2}\s*日)?(?:前|之前|以前)?)?"
+    rf"|{MONTH}\s*月(?:份)?{MONTH_TAIL}"
+    r"(?P<day>\s*(?:\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号])?(?:前|之前|以前)?)?"
+)
+# A month or the year's end with no year: the document's year is implied.
+NO_YEAR_BEFORE = rf"(?<![\d{CN_YEAR_DIGITS}十年月日号\-—–~～至到个第／/.．])"
+MONTH_ONLY = re.compile(
+    rf"{NO_YEAR_BEFORE}(?P<marker>(?:到|于|在|力争|争取|确保|计划|预计|力争在|力争到|确保在)\s*)?"
+    rf"(?:{MONTH}\s*月(?P<fen>份)?{MONTH_TAIL}(?P<before>前|之前|以前)?"
+    r"|(?P<rel>今年|本年度?|当年|明年)?(?P<yend>年底|年末|年内)(?P<before2>前|之前|以前)?)"
+    r"(?![\d一二三四五六七八九十]{1,3}\s*[日号]|[-—–~～至到]|\d)"
 )
 RELATIVE = re.compile(
     rf"(?:力争|争取|用|利用|经过|通过|花)(?:约)?(?P<n>[{CN_NUM}\d]{{1,3}}(?:[至到—-][{CN_NUM}\d]{{1,3}})?)(?:个)?年(?:左右)?(?:的)?(?:时间|内|努力)"
     rf"|(?P<n2>[{CN_NUM}\d]{{1,3}})年(?:攻坚|专项)?行动(?:计划)?(?:按期|如期|圆满|全面)(?:完成|收官)"
 )
-PREFILTER = re.compile(r"\d{4}\s*年|年(?:时间|内|行动)")
+PREFILTER = re.compile(r"年|月")
 # The year ends a range or a span (2020—2030年, 2021年至2025年): a period, not a deadline.
 RANGE_BEFORE = re.compile(r"(?:\d{4}\s*年?\s*[-—–~～至到]\s*|\d{4}\s*年\s*[-—–~～至到]\s*)$")
 # After the date: history (以来), a fiscal year (度), a heading that names the period.
 BAD_AFTER = re.compile(r"^(?:以来|来|期间|以后|后|度|前后|起|开始|伊始|(?:相比|相较|比较)|(?:的)?(?:总体|中期|近期|远期|远景|主要|发展|规划)?目标|远景)")
 AS_OF = re.compile(r"(?:截至|截止|截止到|比|较|与|同)\s*$")
 CLAUSE_START = "。，,；;：:、（(）)\n——"
-HISTORY_SECTION = re.compile(r"现状|成效|成就|回顾|进展|发展基础|工作基础|基本情况|面临的?形势|取得")
 MONTH_WORDS = {"年底": 12, "年末": 12, "底": 12, "末": 12, "下半年": 12, "上半年": 6, "年中": 6}
 WHAT_MAX = 60
 TIME_HEADER = re.compile(r"时限|时间|期限|进度")
+# Words that look forward: the only commitments a news article or report makes.
+FORWARD = re.compile(r"到|力争|争取|确保|计划|预计|展望")
+SENTENCE_END = re.compile(r"[。！？；;\n]")
+
+# Evidence weights (log-odds), documented in extractors/data/README.md.
+W_BASE, W_MARKER, W_NOTE = 1.0, 1.0, 1.0
+W_BEFORE_DOC_YEAR, W_LOOKS_BACK, W_PERIOD_STATEMENT, W_RESULT = -3.0, -3.0, -3.0, -2.0
+W_ARTICLE_NO_FORWARD, W_OPEN_ENDED, W_NO_DOC_YEAR = -2.0, -2.5, -0.5
+ROLE_WEIGHT = {"history": -3.0, "baseline": -2.5}
 
 
 @Language.component("deadlines")
@@ -54,35 +83,52 @@ def deadlines_component(doc: Doc) -> Doc:
 
 
 def extract_deadlines(document: Document) -> list[dict]:
+    """Every deadline of a normalised document with its confidence, in reading order."""
     text = document.text
     floor = _earliest_future_year(document)
     records = []
     for m in YEAR.finditer(text):
-        if _is_deadline(document, m, floor):
-            records.append(_year_record(document, m))
+        if _is_deadline(text, m):
+            records.append(_year_record(document, m, floor))
+    for m in MONTH_ONLY.finditer(text):
+        if _is_month_deadline(text, m):
+            records.append(_month_record(document, m))
     for m in RELATIVE.finditer(text):
         if _in_title(text, m.start()) or _is_table_row(text, m.start()):
             continue
-        if _is_article(document) and not FORWARD.match(m.group(0)):
-            continue  # "经过三年努力，已建成…" in a report looks back
         records.append(_relative_record(document, m))
+    records.extend(_open_ended_notes(document))
     records.extend(_table_deadlines(document))
     records.sort(key=lambda r: r["char_start"])
     return records
 
 
-def _table_deadlines(document: Document) -> list[dict]:
-    """Rows of a task table (任务 | 牵头单位 | 完成时限) whose time column holds a year."""
-    from extractors.responsibilities import column, table_task, task_tables
+# --- evidence -------------------------------------------------------------------------------
+def sentence_at(text: str, start: int, end: int) -> str:
+    """The sentence around text[start:end] (between terminal punctuation or line breaks)."""
+    a = max(text.rfind(c, 0, start) for c in "。！？；;\n") + 1
+    m = SENTENCE_END.search(text, end)
+    return text[a:m.start() if m else len(text)]
 
-    out = []
-    for header, cells, start, end in task_tables(document.text):
-        when = column(header, cells, TIME_HEADER) or ""
-        m = YEAR.search(when)
-        if m:
-            out.append({"what": (table_task(header, cells) or "")[:WHAT_MAX], "year": int(m.group("year")),
-                        "month": month_of(m), "relative": None, **provenance(document, start, end)})
-    return out
+
+def _evidence(document: Document, start: int, end: int, marker: str = "") -> Evidence:
+    """What the context says about a date at text[start:end] being a commitment."""
+    text = document.text
+    sentence = sentence_at(text, start, end)
+    ev = Evidence(W_BASE, [f"base ({W_BASE:+.1f})"])
+    if marker and FORWARD.search(marker):
+        ev.add(W_MARKER, f"forward marker {marker.strip()}")
+    role, sure = section_role(document, start)
+    ev.add(round(ROLE_WEIGHT.get(role, 0.0) * sure, 2), f"section {role}")
+    if looks_back(sentence) and not looks_forward(sentence):
+        ev.add(W_LOOKS_BACK, "sentence looks back")
+    if vocabulary("period_statement_cues").search(sentence):
+        ev.add(W_PERIOD_STATEMENT, "states the plan's own period")
+    if vocabulary("result_cues").search(sentence):
+        ev.add(W_RESULT, "reports a process or result")
+    if (document.meta or {}).get("kind") in ("article", "news", "report") and not FORWARD.search(marker or ""):
+        ev.add(W_ARTICLE_NO_FORWARD, "news or report without a forward word")
+    return ev
 
 
 def _earliest_future_year(document: Document) -> int | None:
@@ -96,11 +142,17 @@ def _earliest_future_year(document: Document) -> int | None:
     return max(years) if years else None
 
 
-def _is_deadline(document: Document, m: re.Match, floor: int | None) -> bool:
-    text = document.text
-    year, start = int(m.group("year")), m.start("year")
+# --- explicit years -------------------------------------------------------------------------
+def year_of(m: re.Match) -> int | None:
+    y = m.group("year")
+    return int(y) if y.isdigit() else cn_year(y)
+
+
+def _is_deadline(text: str, m: re.Match) -> bool:
+    """Structural checks: is this year written as a point in time at all?"""
+    start = m.start("year")
     after = text[m.end():m.end() + 8]
-    if floor is not None and year < floor:
+    if year_of(m) is None:
         return False
     if m.group("day") and not re.search(r"前$", m.group(0)):
         return False  # a dated event, not a deadline
@@ -116,25 +168,180 @@ def _is_deadline(document: Document, m: re.Match, floor: int | None) -> bool:
         return False
     if not m.group("marker") and not _at_clause_start(text, m.start()):
         return False  # "全区2020年确定…": a year inside a phrase
-    if _is_article(document) and not FORWARD.match(m.group("marker") or ""):
-        return False  # news reports "在2023年开展了…": only 到/力争/计划… promise anything
-    section = document.section_at(start)
-    if section is not None and HISTORY_SECTION.search(f"{section.path}/{section.title}"):
-        return False
     return True
 
 
-# Words that look forward: the only commitments a news article or report makes.
-FORWARD = re.compile(r"到|力争|争取|确保|计划|预计|展望")
+def _year_record(document: Document, m: re.Match, floor: int | None) -> dict:
+    year = year_of(m)
+    ev = _evidence(document, m.start(), m.end(), m.group("marker") or "")
+    if floor is not None and year < floor:
+        ev.add(W_BEFORE_DOC_YEAR, "year before the document's")
+    what, clause_end = what_after(document, m.end())
+    start = m.start()
+    if not what:
+        line_start = document.text.rfind("\n", 0, start) + 1
+        what = document.text[line_start:start].strip(" （(")[-WHAT_MAX:]
+        clause_end = m.end()
+    return {
+        "what": what,
+        "year": year,
+        "month": month_of(m),
+        "relative": None,
+        "year_implied": False,
+        "date_expr": m.group(0).strip(),
+        "section_role": section_role(document, start)[0],
+        **ev.fields(),
+        **provenance(document, start, max(clause_end, m.end())),
+    }
 
 
-def _is_article(document: Document) -> bool:
-    return (document.meta or {}).get("kind") in ("article", "news", "report")
+# --- a month or the year's end, year implied ------------------------------------------------
+def _is_month_deadline(text: str, m: re.Match) -> bool:
+    """A month-only date is a commitment when it is specific (底, 前, 中旬) or a commitment
+    verb follows it (10月取得明显成效), and it opens a clause or follows a marker."""
+    if m.group("month") and cn_int(m.group("month")) not in range(1, 13):
+        return False
+    specific = m.group("mtail") or m.group("before") or m.group("before2") or (m.group("yend") in ("年底", "年末"))
+    if not specific and not vocabulary("deadline_cues").match(text, m.end()):
+        return False
+    if not m.group("marker") and not _at_clause_start(text, m.start()):
+        return False
+    if AS_OF.search(text[max(0, m.start() - 4):m.start()]) or _in_title(text, m.start()):
+        return False
+    return not _is_table_row(text, m.start())
 
 
+def implied_year(document: Document, rel: str | None = None) -> tuple[int | None, str | None]:
+    """The document's own year for a date that states none (明年 → the year after)."""
+    year, source = document_year(document)
+    if year is not None and rel == "明年":
+        year += 1
+    return year, source
+
+
+def month_only(m: re.Match) -> int | None:
+    if m.group("month"):
+        return cn_int(m.group("month"))
+    return 12 if m.group("yend") in ("年底", "年末") else None
+
+
+def _month_record(document: Document, m: re.Match) -> dict:
+    text = document.text
+    year, source = implied_year(document, m.group("rel"))
+    ev = _evidence(document, m.start(), m.end(), m.group("marker") or "")
+    if year is None:
+        ev.add(W_NO_DOC_YEAR, "no document year to imply")
+    note = _note_of(document, m.start())
+    if note is not None:
+        open_at, label_at, task = note
+        ev.add(W_NOTE, "time limit of a task note")
+        milestone_end = label_at if label_at is not None else _clause_end(text, m.end())
+        milestone = text[m.end():milestone_end].strip(" ，,；;）)")
+        what, end = task, m.end() + len(text[m.end():milestone_end].rstrip(" ，,；;）)"))
+    else:
+        what, end = what_after(document, m.end())
+        milestone = what
+    start = m.start() + len(m.group("marker") or "")
+    return {
+        "what": what or milestone,
+        "year": year,
+        "month": month_only(m),
+        "relative": None,
+        "year_implied": year is not None,
+        "year_source": source,
+        "date_expr": text[start:m.end()],
+        "milestone": milestone,
+        "section_role": section_role(document, m.start())[0],
+        **ev.fields(),
+        **provenance(document, start, max(end, m.end())),
+    }
+
+
+def _note_of(document: Document, pos: int) -> tuple[int, int | None, str] | None:
+    """(open bracket, first role label, task) when ``pos`` stands in a task note
+    （6月底完成，牵头单位：…）; None otherwise."""
+    from extractors.responsibilities import enclosing_open, matching_close, regexes, task_of
+
+    text = document.text
+    open_at = enclosing_open(text, pos)
+    if open_at is None:
+        return None
+    close = matching_close(text, open_at)
+    if close is None:
+        return None
+    label = regexes()["role"].search(text, pos, close)
+    if label is None and not re.search("牵头|负责", text[open_at:close]):
+        return None
+    return open_at, label.start() if label else close, task_of(document, open_at)
+
+
+def _clause_end(text: str, pos: int) -> int:
+    m = re.compile(r"[，,。；;！？\n（(）)]").search(text, pos)
+    return m.start() if m else len(text)
+
+
+# --- open-ended time limits: （持续推进，牵头单位：…） ------------------------------------------
+def _open_ended_notes(document: Document) -> list[dict]:
+    """Task notes whose time limit names no date: a relative record, below the default
+    threshold (the task is kept going, nothing is due)."""
+    from extractors.responsibilities import enclosing_open, regexes, task_of
+
+    text = document.text
+    out, seen = [], set()
+    open_ended = vocabulary("open_ended")
+    for label in regexes()["role"].finditer(text):
+        open_at = enclosing_open(text, label.start())
+        if open_at is None or open_at in seen:
+            continue
+        seen.add(open_at)
+        limit = text[open_at + 1:label.start()]
+        m = open_ended.search(limit)
+        if not m or YEAR.search(limit) and YEAR.search(limit).group("year") or MONTH_ONLY.search(limit):
+            continue
+        a, b = open_at + 1 + m.start(), open_at + 1 + m.end()
+        out.append(_open_record(document, a, b, m.group(0), task_of(document, open_at)))
+    return out
+
+
+def _open_record(document: Document, start: int, end: int, words: str, what: str) -> dict:
+    ev = Evidence(W_BASE, [f"base ({W_BASE:+.1f})"]).add(W_OPEN_ENDED, "open-ended: no date")
+    return {
+        "what": what, "year": None, "month": None, "relative": words, "year_implied": False,
+        "date_expr": words, "section_role": section_role(document, start)[0],
+        **ev.fields(), **provenance(document, start, end),
+    }
+
+
+# --- task tables ----------------------------------------------------------------------------
+def _table_deadlines(document: Document) -> list[dict]:
+    """Rows of a task table (任务 | 牵头单位 | 完成时限) whose time column holds a date,
+    a month (the document's year implied) or an open-ended limit."""
+    from extractors.responsibilities import column, table_task, task_tables
+
+    out = []
+    for header, cells, start, end in task_tables(document.text):
+        when = column(header, cells, TIME_HEADER) or ""
+        what = (table_task(header, cells) or "")[:WHAT_MAX]
+        ev = Evidence(W_BASE, [f"base ({W_BASE:+.1f})"]).add(W_NOTE, "time column of a task table")
+        base = {"what": what, "relative": None, "date_expr": when, "section_role": "table",
+                **provenance(document, start, end)}
+        if (m := YEAR.search(when)) and year_of(m):
+            out.append({**base, "year": year_of(m), "month": month_of(m), "year_implied": False, **ev.fields()})
+        elif m := MONTH_ONLY.search(when):
+            year, source = implied_year(document, m.group("rel"))
+            out.append({**base, "year": year, "month": month_only(m), "year_implied": year is not None,
+                        "year_source": source, **ev.fields()})
+        elif m := vocabulary("open_ended").search(when):
+            rec = _open_record(document, start, end, m.group(0), what)
+            rec["section_role"] = "table"
+            out.append(rec)
+    return out
+
+
+# --- text helpers ---------------------------------------------------------------------------
 def _at_clause_start(text: str, pos: int) -> bool:
     i = pos - 1
-    while i >= 0 and text[i] in " \t":
+    while i >= 0 and text[i] in " \t\u3000":
         i -= 1
     return i < 0 or text[i] in CLAUSE_START or text[i] in "—"
 
@@ -142,8 +349,7 @@ def _at_clause_start(text: str, pos: int) -> bool:
 def _in_title(text: str, pos: int) -> bool:
     """Inside 《…》 on the same line."""
     line_start = text.rfind("\n", 0, pos) + 1
-    seg = text[line_start:pos]
-    return seg.rfind("《") > seg.rfind("》")
+    return text.rfind("《", line_start, pos) > text.rfind("》", line_start, pos)
 
 
 def _line_of(text: str, pos: int) -> str:
@@ -159,14 +365,16 @@ def _is_table_row(text: str, pos: int) -> bool:
 
 def month_of(m: re.Match) -> int | None:
     if m.group("month"):
-        from corpus.sections import cn_to_int
-
-        return cn_to_int(m.group("month"))
+        return cn_int(m.group("month"))
     tail = m.group("tail") or ""
     for word, month in MONTH_WORDS.items():
         if tail.startswith(word):
             return month
     return None
+
+
+CLAUSE_STOP = re.compile(r"[，,。；;！？\n]|[（(](?=[^）)]{0,8}(?:单位|部门)[:：])")  # … or a 责任单位 note
+BRACKETS = re.compile(r"[（()）]")
 
 
 def what_after(document: Document, end: int) -> tuple[str, int]:
@@ -176,11 +384,10 @@ def what_after(document: Document, end: int) -> tuple[str, int]:
     i = end
     while i < len(text) and text[i] in " ，,：:":
         i += 1
-    stop = re.compile(r"[，,。；;！？\n]|[（(](?=[^）)]{0,8}(?:单位|部门)[:：])")  # … or a 责任单位 note
-    m = stop.search(text, i)
+    m = CLAUSE_STOP.search(text, i)
     clause_end = m.start() if m else len(text)
     if clause_end - i < 4 and m and text[m.start()] in "，,":  # "到2025年底前，基本…": too short
-        m2 = stop.search(text, clause_end + 1)
+        m2 = CLAUSE_STOP.search(text, clause_end + 1)
         clause_end = m2.start() if m2 else len(text)
     clause_end = _before_unbalanced_close(text, i, clause_end)
     what = text[i:clause_end].strip(" ）)")
@@ -191,30 +398,14 @@ def _before_unbalanced_close(text: str, start: int, end: int) -> int:
     """A clause inside a bracketed note ends at the note's closing bracket:
     "（…，2024年6月底前完成）" gives "完成", not "完成）"."""
     depth = 0
-    for j in range(start, end):
-        if text[j] in "（(":
+    for m in BRACKETS.finditer(text, start, end):
+        if m.group() in "（(":
             depth += 1
-        elif text[j] in "）)":
-            if depth == 0:
-                return j
+        elif depth == 0:
+            return m.start()
+        else:
             depth -= 1
     return end
-
-
-def _year_record(document: Document, m: re.Match) -> dict:
-    what, clause_end = what_after(document, m.end())
-    start = m.start()
-    if not what:
-        line_start = document.text.rfind("\n", 0, start) + 1
-        what = document.text[line_start:start].strip(" （(")[-WHAT_MAX:]
-        clause_end = m.end()
-    return {
-        "what": what,
-        "year": int(m.group("year")),
-        "month": month_of(m),
-        "relative": None,
-        **provenance(document, start, max(clause_end, m.end())),
-    }
 
 
 def _relative_record(document: Document, m: re.Match) -> dict:
@@ -226,10 +417,15 @@ def _relative_record(document: Document, m: re.Match) -> dict:
     else:
         start = m.start()
         what, clause_end = what_after(document, m.end())
+    ev = _evidence(document, m.start(), m.end(), m.group(0))
     return {
         "what": what,
         "year": None,
         "month": None,
         "relative": f"{n}年",
+        "year_implied": False,
+        "date_expr": m.group(0),
+        "section_role": section_role(document, start)[0],
+        **ev.fields(),
         **provenance(document, start, max(clause_end, m.end())),
     }

@@ -5,7 +5,8 @@ from pathlib import Path
 from corpus.model import Document
 from corpus.normalise import normalise
 from corpus.sections import build_sections
-from extractors.deadlines import extract_deadlines
+from extractors.deadlines import extract_deadlines as extract_all
+from extractors.registry import DEFAULT_MIN_CONFIDENCE
 
 SAMPLES = Path(__file__).resolve().parent.parent / "corpus" / "samples"
 
@@ -19,6 +20,11 @@ def deadlines(prefix: str) -> list[dict]:
     for r in recs:
         assert doc.raw_text[r["char_start"]:r["char_end"]] == r["quote"]
     return recs
+
+
+def extract_deadlines(doc: Document) -> list[dict]:
+    """The deadlines shown by default: everything is stored, low confidence is not shown."""
+    return [r for r in extract_all(doc) if r["confidence"] >= DEFAULT_MIN_CONFIDENCE]
 
 
 def make_doc(raw: str, **meta) -> Document:
