@@ -270,7 +270,7 @@ def title_line(lines: list[str]) -> str | None:
     """A header line (or two joined) that names a document: it ends in a kind word
     (…规划, …实施意见, …年度报告, …统计公报, …政策解读), optionally with its years."""
     found = []
-    for _, ln in _join_candidates(lines, 40):
+    for i, ln in _join_candidates(lines, 40):
         if "/" in ln:  # a source path: 云南日报/2001年/02月/20日/第A01版/<title>
             ln = ln.rsplit("/", 1)[1]
         flat = ln.replace(" ", "") if not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", ln) else ln
@@ -278,6 +278,8 @@ def title_line(lines: list[str]) -> str | None:
             continue
         nk = name_kind(flat)
         if nk and len(flat) >= 6:
+            if re.match(r"(?:19|20)\d{2}年", flat) and i > 0 and _org_like(lines[i - 1]):
+                flat = lines[i - 1].replace(" ", "") + flat  # "洪泽区人民政府" / "2023年…年度报告"
             if nk[0] != "notice":
                 return flat
             found.append(flat)

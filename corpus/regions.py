@@ -26,7 +26,7 @@ _MINORITIES = (
     "东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 怒 乌孜别克 "
     "俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
 ).split()
-_ETHNIC_TAIL = re.compile("(?:" + "|".join(sorted(_MINORITIES, key=len, reverse=True)) + ")族$")
+_ETHNIC_TAIL = re.compile("(?:" + "|".join(sorted(_MINORITIES, key=len, reverse=True)) + ")族?$")  # 维吾尔自治区: no 族
 _SUFFIXES = ("特别行政区", "自治区", "自治州", "自治县", "自治旗", "地区", "林区", "特区",
              "省", "市", "盟", "州", "区", "县", "旗")
 
@@ -135,6 +135,8 @@ def _accept(text: str, start: int, name: str, units: list[Unit]) -> list[Unit]:
     word boundary or right after their parent's name (马鞍山市和县)."""
     if len(name) > 2 or start == 0 or not CJK_CHAR.match(text[start - 1]):
         return units
+    if all(u.level == "province" for u in units):
+        return units  # 新疆, 广西, 西藏: informal province names, distinctive after any word
     ok = []
     for u in units:
         parent = _units().get(u.parent)

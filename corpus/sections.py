@@ -48,6 +48,7 @@ class Line:
     index: int
     start: int  # of the stripped content, in doc.text
     text: str  # stripped
+    run_on: bool = False  # cut from a line that lost its breaks: its body runs to the next cut
 
 
 @dataclass
@@ -74,7 +75,7 @@ def split_lines(text: str) -> list[Line]:
             part = raw[a:b]
             stripped = part.strip()
             lead = len(part) - len(part.lstrip())
-            out.append(Line(len(out), pos + a + lead, stripped))
+            out.append(Line(len(out), pos + a + lead, stripped, run_on=len(cuts) > 2))
         pos += len(raw) + 1
     return out
 
@@ -113,7 +114,7 @@ def parse_numbered(line: Line) -> Head | None:
         return None
     title, body = parts
     head = Head(line.index, line.start, h.style, h.rank, h.kind, h.number, h.value, title.strip())
-    sentence_only = body.strip() == "" and h.rest.rstrip().endswith(("。", "；", ";"))
+    sentence_only = body.strip() == "" and h.rest.rstrip().endswith(("。", "；", ";")) and not line.run_on
     inline_list = bool(re.match(r"\s*(?:\d{1,2}[.．、]|[（(]\d{1,2}[）)]|[①-⑳])", body))
     head.item = sentence_only or inline_list
     return head

@@ -205,3 +205,40 @@ def test_pages_and_circled_items():
     assert got["①风险防控"] == (3, 2, 2)
     assert by_heading(doc, "②应急救援").path == "第一部分总体要求/（二）主要目标"
     assert got["第二部分保障措施"] == (1, 2, 2)
+
+
+# --- real pages (short excerpts copied from ../shared/eval/real/docs; each names its file) -----
+def test_page_that_starts_mid_plan_at_a_sub_heading():
+    # 12_shi-weizhi_fangzhen-jianzai-12-5_p4.txt: page 4 opens at "(二)基本原则", no title
+    doc = from_text("(二)基本原则\n以人为本,预防为主、防救结合,全面防御、突出重点,政府主导、各级负责、全民参与。\n"
+                    "(三)规划目标\n“十二五”期间使城镇的防震减灾能力达到综合抗御6级左右地震的能力,同时努力提高农村防震减灾能力。\n"
+                    "四、“十二五”防震减灾主要任务及重点项目\n(一)主要任务\n1、完善地震应急体系\n"
+                    "做到市、县区防震减灾领导体系健全,地震应急现场指挥系统健全,各成员单位的职责任务明确。\n")
+    assert top(doc) == ["(二)基本原则", "(三)规划目标", "四、“十二五”防震减灾主要任务及重点项目"]
+    assert full_path(doc, "1、完善地震应急体系") == "四、“十二五”防震减灾主要任务及重点项目/(一)主要任务/1、完善地震应急体系"
+
+
+def test_page_that_starts_with_the_tail_of_a_list():
+    # 11_xinjiang_zonghe-fangzai-jianzai-12-5_p4.txt: goals 7–10 of the previous heading, then 三、
+    doc = from_text("7.全区创建150个“全国综合减灾示范社区”,每个城乡基层社区至少有1名灾害信息员。\n"
+                    "8.综合防灾减灾体制机制进一步完善,各地(州、市)、县(市、区)建立综合防灾减灾协调机构。\n"
+                    "三、主要任务\n(一)加强自然灾害监测预警预报能力建设\n"
+                    "积极加强与国土资源、交通、气象、水利、地震、农业、林业、畜牧、卫生等相关部门的协同,建立自然灾害监测站网络。\n"
+                    "(二)加强自然灾害评估能力建设\n构建自治区自然灾害评估专家体系,完善专家会商机制,提高灾害评估的科学化水平。\n")
+    assert "三、主要任务" in top(doc)
+    assert full_path(doc, "(二)加强自然灾害评估能力建设") == "三、主要任务/(二)加强自然灾害评估能力建设"
+
+
+def test_headings_in_a_line_that_lost_its_breaks():
+    # 18_liaoning-shi-weizhi_anquan-shengchan-12-5_p2.txt: the whole page is one line
+    doc = from_text("|\n[接上页] 1. 相对指标: 亿元国内生产总值生产安全事故死亡率下降36%以上,职业危害申报率80%以上。 "
+                    "2. 绝对指标(以2010年省控考核指标为基数): 各类事故死亡人数下降10%以上,农机机械事故死亡人数下降10%以上。 "
+                    "三、“十二五”安全生产工作主要任务 (一)完善安全生产管理制度体制,建立长效机制 按照国家相关的法律规定,"
+                    "结合具体情况和实际需要,加快全市安全生产有关配套制度建设。 (二)突出重点行业、领域监督管理,防范生产安全事故 "
+                    "煤矿:强化煤矿生产安全监管,严格煤矿安全准入。\n")
+    heads = [s.heading for s in doc.sections]
+    assert "三、“十二五”安全生产工作主要任务" in heads
+    sec = by_heading(doc, "三、“十二五”安全生产工作主要任务")
+    kids = [s.heading for s in doc.sections if s.parent == sec.id]
+    assert len(kids) == 2 and kids[0].startswith("(一)完善安全生产管理制度体制")
+    assert doc.text[sec.start:].startswith("三、")
