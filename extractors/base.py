@@ -109,16 +109,22 @@ def make_nlp(components: tuple[str, ...] | None = None) -> Language:
 
 
 def _record_error(name: str, component, docs: list[Doc], e: Exception) -> None:
-    """One failing component costs its own records, not the document's other facts."""
+    """spaCy's error handler: say which extractor failed on the document and why."""
     for doc in docs:
         if doc._.errors is None:
             doc._.errors = []
         doc._.errors.append(f"extractor {name!r} failed: {type(e).__name__}: {e}")
 
 
-@lru_cache(maxsize=1)
 def default_nlp() -> Language:
-    return make_nlp()
+    """The pipeline for every declared table, built once per set of components (a plugin
+    loaded later gets a pipeline that includes it)."""
+    return _cached_nlp(default_components())
+
+
+@lru_cache(maxsize=4)
+def _cached_nlp(components: tuple[str, ...]) -> Language:
+    return make_nlp(components)
 
 
 @dataclass
@@ -138,7 +144,20 @@ def run(documents: list[Document], nlp: Language | None = None) -> list[Extracti
         doc._.records = {t: [] for t in registry.tables()}
         doc._.errors = []
         docs.append(doc)
-    return [_finish(doc) for doc in nlp.pipe(docs)]
+    done = {id(d): d for d in nlp.pipe(docs)}
+    # spaCy drops a document whose component raised; run those one component at a time so
+    # a failing extractor costs only its own records.
+    return [_finish(done.get(id(doc)) or _run_each(nlp, doc)) for doc in docs]
+
+
+def _run_each(nlp: Language, doc: Doc) -> Doc:
+    doc._.errors = []
+    for name, proc in nlp.pipeline:
+        try:
+            doc = proc(doc)
+        except Exception as e:
+            _record_error(name, proc, [doc], e)
+    return doc
 
 
 def extract(document: Document, nlp: Language | None = None) -> dict[str, list[dict]]:

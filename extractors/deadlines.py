@@ -45,9 +45,10 @@ YEAR = re.compile(
 NO_YEAR_BEFORE = rf"(?<![\d{CN_YEAR_DIGITS}十年月日号\-—–~～至到个第／/.．])"
 MONTH_ONLY = re.compile(
     rf"{NO_YEAR_BEFORE}(?P<marker>(?:到|于|在|力争|争取|确保|计划|预计|力争在|力争到|确保在)\s*)?"
-    rf"(?:{MONTH}\s*月(?P<fen>份)?{MONTH_TAIL}(?P<before>前|之前|以前)?"
+    rf"(?:{MONTH}\s*月(?P<fen>份)?{MONTH_TAIL}(?P<day>\s*(?:[12]?\d|3[01]|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*[日号])?"
+    r"(?P<before>前|之前|以前)?"
     r"|(?P<rel>今年|本年度?|当年|明年)?(?P<yend>年底|年末|年内)(?P<before2>前|之前|以前)?)"
-    r"(?![\d一二三四五六七八九十]{1,3}\s*[日号]|[-—–~～至到]|\d)"
+    r"(?![-—–~～至到]|\d)"
 )
 RELATIVE = re.compile(
     rf"(?:力争|争取|用|利用|经过|通过|花)(?:约)?(?P<n>[{CN_NUM}\d]{{1,3}}(?:[至到—-][{CN_NUM}\d]{{1,3}})?)(?:个)?年(?:左右)?(?:的)?(?:时间|内|努力)"
@@ -201,6 +202,8 @@ def _is_month_deadline(text: str, m: re.Match) -> bool:
     verb follows it (10月取得明显成效), and it opens a clause or follows a marker."""
     if m.group("month") and cn_int(m.group("month")) not in range(1, 13):
         return False
+    if m.group("day") and not m.group("before"):
+        return False  # a dated event (5月12日), not a deadline
     specific = m.group("mtail") or m.group("before") or m.group("before2") or (m.group("yend") in ("年底", "年末"))
     if not specific and not vocabulary("deadline_cues").match(text, m.end()):
         return False

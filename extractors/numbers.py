@@ -17,7 +17,8 @@ CN_CHARS = "".join(CN_DIGITS) + "".join(CN_UNITS)
 ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 CHINESE = rf"[{CN_CHARS}]+"
 # A number, optionally scaled by 万/亿/千万 (4万, 1.5亿, 三十万).  百分之X is a percentage.
-NUMBER = rf"(?:百分之|千分之)?(?:{ARABIC}|{CHINESE})(?:(?:千万|百万|万|亿)(?![元]))?"
+# 万兆 (10000 Mbps) is the one place a bare 万 is a number.
+NUMBER = rf"(?:百分之|千分之)?(?:{ARABIC}|{CHINESE}|万(?=兆))(?:(?:千万|百万|万|亿)(?![元兆]))?"
 NUMBER_RE = re.compile(NUMBER)
 HAS_NUMBER = re.compile(rf"\d|[{CN_CHARS}]")
 

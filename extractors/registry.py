@@ -32,7 +32,9 @@ from __future__ import annotations
 
 import importlib
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # One documented default for every interface: a fact below this is stored but not shown.
 DEFAULT_MIN_CONFIDENCE = 0.5
@@ -76,7 +78,7 @@ def fact_table(name: str, id_prefix: str, columns: dict[str, str], *, id_column:
     """Declare a fact table.  Declaring the same table again with the same columns is a no-op."""
     if not name.isidentifier() or not name.islower():
         raise RegistryError(f"table name {name!r}: use lower-case letters, digits and _")
-    id_column = id_column or f"{name.rstrip('s')}_id"
+    id_column = id_column or f"{name[:-1] if name.endswith('s') else name}_id"
     clash = RESERVED & set(columns) | ({id_column} & set(columns))
     if clash:
         raise RegistryError(f"table {name!r}: columns {sorted(clash)} are added by the registry, do not declare them")
@@ -129,10 +131,30 @@ def _env_modules() -> list[str]:
     return [m.strip() for m in os.environ.get(ENV_VAR, "").split(",") if m.strip()]
 
 
-def _entry_point_modules() -> list[str]:
+@lru_cache(maxsize=1)
+def _entry_point_modules() -> tuple[str, ...]:
+    """Installed plugins; read once per process (scanning distributions is slow)."""
     from importlib.metadata import entry_points
 
-    return [ep.value.split(":")[0] for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    return tuple(ep.value.split(":")[0] for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
+@contextmanager
+def scoped():
+    """Declarations made inside the block are forgotten after it (tests, notebooks)."""
+    load_plugins()
+    tables_before, loaded_before = dict(_TABLES), set(_loaded)
+    try:
+        yield
+    finally:
+        _TABLES.clear()
+        _TABLES.update(tables_before)
+        import sys
+
+        for mod in _loaded - loaded_before:
+            sys.modules.pop(mod, None)  # imported again (and so declared again) next time
+        _loaded.clear()
+        _loaded.update(loaded_before)
 
 
 def component_modules() -> list[str]:

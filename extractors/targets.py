@@ -20,14 +20,16 @@ from dataclasses import dataclass, field
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from corpus import numbering
 from corpus.model import Document
+from corpus.numbering import cn_year
 from extractors.base import provenance
 from extractors.context import (DEFAULT_THRESHOLD, ROLE_WEIGHT, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
                                 plan_period, section_role, section_titles, sentence_tense, vocabulary)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
 from extractors.texttables import line_tables
-from extractors.units import PEOPLE_NOUN, TIME_UNITS, UNIT, normalise_unit
+from extractors.units import DATA_UNITS, PEOPLE_NOUN, TIME_UNITS, UNIT, normalise_unit
 
 # --- the value expression -----------------------------------------------------------
 VALUE_RE = re.compile(
@@ -50,6 +52,7 @@ CUES = [
 ]
 _CUE_ALT = "|".join(sorted((w for _, ws in CUES for w in ws.split("|")), key=len, reverse=True))
 CUE_WORD = {w: c for c, ws in reversed(CUES) for w in ws.split("|")}
+SHARE_CUES = {"满足": "share"}  # resolved against the unit in combine_comparator
 CUE_RE = re.compile(rf"(?:{_CUE_ALT})(?!标)")  # 达标率 is a name, not 达 + value
 CUE_GAP = re.compile(r"[^\d，。；、,;:：（）()“”]{0,4}")
 
@@ -69,8 +72,8 @@ TRAIL_NOISE = re.compile(rf"(?:{BUILD_VERB}|均|都|要|应|须|必须|需|稳�
 SCOPE_BEFORE = re.compile(r"(?:在|对|全市|全区|全县|全省|全镇|各|所有|覆盖|涉及|全部|其中|共有|现有|共)$")
 SCOPE_AFTER = re.compile(r"^[^，。；]{0,16}?(?:全部|均|都|全面|每个)")
 # Not values: ordinals, dates, codes, counts in structures (两类, 三级, 五大), formulas.
-BAD_BEFORE = re.compile(r"(?:第|[A-Za-z/+×*#.\-—~]|\d)$")
-BAD_AFTER = re.compile(r"^(?:[A-Za-z/+×*#\-—–]|年(?!均)|月|日|号|届|大(?!于)|类|种|方面|项(?:重点|工作|任务|措施|制度)|"
+BAD_BEFORE = re.compile(r"(?:第|[A-Za-z/+×*#.\-—~]\s?|\d)$")  # GB 50223, 第3, a/b
+BAD_AFTER = re.compile(r"^(?:[A-Za-z/+×*#\-—–]|年(?!均)|月|日|号|届|大(?!于)|种|方面|项(?:重点|工作|任务|措施|制度)|"
                        r"个(?:一|体系|方面|环节|清单)|道|期|批次|版|型|点[零〇一二三四五六七八九\d])")
 DURATION_NAMES_RATE = re.compile(r"^[^，。；、\d]{0,12}?(?:率|比例|比重)")
 SHARED_POST = re.compile(rf"^[、和及][^，。；、\d]{{0,6}}?{NUMBER}\s*{UNIT}(以内|以下|之内|内(?![容部外涝蒙])|以上)")
@@ -81,7 +84,9 @@ SENTENCE_RE = re.compile(r"[^。！？；;!?\n]+[。！？；;!?]*")
 CLAUSE_RE = re.compile(r"[^，,：:。！？；;!?\t]+")
 
 YEAR_IN = re.compile(r"(?:到|至)?(20\d\d)年(?:底|末)?")
-GOAL_YEAR = re.compile(r"(?:到|展望)(20\d\d)年(?:底|末)?|(20\d\d)年(?:底|末)?前")
+_Y = r"(20\d\d|19\d\d|[二一][〇零○一二三四五六七八九]{3})"  # a year, Arabic or Chinese digits
+GOAL_YEAR = re.compile(rf"(?:到|展望|至)\s*{_Y}\s*年(?:底|末)?|{_Y}\s*年(?:底|末)?前|^[\s“”\"]*{_Y}\s*年(?:底|末)?[，,]")
+PERIOD_FRAME = re.compile(r"[“\"]?(十[一二三四五六七八九]五|[九十]五)[”\"]?(?:期间|时期|末|期末|规划期)")
 TABLE_NAME_COL = re.compile(r"指标|名称|项目|内容")
 TABLE_VALUE_COL = re.compile(r"值|目标|20\d\d|数值|指标值|标准")
 TABLE_ATTR_COL = re.compile(r"属性|性质|类型")
@@ -92,6 +97,11 @@ TABLE_BASE_COL = re.compile(r"现状|基期|基数|基准|基础值|实际|完�
 # A unit closing an indicator name: 消防车辆（辆）, 消火栓建成率(%), 储备保障人数（万人）.
 NAME_UNIT_RE = re.compile(rf"[（(]\s*((?:万)?{UNIT}|%|‰)\s*[）)]$")
 ATTRIBUTE = re.compile(r"约束性|预期性")
+LONG_RANGE = vocabulary("long_range_cues")
+SCOPE_THRESHOLD = re.compile(vocabulary("scope_after").pattern)
+COUNT_VERB = vocabulary("count_verbs")
+ENUMERATED = re.compile(r"、[^、，,]{1,8}$|等\s*$")  # 甲、乙、丙4个县 / 冶金等8个行业: counts a list
+NAMES_RATE = re.compile(r"^[^，。；、\d]{0,6}?(?:死亡率|发生率|率)")  # 10万人死亡率: the number names the rate
 
 
 # --- document context: doc.sections and the shared evidence ----------------------------
@@ -211,15 +221,29 @@ def make_record(doc: Document, indicator: str, v: Value, year: int | None, attri
 
 
 # --- prose ---------------------------------------------------------------------------
+BOUNDS = ("<=", "<", ">=", ">")
+
+
 def _cue(prefix: str) -> tuple[str | None, int]:
-    """Comparator named just before a value, and where the cue starts in ``prefix``."""
-    best = None
+    """Comparator named just before a value, and where the cue starts in ``prefix``.
+
+    The last cue that still reaches the value wins, except that a bound before a plain
+    verb keeps its sense: 至少达到15万平方米 is ``>=``.  满足 a share (满足30%…需求) states
+    the share met, not a floor."""
+    best = bound = None
     for m in CUE_RE.finditer(prefix):
         if CUE_GAP.fullmatch(prefix[m.end():]):
-            best = m  # the last cue that still reaches the value wins
+            best = m
+            if CUE_WORD[m.group(0)] in BOUNDS:
+                bound = m
     if best is None:
         return None, len(prefix)
-    return CUE_WORD[best.group(0)], best.start()
+    cmp = CUE_WORD[best.group(0)]
+    if cmp == "=" and bound is not None and bound is not best:
+        return CUE_WORD[bound.group(0)], bound.start()
+    if best.group(0) in SHARE_CUES:
+        return SHARE_CUES[best.group(0)], best.start()
+    return cmp, best.start()
 
 
 def combine_comparator(cue: str | None, own: str | None, unit: str) -> str | None:
@@ -228,6 +252,8 @@ def combine_comparator(cue: str | None, own: str | None, unit: str) -> str | Non
     The value's marks (range, ≥, 以内, 以上) outrank a cue word, except that a change stays a
     change: 下降10%以上 is a decrease by 10%.  An increase of a count (加固提升80公里, 增加5个)
     is an amount of work to do, stated like any other count."""
+    if cue == "share":  # 满足30%…需求 is the share met; 满足保障10万人 a floor
+        cue = "=" if unit in RATE_UNITS else ">="
     if cue == "increase_by" and unit not in RATE_UNITS:
         cue = None
     if cue in ("decrease_by", "increase_by") and own != "range":
@@ -266,6 +292,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
     prev_subject = ""
     clause_has_build = bool(BUILD_RE.search(sentence[:sentence.find(clause) + len(clause)]))
     for m in VALUE_RE.finditer(clause):
+        weak = False
         v = _value_of(m)
         num = m.group("num")
         before, after = clause[:m.start()], clause[m.end():]
@@ -277,16 +304,21 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             continue
         if not m.group("unit") and (re.match(r"[.．、](?!\d)", after) or 1900 <= v.value <= 2100):
             continue  # a list number or a year
+        if v.unit not in RATE_UNITS and NAMES_RATE.match(after):
+            continue  # 10万人死亡率, 百万吨死亡率: part of the indicator's name
         if m.group("unit") == "级" and not re.match(r"地震|烈度|抗震|风", after):
             continue  # 三级体系, 二级实验室: a rank, not a quantity
         prefix = clause[last_end:m.start()]
         cue, cue_at = _cue(prefix)
         zero_goal = num == "零" and cue and not after.strip()  # 死亡人数力争为零
-        if CN_NUMERAL_ONLY.match(num) and not num.startswith("百分之") and not zero_goal and not (
+        data_unit = v.unit in DATA_UNITS  # 千兆到乡镇, 万兆到县: a bandwidth, whatever its numeral
+        if CN_NUMERAL_ONLY.match(num) and not num.startswith("百分之") and not zero_goal and not data_unit and not (
                 m.group("unit") and (cue or (m.group("unit") == "次" and _frequency(before)))):
             continue  # 一支, 一批, 四个方阵: Chinese numerals count only after a comparator
-        if num == "一" and m.group("unit") == "次" and not _frequency(before):
-            continue  # 满足一次…处置, 一次性: "once", not a count
+        if CN_NUMERAL_ONLY.match(num) and m.group("unit") == "次" and not _frequency(before):
+            continue  # 满足一次…处置, 减少二次开发: "once", "secondary", not a count
+        if CN_NUMERAL_ONLY.match(num) and m.group("unit") == "类":
+            continue  # 两类, 三类: a structure, not a count
         comparator = combine_comparator(cue, v.comparator, v.unit)
         subject = prefix[:cue_at] if cue else prefix
         freq = _frequency(before) if v.unit == "次" else None
@@ -315,6 +347,10 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             ok, comparator = True, "<="  # 12小时内得到救助, 实现2小时紧急医学救援
         elif unit == "级":
             ok = True  # 具备抵御6级地震能力
+        elif data_unit:
+            ok = True  # 扩容至5G, 20兆进牧户: a capacity to reach
+        elif unit in ("%", "‰") and after.startswith("的"):
+            ok = True  # 全市90%的重点领域市场主体纳入平台: a share to reach
         elif counted and clause_has_build and not SCOPE_BEFORE.search(prefix.strip()) \
                 and not (obj and SCOPE_AFTER.match(after)):
             # 建成…示范社区5个 / 建成1处平台 / 等10座水库: a count of things to build.
@@ -327,13 +363,25 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             ok = True
         else:
             ok = False
+        if not ok and counted and num[:1].isdigit() and unit not in TIME_UNITS and obj \
+                and COUNT_VERB.search(prefix) and not ENUMERATED.search(prefix) \
+                and not SCOPE_BEFORE.search(prefix.strip()) and not SCOPE_AFTER.match(after):
+            ok, weak = True, True  # 联通50个部门的数据, 19类功能模块: a count with its classifier
+        else:
+            weak = False
         if not ok:
             continue
         if comparator is None:
             comparator = _shared_post(after) or inherited or "="
         inherited = comparator
         v = Value(v.value, v.value_max, v.raw or num, unit, comparator, v.start, v.end)
-        year = None if freq else sent_year
+        rate_freq = _rate_frequency(prefix, comparator, unit)
+        year = None if (freq or rate_freq) else sent_year
+        info = {"frequency": "annual" if rate_freq else _frequency_name(freq), "measure": _measure(prefix),
+                "weak": weak, "year_implied": False}
+        if year is None and not (freq or rate_freq) and ctx.plan_end is None:
+            year = _year_after_baseline(clause)
+            info["year_implied"] = year is not None
         if freq:
             v.unit = freq
             if comparator == "=" and re.search(r"至少|不少于", before):
@@ -354,7 +402,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
                                                     "", subject)) + obj_clean
             if len(indicator) < 2:
                 indicator = _clean_indicator(sentence[: max(0, m.start())])[-20:] or indicator
-            pending.append([indicator, v, year, q_start, q_end, shared])
+            pending.append([indicator, v, year, q_start, q_end, shared, info])
         last_end = m.end()
     # Values sharing one subject share one quote: the clause that states them all.
     for i in range(1, len(pending)):
@@ -366,20 +414,67 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
                     break
     ev = ev or ctx.evidence(offset, sentence)
     return [make_record(doc, ind, v, year, _attribute(clause), ctx.category(offset), "prose", a, b,
-                        _clause_evidence(ev, clause, v), year_implied=year is not None and not _states_year(sentence))
-            for ind, v, year, a, b, _ in pending]
+                        _clause_evidence(ev, clause, v, info), frequency=info["frequency"], measure=info["measure"],
+                        year_implied=info["year_implied"] or (year is not None and not _states_year(sentence)))
+            for ind, v, year, a, b, _, info in pending]
+
+
+EACH_YEAR = re.compile(r"每年(?:[^，。；\d]{0,6})$")
+BASELINE_YEAR = re.compile(r"(?:比|较)\s*(20\d\d|19\d\d)\s*年")
+NEW_OR_TOTAL = re.compile(r"(新增|累计|总数|总量|新建|新培育|新引进)")
+MEASURE = {"新增": "increment", "新建": "increment", "新培育": "increment", "新引进": "increment",
+           "累计": "cumulative", "总数": "cumulative", "总量": "cumulative"}
+
+
+def _rate_frequency(prefix: str, comparator: str | None, unit: str) -> bool:
+    """每年下降5%: a rate of change that holds every year (frequency annual, no year)."""
+    if unit not in RATE_UNITS or comparator not in ("decrease_by", "increase_by"):
+        return False
+    cue_at = max(prefix.rfind(w) for w in ("下降", "降低", "减少", "提高", "增长", "提升", "增加"))
+    return cue_at > 0 and bool(EACH_YEAR.search(prefix[:cue_at]))
+
+
+def _frequency_name(freq: str | None) -> str | None:
+    """次/年 → annual, 次/半年 → semiannual …; other frequencies as written."""
+    if not freq:
+        return None
+    return {"次/年": "annual", "次/半年": "semiannual", "次/季度": "quarterly", "次/季": "quarterly",
+            "次/月": "monthly", "次/周": "weekly"}.get(freq, freq)
+
+
+def _measure(prefix: str) -> str:
+    """level, or increment (新增X) / cumulative (累计Y) when the clause says which."""
+    found = NEW_OR_TOTAL.findall(prefix)
+    return MEASURE[found[-1]] if found else "level"
+
+
+def _year_after_baseline(clause: str) -> int | None:
+    """比2010年下降32% in a plan whose period is unknown: goals are set against the end year
+    of the previous five-year plan, so the horizon is five years on."""
+    m = BASELINE_YEAR.search(clause)
+    if m and int(m.group(1)) % 5 == 0:
+        return int(m.group(1)) + 5
+    return None
 
 
 def _states_year(sentence: str) -> bool:
-    return bool(GOAL_YEAR.search(sentence))
+    return bool(goal_years(sentence))
 
 
-def _clause_evidence(ev: Evidence, clause: str, v: "Value") -> Evidence:
-    """The sentence's evidence plus what the clause itself says: a comparator cue, or cues
-    that the number counts process/statistics or is an assessment rule."""
+def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = None) -> Evidence:
+    """The sentence's evidence plus what the clause itself says: a comparator cue, a bare
+    count, or cues that the number is a condition, a scope threshold, a process or statistics
+    count or an assessment rule."""
     ev = ev.copy()
     if v.comparator not in (None, "="):
         ev.add(0.5, "comparator")
+    if info and info.get("weak"):
+        ev.add(-0.2, "bare count")
+    before, after = clause[:v.start], clause[v.end:]
+    if vocabulary("condition_cues").search(before):
+        ev.add(-4.0, "condition")
+    if SCOPE_THRESHOLD.match(after):
+        ev.add(-4.0, "scope threshold")
     if vocabulary("result_cues").search(clause):
         ev.add(-3.0, "result cue")
     if vocabulary("scoring_cues").search(clause):
@@ -411,13 +506,28 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
 
     An earlier sentence's milestone before the plan's end (到2023年底，…全部达标。) is that
     sentence's own; only the plan's end or a later horizon (到2035年，…) frames a paragraph."""
-    def years(a: int, b: int) -> list[int]:
-        return [int(m.group(1) or m.group(2)) for m in GOAL_YEAR.finditer(line[a:b])]
-    own = years(sent_start, clause_start + 1)
+    if LONG_RANGE.match(line[sent_start:clause_start + 1].lstrip(" 　\t")):
+        return None  # 长远目标：… has no year
+    own = goal_years(line[sent_start:clause_start + 1])
     if own:
         return own[-1]
-    framing = [y for y in years(0, sent_start) if not ctx.plan_end or y >= ctx.plan_end]
+    framing = [y for y in goal_years(line[:sent_start]) if not ctx.plan_end or y >= ctx.plan_end]
     return framing[-1] if framing else ctx.heading_year(pos) or ctx.plan_end
+
+
+def goal_years(text: str) -> list[int]:
+    """Years a text frames goals for, in order: 到2025年, 2025年底前, a leading 2020年，,
+    二〇二五年, and a five-year period named as a frame (“十二五”期间 → 2015)."""
+    found = []
+    for m in GOAL_YEAR.finditer(text):
+        y = cn_year(next(g for g in m.groups() if g))
+        if y:
+            found.append((m.start(), y))
+    for m in PERIOD_FRAME.finditer(text):
+        years = numbering.plan_period(m.group(1))
+        if years:
+            found.append((m.start(), years[1]))
+    return [y for _, y in sorted(found)]
 
 
 def _tense(sentence: str, past_paragraph: bool, plan_start: int | None) -> str:
@@ -461,8 +571,8 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
     return out
 
 
-LINE_HAS_NUMBER = re.compile(r"\d|百分之|[一二两三四五六七八九十][个处支座次名人台]")
-CLAUSE_HAS_NUMBER = re.compile(r"\d|百分之|[一二两三四五六七八九十]|为零")
+LINE_HAS_NUMBER = re.compile(r"\d|百分之|[一二两三四五六七八九十][个处支座次名人台]|[百千万]兆")
+CLAUSE_HAS_NUMBER = re.compile(r"\d|百分之|[一二两三四五六七八九十]|[百千万]兆|为零")
 
 
 # --- tables ------------------------------------------------------------------------

@@ -22,6 +22,9 @@ _ALIASES = {
     "公里": "公里", "千米": "公里", "km": "公里", "米": "米", "吨": "吨", "万吨": "万吨",
     "千瓦": "千瓦", "床": "床", "张床位": "张", "级": "级",
     "例": "例", "起": "起", "年一遇": "年一遇",
+    # data and bandwidth: 千兆/万兆 (Mbps), 5G出口 (Gbps), storage
+    "兆": "兆", "Mbps": "兆", "M": "兆", "G": "G", "Gbps": "G", "TB": "TB", "PB": "PB",
+    "类": "类", "栋": "栋", "幢": "幢", "亩": "亩", "万亩": "万亩",
 }
 UNIT_WORDS = sorted(_ALIASES, key=len, reverse=True)
 # 米 must not be the start of 米粮; 次 not of 次生; 部 not of 部门; 家 not of 家庭 …
@@ -30,12 +33,30 @@ _NOT_AFTER = {"米": "粮", "次": "生要数", "部": "门署", "家": "庭属"
               "间": "隔", "队": "伍员", "批": "准复", "本": "质级地", "块": "状", "户": "籍外",
               "人": "员口民群防", "台": "风账湾", "处": "置理罚", "级": "别",
               "例": "如外行会", "起": "草步火来到止始点"}
-UNIT = "(?:" + "|".join(
-    re.escape(u) + (f"(?![{_NOT_AFTER[u]}])" if u in _NOT_AFTER else "") for u in UNIT_WORDS
-) + ")"
+# Latin units stand alone: 5G基站 is a network generation, 5G出口 a bandwidth; GB 50223 a code.
+_LATIN_END = r"(?![A-Za-z0-9\u4e00-\u9fff+＋])"
+_LATIN_BEFORE = r"(?=以上|以内|以下|带宽|宽带|到|进|的带宽|的)"
+_BANDWIDTH = {"兆": "瓦帕赫欧焦"}
+_NOT_AFTER.update({"类": "型别似", "栋": "梁", "亩": "产"})
+
+
+_G_END = r"(?=[。；;，,）)]|$|以上|以内|带宽|出口)"  # 扩容至5G。 — never 5G、大数据 or 5G基站
+
+
+def _unit_pattern(u: str) -> str:
+    if u == "G":
+        return f"G(?:bps)?{_G_END}"
+    if u.isascii() and u.isalpha():
+        return f"{re.escape(u)}(?:{_LATIN_END}|{_LATIN_BEFORE})"
+    bad = _NOT_AFTER.get(u, "") + _BANDWIDTH.get(u, "")
+    return re.escape(u) + (f"(?![{bad}])" if bad else "")
+
+
+UNIT = "(?:" + "|".join(_unit_pattern(u) for u in UNIT_WORDS) + ")"
 UNIT_RE = re.compile(UNIT)
 
 TIME_UNITS = {"小时", "分钟", "天", "个月", "周"}
+DATA_UNITS = {"兆", "G", "TB", "PB"}  # bandwidth and storage: a capacity to reach
 PEOPLE_NOUN = re.compile(r"^[^，。；、]{0,12}?(?:人口|人员|群众|人)")
 
 
