@@ -47,6 +47,10 @@ def ingest(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No per-file report."),
     ocr: str = typer.Option(None, "--ocr", envvar="CNPOLICY_OCR",
                             help="OCR of PDF pages without a usable text layer: auto (default), always, never."),
+    engine: str = typer.Option("pool", "--engine", help="pool (processes on this machine) or ray "
+                               "(Ray tasks: local, or the cluster at --address; pip install 'cnpolicy[ray]')."),
+    address: str = typer.Option(None, "--address", help="Ray cluster address (e.g. ray://head:10001); "
+                                "default: start Ray locally."),
 ) -> None:
     """Ingest files and folders: load → normalise → sections → metadata → chunks → extract → store.
 
@@ -72,6 +76,9 @@ def ingest(
             err.print(f"[red]error:[/red] --ocr must be auto, always or never (got '{ocr}')")
             raise typer.Exit(2)
         os.environ["CNPOLICY_OCR"] = ocr.lower()
+    if engine not in ("pool", "ray"):
+        err.print(f"[red]error:[/red] --engine must be pool or ray (got '{engine}')")
+        raise typer.Exit(2)
     if not quiet:
         os.environ["CNPOLICY_PROGRESS"] = "1"  # a per-page bar on stderr while a PDF is OCR'd
     files, notes = expand_paths(paths)
@@ -82,7 +89,7 @@ def ingest(
         raise typer.Exit(2)
     try:
         report = ingest_files(files, db, workers=workers, force=force, extract=extract, embed=embed,
-                              progress=not quiet, model=model)
+                              progress=not quiet, model=model, engine=engine, address=address)
     except Exception as e:  # the database itself failed: say so plainly
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2)
