@@ -50,7 +50,7 @@ INDEX_NO = re.compile(r"^[0-9A-Za-z/\-_.\s]+$")
 SENT_PUNCT = re.compile(r"[，。；！？,;!?]")
 DATE_PAREN = re.compile(r"^[（(]\s*(?P<d>.{8,16}?)\s*[）)]$")
 ISSUES_IT = re.compile(r"现将[^《》。]{0,12}《(?P<inner>[^《》]{2,80})》[^。]{0,20}印发给你们")
-HISTORY = re.compile(r"^(?:以来|时期[，,]|期间[，,]?(?:全|我|共|累计)|末|取得|成效|成就|回顾)")
+HISTORY = re.compile(r"^(?:以来|(?:时期|期间)?[，,]?(?:取得|累计|共计|完成了|实现了)|成效|成就|回顾|末[，,]?(?:全|我|共))")
 
 
 @lru_cache(maxsize=1)
