@@ -68,28 +68,43 @@ def running_server(db: Path, timeout: float = 60.0):
 
 
 @contextmanager
-def browser_page(width: int, foreign: list[str], height: int = 900):
-    """A chromium page ``width`` CSS pixels wide; every request to a host other than
-    127.0.0.1 is appended to ``foreign`` and aborted, so nothing leaves the machine."""
+def chromium(foreign: list[str]):
+    """Headless Debian chromium; yields ``open_page(width, height=900)``, which makes a page
+    of that size.  Every request to a host other than 127.0.0.1 is appended to ``foreign``
+    and aborted, so nothing leaves the machine."""
     from playwright.sync_api import sync_playwright
+
+    def guard(route):
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in LOCAL:
+            foreign.append(url)
+            return route.abort()
+        return route.continue_()
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
-                                      accept_downloads=True)
+        contexts = []
 
-        def guard(route):
-            url = route.request.url
-            if urlsplit(url).scheme in ("http", "https", "ws", "wss") and urlsplit(url).hostname not in LOCAL:
-                foreign.append(url)
-                return route.abort()
-            return route.continue_()
+        def open_page(width: int, height: int = 900):
+            context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                          accept_downloads=True)
+            contexts.append(context)
+            context.route("**/*", guard)
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            return page
 
-        context.route("**/*", guard)
-        page = context.new_page()
-        page.set_default_timeout(30_000)
         try:
-            yield page
+            yield open_page
         finally:
-            context.close()
+            for context in contexts:
+                context.close()
             browser.close()
+
+
+@contextmanager
+def browser_page(width: int, foreign: list[str], height: int = 900):
+    """One chromium page ``width`` CSS pixels wide (see ``chromium``)."""
+    with chromium(foreign) as open_page:
+        yield open_page(width, height)

@@ -42,6 +42,7 @@ def indicators(con) -> list[dict]:
 def facts(con, doc_id: str) -> list[dict]:
     """Every extracted fact of one document, low-confidence ones included, in text order:
     kind, anchor (``t-<target_id>``), label, quote, raw-text span, confidence, ``low``."""
+    from queries.compare import format_target
     from queries.targets import list_deadlines, list_projects, list_responsibilities, query_targets
 
     f = Filters.parse(doc=doc_id, include_all=True)
@@ -51,6 +52,8 @@ def facts(con, doc_id: str) -> list[dict]:
     for kind, read in lists.items():
         for r in read(con, filters=f):
             conf = r.get("confidence")
+            if kind == "targets":
+                r["target"] = format_target(r)
             out.append({**r, "kind": kind, "id": r[FACT_ID[kind]], "label": r.get(FACT_LABEL[kind]),
                         "anchor": f"{FACT_PREFIX[kind]}-{r[FACT_ID[kind]]}",
                         "low": conf is not None and conf < LOW_CONFIDENCE})
