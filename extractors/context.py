@@ -87,9 +87,10 @@ class Evidence:
     reasons: list[str] = field(default_factory=list)
 
     def add(self, weight: float, reason: str) -> "Evidence":
-        if weight:
-            self.score += weight
-            self.reasons.append(f"{reason} ({weight:+.1f})")
+        """Move the score by ``weight`` (log-odds) and record why; a 0 weight records a fact
+        that was considered and left neutral."""
+        self.score += weight
+        self.reasons.append(f"{reason} ({weight:+.1f})")
         return self
 
     def copy(self) -> "Evidence":

@@ -469,7 +469,7 @@ def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = 
     if v.comparator not in (None, "="):
         ev.add(0.5, "comparator")
     if info and info.get("weak"):
-        ev.add(-0.2, "bare count")
+        ev.add(0.0, "bare count after an action verb")
     before, after = clause[:v.start], clause[v.end:]
     if vocabulary("condition_cues").search(before):
         ev.add(-4.0, "condition")
