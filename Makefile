@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DB ?= samples.duckdb
 QUESTION ?= 哪些县市的人均应急避难场所面积目标是2.5平方米？
 
-.PHONY: demo test install install-dev fixtures fonts clean
+.PHONY: demo test install install-dev browser fixtures fonts clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -31,8 +31,14 @@ demo: install
 	$(BIN)/cnpolicy compare "亿元GDP生产安全事故死亡率" --db $(DB) --plot samples_compare.png
 	$(BIN)/cnpolicy ask "$(QUESTION)" --db $(DB)
 
-test: install-dev
+test: install-dev browser
 	$(BIN)/python -m pytest -n 2 tests
+
+# Debian's chromium (and CJK fonts) for the web tests; skipped when already installed.
+browser:
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || \
+	  (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk) || \
+	  echo "chromium could not be installed: the browser tests will be skipped"
 
 fixtures: install-dev
 	$(BIN)/python scripts/make_fixtures.py
