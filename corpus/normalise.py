@@ -117,16 +117,17 @@ def _spaces(t: Text) -> Text:
 # optional spaces) is one number.  Multi-digit tokens ("2020 2025") never match.
 SPACED_DIGITS = re.compile(r"(?<![\d.])\d(?:(?: ?[.∶:\-] ?| )\d)+(?!\d)")
 SPACE_BEFORE_UNIT = re.compile(r"(?<=\d) +(?=[%‰])")
-SPACED_STYLE_RUNS = 3  # runs of 3+ spaced digits that show a document is in this style
+SPACED_STYLE_RUNS = 3  # spaced runs (one of 3+ digits) that show a document is in this style
 
 
 def _spaced_digits(t: Text) -> Text:
     """Join spaced digits, keeping each digit's own offset.  Only in text written in that
-    style (a few runs like "2 0 0 1"): elsewhere "1 2" may be two list items."""
+    style (a few runs, one like "2 0 0 1"): elsewhere "1 2" may be two list items.  Runs
+    early, before space runs collapse: column-aligned numbers ("1   2") are not joined."""
     runs = [m for m in SPACED_DIGITS.finditer(t.text) if " " in m.group(0)]
     long_runs = sum(1 for m in runs if len(re.findall(r"\d", m.group(0))) >= 3)
     drop: set[int] = set()
-    if long_runs >= SPACED_STYLE_RUNS:
+    if len(runs) >= SPACED_STYLE_RUNS and long_runs >= 1:
         for m in runs:
             drop.update(m.start() + i for i, ch in enumerate(m.group(0)) if ch == " ")
     drop.update(m.start() + i for m in SPACE_BEFORE_UNIT.finditer(t.text) for i in range(len(m.group(0))))
@@ -248,7 +249,7 @@ def _fake_bold(t: Text) -> Text:
     return t.delete(drop)
 
 
-STEPS: list[Callable[[Text], Text]] = [_fullwidth, _residue, _spaces, _spaced_digits, _fake_bold, _join_broken_lines]
+STEPS: list[Callable[[Text], Text]] = [_fullwidth, _residue, _spaced_digits, _spaces, _fake_bold, _join_broken_lines]
 
 
 def normalise_text(raw: str) -> Text:

@@ -232,11 +232,46 @@ def excerpt(prefix: str, n_lines: int) -> str:
     return "\n".join(seed(prefix).split("\n")[:n_lines]) + "\n"
 
 
+# --- excerpts of real files (../shared/eval/real): layouts no generator reproduces ----------
+REAL = ROOT.parent / "shared" / "eval" / "real"
+REAL_PDF_PAGES = {  # fixture -> (real file, 0-based pages kept)
+    "web_printed.pdf": ("docs/liaoning_yingjiting_yuan-tixi-jianyi-dafu_2025.pdf", [0]),  # ruled frame round the page
+    "cnki.pdf": ("docs/yunnan-sheng_guomin-jingji-15-jihua-gangyao_2001_cnki.pdf", [0, 1]),  # fonts not embedded, spaced digits
+}
+REAL_TEXT_LINES = {  # fixture -> (real file, first lines kept)
+    "crawler.md": ("unlabelled/shanghai_keji-fuwuye-ruogan-yijian_2025.md", 40),
+}
+REAL_FIXTURES = set(REAL_PDF_PAGES) | set(REAL_TEXT_LINES) | {"crawler.json"}
+
+
+def build_real_excerpts() -> None:
+    """A page or a few lines of real files; kept as they are when ../shared is absent."""
+    import json
+
+    import pypdfium2 as pdfium
+
+    if not REAL.is_dir():
+        print(f"{REAL} not found: real excerpts kept as committed")
+        return
+    for name, (src, pages) in REAL_PDF_PAGES.items():
+        new = pdfium.PdfDocument.new()
+        new.import_pages(pdfium.PdfDocument(str(REAL / src)), pages)
+        new.save(str(OUT / name))
+    for name, (src, n) in REAL_TEXT_LINES.items():
+        lines = (REAL / src).read_text(encoding="utf-8").split("\n")[:n]
+        (OUT / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    record = json.loads((REAL / "unlabelled/shanghai_qiye-anquan-shengchan-shishi-yijian_2010_crawljson.json")
+                        .read_text(encoding="utf-8"))
+    record["chapters"] = [dict(c, articles=c["articles"][:6]) for c in record["chapters"][:2]]
+    (OUT / "crawler.json").write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.iterdir():
-        if old.is_file():
+        if old.is_file() and not (old.name in REAL_FIXTURES and not REAL.is_dir()):
             old.unlink()
+    build_real_excerpts()
     # PDF: headings + paragraphs of seed 003, its indicator tables merged into one table
     # that starts near a page bottom (continues on the next page, header repeated).
     plan = blocks(seed("003"))
@@ -247,6 +282,8 @@ def main() -> None:
     build_pdf(OUT / "plan.pdf", content, table_at_page_end=True)
     pdf = (OUT / "plan.pdf").read_bytes()
     (OUT / "corrupt.pdf").write_bytes(pdf[: len(pdf) // 3])
+    # the page tree's second kid points at a free object: pdfium cannot load page 2
+    (OUT / "damaged_page.pdf").write_bytes(pdf.replace(b"/Kids [ 3 0 R 4 0 R 5 0 R ]", b"/Kids [ 3 0 R 0 0 R 5 0 R ]"))
     build_encrypted_pdf(OUT / "encrypted.pdf")
     build_scanned_pdf(OUT / "scanned.pdf")
     # DOCX: seed 003's opening with its first indicator table in body order.

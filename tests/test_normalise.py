@@ -131,3 +131,8 @@ def test_numbers_apart_are_not_joined_outside_the_spaced_style():
     assert normalise_text("2020 2025 12.5").text == "2020 2025 12.5"  # multi-digit tokens stay apart
     assert normalise_text("列 1 2，增长 2 6 %").text == "列1 2，增长2 6%"  # one spaced run is no style
     assert normalise_text("增长 26 %").text == "增长26%"
+
+
+def test_column_aligned_digits_are_not_joined():
+    text = "序号   一季度   二季度\n1   2   3\n4   5   6\n7   8   9\n"
+    assert "1 2 3" in normalise_text(text).text

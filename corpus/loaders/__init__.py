@@ -17,7 +17,9 @@ SUPPORTED = {
     ".pdf": "pdf",
     ".docx": "docx",
     ".html": "html", ".htm": "html", ".xhtml": "html", ".shtml": "html",
-    ".txt": "txt", ".text": "txt", ".md": "txt",
+    ".txt": "txt", ".text": "txt",
+    ".md": "markdown", ".markdown": "markdown",
+    ".json": "crawljson",
 }
 # Formats we recognise but cannot read: say what to do instead of "unsupported".
 ADVICE = {
@@ -57,7 +59,7 @@ def load(path: str | Path, ocr: str | None = None) -> Document:
     if not doc.raw_text.strip():
         raise LoadError(str(path), "empty file" if kind != "pdf" else "no text in PDF")
     doc.doc_id = file_hash(data)
-    doc.file_type = kind
+    doc.file_type = doc.file_type or kind  # markdown / json loaders name their own type
     flag_traditional(doc)
     return doc
 

@@ -58,8 +58,9 @@ def load_bytes(path: str, data: bytes, ocr: str | None = None) -> Document:
         if len(failed) == count:
             raise LoadError(path, "not a valid PDF: no page could be read (damaged file)")
         if failed:
-            warnings.append(f"{len(failed)} damaged page(s) could not be read: {_page_list(failed)}")
-        repaired, ocred = rescue_text_layer(path, pdf, data, pages, mode, warnings)
+            warnings.append(f"damaged PDF: page(s) {_page_list(failed)} could not be read; "
+                            f"the other {count - len(failed)} page(s) were")
+        repaired, ocred = rescue_text_layer(path, pdf, data, pages, mode, warnings, set(failed))
     finally:
         pdf.close()
     check_text_layer(path, "".join(p for c in pages for p in c.pieces if isinstance(p, str)),
@@ -160,11 +161,11 @@ def has_images(pdf, index: int) -> bool:
 
 
 def rescue_text_layer(path: str, pdf, data: bytes, pages: list[PageContent], mode: str,
-                      warnings: list[str]) -> tuple[set[int], set[int]]:
+                      warnings: list[str], failed: set[int] = frozenset()) -> tuple[set[int], set[int]]:
     """Replace the text of pages pdfium reads badly: first with pdfminer (its Adobe CMaps
     map CID fonts that pdfium cannot, and its layout analysis restores reading order),
     then with OCR.  A replacement is kept only when it holds more readable characters.
-    Returns the page numbers read by pdfminer and by OCR."""
+    Returns the page numbers read by pdfminer and by OCR; ``failed``: pages pdfium cannot load."""
     suspect = [i for i, c in enumerate(pages) if unreadable(page_text(c)) or scrambled(page_text(c))]
     repaired: set[int] = set()
     if suspect:
@@ -175,8 +176,8 @@ def rescue_text_layer(path: str, pdf, data: bytes, pages: list[PageContent], mod
                 repaired.add(i + 1)
     if mode == "never":
         return repaired, set()
-    todo = [i for i, c in enumerate(pages)
-            if mode == "always" or (i + 1 not in repaired and _needs_ocr(pdf, i, page_text(c)))]
+    todo = [i for i, c in enumerate(pages) if i + 1 not in failed
+            and (mode == "always" or (i + 1 not in repaired and _needs_ocr(pdf, i, page_text(c))))]
     if not todo:
         return repaired, set()
     from corpus.loaders import ocr
