@@ -1,0 +1,137 @@
+"""Durability: readers and writers wait for each other instead of failing with DuckDB's lock
+error; a killed ingest leaves no worker behind and its rerun ends with exactly one copy of
+every document, all searchable; a worker killed for memory costs only its own file."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.ingest import ingest_files
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def plans(folder: Path, n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        p = folder / f"p{i:02d}.txt"
+        p.write_text(f"某县应急预案第{i}号\n一、总体要求\n加强灾害监测预警能力建设，编号{i * 7 + 3}。\n"
+                     f"二、主要目标\n到2025年，建成应急物资储备库{i + 2}个。\n", encoding="utf-8")
+        out.append(str(p))
+    return out
+
+
+HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
+print("holding", flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+def hold(db: Path, mode: str, seconds: float) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(db), mode, str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "holding"
+    return proc
+
+
+def test_a_reader_waits_for_the_writer_and_gives_up_with_a_clear_message(tmp_path):
+    from pipeline.store import StoreBusy, connect
+
+    db = tmp_path / "l.duckdb"
+    ingest_files(plans(tmp_path, 1), db, extract=False, embed=False)
+    writer = hold(db, "rw", 1.5)
+    t0 = time.monotonic()
+    con = connect(db, read_only=True, wait=20)  # waits for the writer to let go
+    assert time.monotonic() - t0 > 0.5 and con.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
+    con.close()
+    writer.wait()
+    writer = hold(db, "rw", 5)
+    with pytest.raises(StoreBusy, match=rf"in use by process {writer.pid} for more than 0 s"):
+        connect(db, read_only=True, wait=0.3)
+    writer.kill()
+    writer.wait()
+
+
+def test_an_ingest_while_a_reader_holds_the_database_waits_then_succeeds(tmp_path):
+    db = tmp_path / "s.duckdb"
+    files = plans(tmp_path, 3)
+    ingest_files(files[:1], db, extract=False, embed=False)
+    reader = hold(db, "ro", 1.5)  # like `serve` answering a request
+    report = ingest_files(files, db, extract=False, embed=False)
+    assert [r["status"] for r in report] == ["unchanged", "stored", "stored"]
+    reader.wait()
+
+
+def _descendants_alive(marker: str) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if marker.encode() in (d / "cmdline").read_bytes() and (d / "stat").read_text().split()[2] != "Z":
+                    out.append(int(d.name))
+            except OSError:
+                pass
+    return out
+
+
+INGEST = """
+import sys
+from pipeline.ingest import ingest_files
+ingest_files(sys.argv[1].split(","), sys.argv[2], workers=2, extract=False, embed=False)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc to find orphan workers")
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
+def test_a_killed_ingest_leaves_no_workers_and_the_rerun_stores_each_document_once(tmp_path, sig):
+    db = tmp_path / "k.duckdb"
+    files = plans(tmp_path, 24)
+    marker = f"cnpolicy-kill-test-{os.getpid()}-{sig}"
+    env = {**os.environ, "CNPOLICY_BATCH_DOCS": "2", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", INGEST, ",".join(files), str(db), marker], cwd=ROOT, env=env,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not Path(f"{db}.search/index.sqlite").exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)  # the first batch is in
+    proc.send_signal(sig)
+    assert proc.wait(timeout=30) != 0  # killed mid-ingest, not finished
+    time.sleep(2.5)  # workers notice within about a second
+    assert _descendants_alive(marker) == []
+    report = ingest_files(files, db, extract=False, embed=False)
+    assert all(r["status"] in ("stored", "unchanged") for r in report), report
+    with duckdb.connect(str(db), read_only=True) as con:
+        n, distinct = con.execute("SELECT count(*), count(DISTINCT doc_id) FROM documents").fetchone()
+        assert n == distinct == 24
+        ids = {r[0] for r in con.execute("SELECT chunk_id FROM chunks").fetchall()}
+    import sqlite3
+
+    indexed = {r[0] for r in sqlite3.connect(f"{db}.search/index.sqlite").execute("SELECT chunk_id FROM kwmap")}
+    assert indexed == ids  # every stored chunk is in the keyword index, nothing else
+
+
+def _dies_on_bomb(path, extract=True, embed=True):
+    from pipeline.process import process_file
+
+    if "bomb" in Path(path).name:
+        os.kill(os.getpid(), signal.SIGKILL)  # what the kernel's OOM killer does
+    return process_file(path, extract, embed)
+
+
+def test_a_worker_killed_for_memory_costs_only_its_file(tmp_path, monkeypatch):
+    import pipeline.ingest as ingest_mod
+
+    monkeypatch.setattr(ingest_mod, "process_file", _dies_on_bomb)
+    files = plans(tmp_path, 4)
+    bomb = tmp_path / "bomb.txt"
+    bomb.write_text("某县应急预案\n一、总体要求\n这份文件让处理它的进程被杀掉。\n", encoding="utf-8")
+    files.insert(1, str(bomb))
+    report = ingest_files(files, tmp_path / "b.duckdb", workers=2, extract=False, embed=False)
+    status = {Path(r["file"]).name: r["status"] for r in report}
+    assert status.pop("bomb.txt") == "error" and set(status.values()) == {"stored"}
+    assert "worker processing this file died" in next(r["reason"] for r in report if "bomb" in r["file"])
