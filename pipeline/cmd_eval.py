@@ -41,12 +41,16 @@ def eval_command(
     from pipeline.store import StoreError, connect
 
     threshold = None if include_all else min_confidence
+    con = None
     try:
         con = connect(db, read_only=True)
         report = evaluate(con, gold, min_confidence=threshold)
     except (StoreError, FileNotFoundError) as e:
-        Console(stderr=True).print(f"[red]error:[/red] {escape(str(e))}")
+        Console(stderr=True, soft_wrap=True).print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(2)
+    finally:
+        if con is not None:
+            con.close()
     if as_json:
         print(json.dumps(summary(report), ensure_ascii=False, indent=1))
         return

@@ -84,3 +84,67 @@ def test_export_writes_every_table(db, tmp_path):
     assert len(docs) == 5
     res = runner.invoke(app, ["export", "--db", str(db), "--out", str(tmp_path / "x"), "--format", "xml"])
     assert res.exit_code == 2 and "unknown format" in res.output
+
+
+def _write_gold(folder: Path, files: dict[str, list[dict]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in files.items():
+        (folder / f"{name}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                                             encoding="utf-8")
+    return folder
+
+
+def _one_target(con):
+    """A stored (doc name, indicator, value, quote, span) to build gold from."""
+    con.execute("DELETE FROM targets")
+    doc_id, raw, name = con.execute("SELECT doc_id, raw_text, source_file FROM documents ORDER BY source_file").fetchone()
+    quote = raw[raw.index("%") - 20: raw.index("%") + 1]
+    a = raw.index(quote)
+    return doc_id, name, quote, a, a + len(quote)
+
+
+def test_folder_with_only_some_types_and_not_targets(db, tmp_path):
+    """No projects.jsonl is not an error (projects are just not scored); a prediction that
+    matches not_targets.jsonl is a false positive and counted as a not-target hit."""
+    con = connect(db)
+    doc_id, name, quote, a, b = _one_target(con)
+    con.execute("INSERT INTO targets (doc_id, target_id, indicator, value, char_start, char_end, quote, confidence) "
+                "VALUES (?, 'x1', '考评权重', 60, ?, ?, ?, 0.9)", [doc_id, a, b, quote])
+    gold = _write_gold(tmp_path / "g", {
+        "targets": [{"doc": name, "indicator": "另一个指标", "value": 1, "quote": "不存在的句子"}],
+        "not_targets": [{"doc": name, "indicator": "考评权重", "value": 60, "quote": quote}],
+    })
+    report = evaluate(con, gold)
+    con.close()
+    assert set(report["types"]) == {"targets"} and "projects" in report["unscored"]
+    t = report["types"]["targets"]
+    assert t.pred == 1 and t.tp == 0 and t.precision == 0.0
+    assert t.not_gold == 1 and len(t.forbidden) == 1
+    assert summary(report)["types"]["targets"]["not_gold_hit"] == 1
+
+
+def test_threshold_and_verbose_per_document(db, tmp_path):
+    con = connect(db)
+    doc_id, name, quote, a, b = _one_target(con)
+    con.execute("INSERT INTO targets (doc_id, target_id, indicator, value, char_start, char_end, quote, confidence) "
+                "VALUES (?, 'x1', '低置信度指标', 7, ?, ?, ?, 0.2)", [doc_id, a, b, quote])
+    con.close()
+    gold = _write_gold(tmp_path / "g", {"targets": [{"doc": name, "indicator": "漏掉的指标", "value": 3, "quote": "不存在"}]})
+    runner = CliRunner()
+    res = runner.invoke(app, ["eval", "--db", str(db), "--gold", str(gold), "--json"])
+    assert json.loads(res.output)["types"]["targets"]["pred"] == 0  # below the default threshold
+    res = runner.invoke(app, ["eval", "--db", str(db), "--gold", str(gold), "--all", "-v"])
+    assert res.exit_code == 0, res.output
+    assert "MISS" in res.output and "漏掉的指标" in res.output
+    assert "EXTRA" in res.output and "低置信度指标" in res.output
+    assert f"── {Path(name).stem}" in res.output  # grouped under its document
+    res = runner.invoke(app, ["eval", "--db", str(db), "--gold", str(gold), "--min-confidence", "0.1", "--json"])
+    assert json.loads(res.output)["types"]["targets"]["pred"] == 1
+
+
+def test_bad_gold_line_names_the_file(db, tmp_path):
+    gold = tmp_path / "g"
+    gold.mkdir()
+    (gold / "targets.jsonl").write_text('{"doc": "a.txt"}\nnot json\n', encoding="utf-8")
+    res = CliRunner().invoke(app, ["eval", "--db", str(db), "--gold", str(gold)])
+    assert res.exit_code == 2 and "targets.jsonl:2: not valid JSON" in res.output
