@@ -115,11 +115,23 @@ def _label_pairs(line: str) -> list[tuple[str, str]]:
                 nxt = cells[i + 1] if i + 1 < len(cells) else ""
                 out.append((key, "" if _is_label(nxt) else nxt))
         return out
+    alt = "|".join(labels)
+    marks = [m for m in re.finditer(rf"(?P<k>{alt})\s*[:：]", line)]
+    if marks and marks[0].start() == 0:  # label: value [label: value …]
+        ends = [m.start() for m in marks[1:]] + [len(line)]
+        return [(m["k"], _until_next_label(line[m.end():e]).strip()) for m, e in zip(marks, ends)]
     for lab in labels:
         m = re.match(rf"^{lab}\s*(?P<colon>[:：])?\s*(?P<v>.*)$", line)
         if m and (m["colon"] or m["v"] == "" or _value_shaped(m["v"])):
-            return [(lab, m["v"].strip())]
+            return [(lab, _until_next_label(m["v"]).strip())]
     return []
+
+
+def _until_next_label(v: str) -> str:
+    """A value up to the next label on the same line ("2025年06月23日信息来源：…" → the date):
+    a label never ends up inside a value."""
+    cut = min((m.start() for lab in _all_labels() if (m := re.search(rf"{lab}\s*[:：]", v))), default=len(v))
+    return v[:cut]
 
 
 def _value_shaped(v: str) -> bool:

@@ -130,9 +130,20 @@ class Mention:
     short: bool = False
 
 
+@lru_cache(maxsize=1)
+def _suffix_words() -> tuple[str, ...]:
+    import json
+
+    return tuple(json.loads((DATA.parent / "region_words.json").read_text(encoding="utf-8"))["suffix_words"])
+
+
 def _accept(text: str, start: int, name: str, units: list[Unit]) -> list[Unit]:
     """Two-character names (城区, 新县, 和县) are also common words: accept them only at a
-    word boundary or right after their parent's name (马鞍山市和县)."""
+    word boundary or right after their parent's name (马鞍山市和县).  A name whose suffix
+    makes a word with the next character (中山市场, 江海区域) is no mention."""
+    end = start + len(name)
+    if text[end - 1:end + 1] in _suffix_words():
+        return []
     if len(name) > 2 or start == 0 or not CJK_CHAR.match(text[start - 1]):
         return units
     if all(u.level == "province" for u in units):

@@ -346,3 +346,11 @@ def test_province_short_names_in_the_body():
     assert regions.resolve_body("全区各族人民……内蒙古自治区各盟市") ["region"] == "内蒙古自治区"
     r = regions.resolve_body("我省……宁夏和新疆交界；新疆的棉花")
     assert r["region"] == "新疆维吾尔自治区"
+
+
+def test_names_on_boundaries_and_labels_never_inside_values():
+    assert [m.name for m in regions.find_mentions("中山市场监管，江海区域内，中山市市场监督管理局，江海区应急")] == ["中山市", "江海区"]
+    from corpus.metadata import labels
+    # liaoning_yingjiting_yuan-tixi-jianyi-dafu_2025.pdf: two labels on one line, no blank between
+    assert labels(["发布时间：2025年06月23日信息来源：救援协调和预案管理处"]) == {
+        "发布时间": "2025年06月23日", "信息来源": "救援协调和预案管理处"}
