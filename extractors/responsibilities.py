@@ -157,8 +157,6 @@ def _notes(document: Document) -> list[dict]:
     for m in regexes()["role"].finditer(text):
         if m.start() < covered_until:
             continue  # a later role inside a note already read
-        if is_footer(text, m.start()):
-            continue  # 主办单位：… in a web page footer names the site's sponsor
         span = _note_span(text, m.start())
         if span is None:
             continue
@@ -167,7 +165,9 @@ def _notes(document: Document) -> list[dict]:
         if not roles or not any(names for _, names in roles):
             continue
         covered_until = end
-        rec = _record(document, start, end, roles, region, form="label")
+        # 主办单位：… in a web page footer names the site's sponsor, not a task's lead
+        footer = [(W_FOOTER, "in a page footer or contact block")] if is_footer(text, m.start()) else []
+        rec = _record(document, start, end, roles, region, form="label", evidence=footer)
         if before.strip("，,；; "):
             rec["time_limit"] = before.strip("，,；; ")
         _add_sentence_roles(document, rec, start)
@@ -178,15 +178,23 @@ def _notes(document: Document) -> list[dict]:
     return records + verb + _duty_notes(document, region, taken)
 
 
+FOOTER_REACH = 3  # lines either side that a footer block spans
+
+
 def is_footer(text: str, pos: int) -> bool:
-    """A position on a contact/footer block: its line or a neighbouring one names an
-    address, a post code, a phone number, an ICP licence…"""
-    line_start = text.rfind("\n", 0, pos) + 1
-    a = text.rfind("\n", 0, max(0, line_start - 1)) + 1
-    e1 = text.find("\n", pos)
-    e2 = text.find("\n", e1 + 1) if e1 >= 0 else -1
-    b = len(text) if e2 < 0 else e2
-    return bool(vocabulary("footer_cues").search(text, a, b))
+    """A position in a contact/footer block: its line or one within FOOTER_REACH lines names
+    an address, a post code, a phone number, an ICP licence…"""
+    a = pos
+    for _ in range(FOOTER_REACH + 1):
+        a = text.rfind("\n", 0, a)
+        if a < 0:
+            break
+    b = pos
+    for _ in range(FOOTER_REACH + 1):
+        b = text.find("\n", b + 1)
+        if b < 0:
+            break
+    return bool(vocabulary("footer_cues").search(text, a + 1, b if b >= 0 else len(text)))
 
 
 # --- "（市应急局牵头，市公安局、市财政局等按职责分工负责）" ------------------------------
@@ -446,10 +454,11 @@ def table_task(header: list[str], cells: list[str]) -> str | None:
 # Log-odds of the ways a note can be written: an explicit label is surest.
 FORM_WEIGHT = {"label": 2.0, "table": 1.5, "verb": 1.0, "duty": 0.5}
 ROLE_WEIGHT = {"history": -2.0, "baseline": -1.0}
+W_FOOTER = -5.0
 
 
 def _record(document: Document, start: int, end: int, roles: list[tuple[str, list[str]]], region,
-            form: str) -> dict:
+            form: str, evidence: list[tuple[float, str]] = ()) -> dict:
     kinds = [role_kind(r) for r, _ in roles]
     lead_i = kinds.index("lead") if "lead" in kinds else kinds.index("duty") if "duty" in kinds else 0
     lead_role, lead = roles[lead_i]
@@ -458,6 +467,8 @@ def _record(document: Document, start: int, end: int, roles: list[tuple[str, lis
     role, sure = section_role(document, start)
     ev = Evidence(1.0, ["base (+1.0)"]).add(FORM_WEIGHT[form], f"{form} note")
     ev.add(round(ROLE_WEIGHT.get(role, 0.0) * sure, 2), f"section {role}")
+    for weight, reason in evidence:
+        ev.add(weight, reason)
     if any(len(n) > NAME_MAX for n in lead + support):
         ev.add(-1.5, "a name longer than a department's")
     return {
