@@ -230,6 +230,22 @@ def find_notice(lines: list[str]) -> re.Match | None:
     return None
 
 
+def header_org(lines: list[str], title: str | None) -> str | None:
+    """An organisation's name standing on its own line right under the title (a plan's
+    cover: title / 温州市减灾委员会办公室 / 2017年3月)."""
+    if not title:
+        return None
+    at = next((i for i, ln in enumerate(lines[:40]) if _flat(ln) == _flat(title)), None)
+    if at is None:
+        return None
+    for ln in lines[at + 1:at + 4]:
+        if _org_like(ln):
+            return ln
+        if parse_heading(ln) or len(ln) > 40:
+            return None
+    return None
+
+
 def doc_number(lines: list[str], label: dict[str, str]) -> str | None:
     """文号 standing on its own line in the header (or labelled 文号:), never one cited in a
     sentence (a 批复's number)."""
@@ -533,6 +549,8 @@ def extract_metadata(doc: Document) -> dict:
         issuers = sig[0]
     elif notice and _org_like(notice["issuer"]):
         issuers = [notice["issuer"]]
+    elif org := header_org(lines, title):
+        issuers = [org]
     elif (v := _label_value(label, "issuer")) and _org_like(v):
         issuers = [v]
     meta["issuer"] = issuers[0] if issuers else None
