@@ -186,3 +186,25 @@ def test_diff_report_renders_two_documents(site, docs):
 def test_api_is_mounted_under_api(site):
     client, _ = site
     assert client.get("/api/targets", params={"indicator": INDICATOR}).json()["total"] >= 3
+
+
+def test_trend_chart_links_every_period_to_its_quote():
+    from pipeline.web.charts import trend_svg
+
+    rows = [{"doc_id": "a", "char_start": 1, "char_end": 9}, {"doc_id": "b", "char_start": 5, "char_end": 7}]
+    points = [{"period": "2016-2020 (十三五)", "value": 0.05, "label": "≤0.05", "row": rows[0]},
+              {"period": "2021-2025 (十四五)", "value": 0.01, "label": "≤0.01", "row": rows[1]}]
+    svg = trend_svg(points, lambda r: f"/doc/{r['doc_id']}?hl={r['char_start']}-{r['char_end']}#cited")
+    assert svg.startswith("<svg") and "<polyline" in svg
+    assert 'href="/doc/a?hl=1-9#cited"' in svg and 'href="/doc/b?hl=5-7#cited"' in svg
+    assert "十三五" in svg and "≤0.01" in svg
+
+
+def test_bars_keep_changes_apart_from_absolute_targets():
+    from pipeline.web.charts import bar_groups
+
+    rows = [{"value": 0.01, "unit": "", "comparator": "<="}, {"value": 0.02, "unit": "", "comparator": "<="},
+            {"value": 10, "unit": "%", "comparator": "decrease_by"}]
+    groups = bar_groups(rows)
+    assert [len(g["bars"]) for g in groups] == [2, 1]
+    assert groups[0]["bars"][1]["pct"] == 100.0 and groups[0]["bars"][0]["pct"] == 50.0
