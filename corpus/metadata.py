@@ -39,7 +39,8 @@ NATIONAL = {"region": "全国", "admin_code": "100000", "admin_level": "national
             "prefecture": None, "county": None, "current": True}
 
 SUFFIX_PAREN = re.compile(r"\s*[（(][^（）()]{0,20}(?:\d{4}|草案|试行|暂行|修订|征求意见稿)[^（）()]{0,20}[）)]\s*$")
-NOTICE = re.compile(r"^(?P<issuer>[^，。；《]{0,60}?)(?P<title>(?:关于)?(?:印发|转发|发布|颁布)(?P<inner>.+?)(?:的(?:通知|决定|通告))?)$")
+NOTICE = re.compile(r"^(?P<issuer>[^，。；《]{0,60}?)(?P<title>(?:关于)?(?:印发|转发|发布|颁布)(?P<inner>.+?)(?:的?(?:通知|决定|通告))?)$")
+SITE_SUFFIX = re.compile(r"^(?P<t>.{6,}?)(?:_[^_]{1,20})+$|^(?P<t2>.{6,}?)[-－][\u4e00-\u9fff]{2,10}$")
 COMPILED = re.compile(r"(?:编制了?|制定了?|印发了?|出台了?|发布了?)《(?P<t>[^《》]{4,70}?(?:规划|计划|纲要|方案)(?:[（(][^）)]{2,20}[）)])?)》")
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*(?:19|20)\d{2}\s*[〕\]］】)）]\s*第?\s*\d{1,5}\s*号")
 YEAR_RANGE = re.compile(r"(?P<a>(?:19|20)\d{2})\s*年?\s*[-—–~～至到]+\s*(?P<b>(?:19|20)\d{2})\s*年?")
@@ -78,6 +79,17 @@ def _lines(text: str) -> list[str]:
         cuts = [0, *run_on_breaks(ln), len(ln)]
         out.extend(c for a, b in zip(cuts, cuts[1:]) if (c := _clean(ln[a:b])))
     return out
+
+
+def strip_site_suffix(line: str) -> str:
+    """A web page's title without the site's tail: "…政策解读_政策解读_安阳市应急管理局",
+    "…的通知-上海长宁" → the document's name (when the part kept names a document)."""
+    m = SITE_SUFFIX.match(line.strip())
+    if m:
+        head = m["t"] or m["t2"]
+        if name_kind(head) or NOTICE.match(re.sub(r"\s", "", head)):
+            return head
+    return line
 
 
 def _flat(s: str) -> str:
@@ -215,18 +227,34 @@ def find_notice(lines: list[str]) -> re.Match | None:
     singles = [ln for ln in lines[:30]]
     joined = [ln for i, ln in _join_candidates(lines) if ln not in singles]
     for ln in singles + joined:
-        flat = re.sub(r"\s", "", ln)
+        flat = re.sub(r"\s", "", strip_site_suffix(ln))
         m = NOTICE.match(flat)
         if not m or len(flat) > 120 or SENT_PUNCT.search(flat.replace("，", "")):
             continue
         inner = m["inner"].strip("《》")
-        has_end = flat.endswith(("的通知", "的决定", "的通告"))
+        has_end = flat.endswith(("通知", "决定", "通告"))
         if not has_end and not (m["inner"].startswith("《") and m["inner"].endswith("》")):
             continue
         if m["issuer"] and not re.fullmatch(r"[\u4e00-\u9fff、 ]{2,60}", m["issuer"]):
             continue
         if len(inner) >= 4:
             return m
+    return None
+
+
+def title_org(title: str | None) -> str | None:
+    """The organisation a title opens with: 上海市人民政府关于进一步加强… → 上海市人民政府."""
+    if title and "关于" in title:
+        head = title.split("关于", 1)[0].strip()
+        return head if _org_like(head) else None
+    return None
+
+
+def site_org(lines: list[str]) -> str | None:
+    """The publisher a web page's title ends with: "…政策解读_政策解读_安阳市应急管理局"."""
+    for ln in lines[:3]:
+        if SITE_SUFFIX.match(ln) and "_" in ln and _org_like(tail := ln.rsplit("_", 1)[1]):
+            return tail
     return None
 
 
@@ -301,6 +329,7 @@ def title_line(lines: list[str]) -> str | None:
     for i, ln in _join_candidates(lines, 40):
         if "/" in ln:  # a source path: 云南日报/2001年/02月/20日/第A01版/<title>
             ln = ln.rsplit("/", 1)[1]
+        ln = strip_site_suffix(ln)
         flat = ln.replace(" ", "") if not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", ln) else ln
         if not_a_title(flat) or len(flat) > 90:
             continue
@@ -344,6 +373,7 @@ def interpretation_title(lines: list[str]) -> str | None:
     """A 政策解读 headline among the first lines (not a navigation bar's menu item)."""
     nav = words()["nav"]
     for ln in lines[:8]:
+        ln = strip_site_suffix(ln)
         nk = name_kind(ln)
         if len(ln) <= 80 and nk and nk[0] == "interpretation" and not any(w in ln for w in nav) \
                 and not ln.endswith("。"):
@@ -524,8 +554,24 @@ def _date(label: dict[str, str], sig, lines: list[str], notice_at: int | None, t
     return None
 
 
+def _hint_date(hints: dict) -> str | None:
+    """A loader's date, when it is a full date (a crawler's "2022年1月" is no issue date)."""
+    v = hints.get("issue_date")
+    return parse_date(v) if v else None
+
+
+def loader_hints(doc: Document) -> dict:
+    """What a loader read from a crawler's header or record (``doc.meta`` issuer, issue_date,
+    doc_number): page-level evidence, weighed here below what the document itself says.
+    They are taken out of ``doc.meta`` so that the value decided here is the one stored
+    (the pipeline lays the loader's meta over this module's)."""
+    return {k: doc.meta.pop(k) for k in ("issuer", "issue_date", "doc_number", "title")
+            if doc.meta.get(k) is not None}
+
+
 def extract_metadata(doc: Document) -> dict:
     meta: dict = {f: None for f in FIELDS}
+    hints = loader_hints(doc)
     lines = _lines(doc.text)
     label = labels(lines)
     notice = find_notice(lines)
@@ -550,17 +596,20 @@ def extract_metadata(doc: Document) -> dict:
     elif notice and _org_like(notice["issuer"]):
         issuers = [notice["issuer"]]
     elif org := header_org(lines, title):
-        issuers = [org]
-    elif (v := _label_value(label, "issuer")) and _org_like(v):
+        v = _label_value(label, "issuer")
+        issuers = [v if v and _org_like(v) and org.startswith(v) else org]  # joint line: the label's first
+    elif (v := _label_value(label, "issuer") or hints.get("issuer")) and _org_like(v):
         issuers = [v]
+    elif org := title_org(meta["title"]) or site_org(lines):
+        issuers = [org]
     meta["issuer"] = issuers[0] if issuers else None
     if len(issuers) > 1:
         meta["issuers"] = issuers
-    meta["doc_number"] = doc_number(lines, label)
+    meta["doc_number"] = doc_number(lines, label) or hints.get("doc_number")
     notice_at = None
     if notice:
         notice_at = next((i for i, ln in enumerate(lines) if notice["inner"].strip("《》")[:8] in ln.replace(" ", "")), None)
-    meta["issue_date"] = _date(label, sig, lines, notice_at, title)
+    meta["issue_date"] = _date(label, sig, lines, notice_at, title) or _hint_date(hints)
 
     if kind not in ("article", "statistics"):
         period = find_period(title if not notice else notice["inner"], doc.text)

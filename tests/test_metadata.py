@@ -354,3 +354,32 @@ def test_names_on_boundaries_and_labels_never_inside_values():
     # liaoning_yingjiting_yuan-tixi-jianyi-dafu_2025.pdf: two labels on one line, no blank between
     assert labels(["发布时间：2025年06月23日信息来源：救援协调和预案管理处"]) == {
         "发布时间": "2025年06月23日", "信息来源": "救援协调和预案管理处"}
+
+
+def test_crawler_header_date_loses_to_the_documents_own_date():
+    # shanghai_gaoduan-yiliao-qixie-xingdong-fangan_2025.md: the crawler's 发布日期 (a later
+    # repost, also read by the Markdown loader into doc.meta) against the notice's 落款
+    text = ("上海市人民政府办公厅关于印发《上海市促进高端医疗器械产业全链条发展行动方案》的通知\n\n发布日期：2025-10-31\n"
+            "发布机构：上海市科学技术委员会\n\n沪府办发〔2025〕17号\n\n各区人民政府，市政府各委、办、局，各有关单位：\n\n"
+            "　　《上海市促进高端医疗器械产业全链条发展行动方案》已经市政府同意，现印发给你们，请认真按照执行。\n\n"
+            "上海市人民政府办公厅\n\n2025年9月4日\n\n上海市促进高端医疗器械产业全链条发展行动方案\n\n一、主要目标\n")
+    doc = Document(doc_id="t", source_path="t.md", file_type="md", raw_text=text,
+                   meta={"issue_date": "2025-10-31", "issuer": "上海市科学技术委员会"})
+    m = extract_metadata(normalise(doc))
+    assert (m["issue_date"], m["issuer"], m["doc_number"]) == ("2025-09-04", "上海市人民政府办公厅", "沪府办发〔2025〕17号")
+    assert m["kind"] == "action_plan" and "issue_date" not in doc.meta  # the decision here is the one stored
+
+
+def test_web_page_titles_lose_the_sites_tail():
+    # anyang-shi_shengchan-anquan-shigu-yuan-zhengce-jiedu_2022_crawljson.json
+    m = meta_of("《安阳市生产安全事故应急预案》 政策解读_政策解读_安阳市应急管理局\n"
+                "《安阳市生产安全事故应急预案》（以下简称《应急预案》）已经于2021年12月24日以安阳市人民政府办公室名义印发施行。"
+                "现将有关问题予以解读。\n发布日期：2022-02-16信息来源：救援协调和预案管理科\n")
+    assert (m["title"], m["kind"], m["issuer"]) == ("《安阳市生产安全事故应急预案》政策解读", "interpretation", "安阳市应急管理局")
+    assert (m["region"], m["issue_date"]) == ("安阳市", "2022-02-16")
+    # shanghai-changning-qu_shengchan-anquan-shigu-zhuanxiang-yuan_2024_crawljson.json
+    m = meta_of("上海市长宁区应急管理局关于印发《长宁区生产安全事故专项应急预案》的通知-上海长宁\n"
+                "各有关委办局，各街道办事处、新泾镇政府：\n《长宁区生产安全事故专项应急预案》已经区政府同意，现印发给你们，请认真贯彻执行。\n"
+                "长宁区生产安全事故专项应急预案\n为认真贯彻落实习近平总书记关于安全生产的系列论述精神，规范本区生产安全事故应急管理和响应程序。\n")
+    assert m["title"] == "上海市长宁区应急管理局关于印发《长宁区生产安全事故专项应急预案》的通知"
+    assert (m["issuer"], m["kind"], m["region"], m["province"]) == ("上海市长宁区应急管理局", "measures", "长宁区", "上海市")
