@@ -28,8 +28,9 @@ def _register() -> None:
     """Import the verb modules; each adds its commands to ``app``."""
     import importlib
 
-    for module in ("pipeline.cmd_ingest", "pipeline.cmd_eval", "pipeline.cmd_export",
-                   "queries.cli", "queries.cli_search", "queries.diff_cli"):
+    for module in ("pipeline.cmd_ingest", "pipeline.cmd_reindex", "pipeline.cmd_eval", "pipeline.cmd_export",
+                   "pipeline.cmd_query", "pipeline.cmd_search", "pipeline.cmd_ask", "pipeline.cmd_diff",
+                   "pipeline.cmd_serve"):
         importlib.import_module(module)
 
 

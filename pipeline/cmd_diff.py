@@ -10,10 +10,22 @@ from pipeline.cli import DB_OPTION, app
 FORMATS = ("rich", "json", "md", "html")
 
 
+def records_from_file(path: str):
+    """Analyse and extract a file (no embeddings) into the stored-row shape the diff reads."""
+    from pipeline.process import process_file
+    from queries.diff import DocRecords
+
+    res = process_file(str(path), extract=True, embed=False)
+    if res.error:
+        raise ValueError(f"{path}: {res.error}")
+    return DocRecords.from_rows(res.rows, label=str(path).replace("\\", "/").rsplit("/", 1)[-1])
+
+
 def load_side(ref: str, db: Path, con_holder: dict):
     """A file path is analysed on the spot; anything else is an ingested document id
     (or unique id prefix, or stored file name) read from the database."""
-    from queries.diff import records_from_db, records_from_file, resolve_doc_id
+    from queries.diff import records_from_db
+    from queries.filters import NotFound, find_document
 
     if Path(ref).is_file():
         return records_from_file(ref)
@@ -25,9 +37,10 @@ def load_side(ref: str, db: Path, con_holder: dict):
         except StoreError as e:  # name what the user typed, not only the missing database
             raise ValueError(f"'{ref}' is not a file, and it cannot be a stored document id: {e}") from e
     con = con_holder["con"]
-    doc_id = resolve_doc_id(con, ref)
-    if doc_id is None:
-        raise ValueError(f"'{ref}' is neither a file nor one stored document in {db}")
+    try:
+        doc_id = find_document(con, ref)
+    except NotFound as e:
+        raise ValueError(f"'{ref}' is not a file, and in {db}: {e}") from None
     return records_from_db(con, doc_id)
 
 

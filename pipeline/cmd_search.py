@@ -1,11 +1,11 @@
 """`cnpolicy search`: hybrid passage search with the matched words highlighted."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
+from pipeline import cli_common as c
 from pipeline.cli import DB_OPTION, app
 
 PASSAGE_CHARS = 300
@@ -47,10 +47,8 @@ def _print(results: list[dict], query: str) -> None:
 def search_cmd(
     query: str = typer.Argument(..., help="Words or a question in Chinese."),
     k: int = typer.Option(10, "-k", "--k", help="How many passages."),
-    region: str = typer.Option(None, "--region", help="Region name (region, province, prefecture or county)."),
-    province: str = typer.Option(None, "--province", help="Province name, e.g. 山东省."),
-    level: str = typer.Option(None, "--level", help="province | prefecture | county (县级) | district."),
-    kind: str = typer.Option(None, "--kind", help="Document kind (documents.kind)."),
+    region: list[str] = c.REGION, province: list[str] = c.PROVINCE, level: str = c.LEVEL, kind: list[str] = c.KIND,
+    period: str = c.PERIOD,
     year: int = typer.Option(None, "--year", help="Only plans whose period covers this year."),
     mode: str = typer.Option("hybrid", "--mode", help="hybrid (BM25 + embeddings, fused) | bm25 | dense."),
     model: str = typer.Option(None, "--model", help="Embedding model: use-m3, or a local "
@@ -63,18 +61,15 @@ def search_cmd(
 
     Example: [bold]cnpolicy search "人均避难场所面积" --region 临清市 -k 5[/bold]
     """
-    from rich.console import Console
-
-    from pipeline.store import StoreError
     from queries.search import SearchError, search
 
-    try:
-        results = search(str(db), query, k=k, region=region, province=province, admin_level=level, kind=kind,
-                         year=year, mode=mode, model=model)
-    except (SearchError, StoreError) as e:
-        Console(stderr=True).print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2)
+    f = c.filters(region=region, province=province, level=level, kind=kind, period=period, year=year)
+    with c.reading(db) as con:
+        try:
+            results = search(con, query, k=k, mode=mode, model=model, filters=f)
+        except SearchError as e:
+            c.fail(str(e))
     if as_json:
-        print(json.dumps(results, ensure_ascii=False, indent=2, default=str))
+        c.print_json(results)
     else:
         _print(results, query)

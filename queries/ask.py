@@ -11,10 +11,17 @@ import re
 
 from queries.compare import compare, format_target
 from queries.question import Parsed, parse
+from queries.units import convert
 from queries.targets import (Concept, canonical_of, list_projects, list_responsibilities, normalise_indicator,
                              query_targets)
 
 PASSAGES_K = 5
+MIN_COVERAGE = 0.5  # below this share of the question's words in the best passage, the corpus does not hold it
+MAX_QUESTION = 500
+
+
+class AskError(ValueError):
+    """A question that cannot be asked (empty, too long); the message says why."""
 
 
 # --- what the database knows ---------------------------------------------------------------
@@ -92,8 +99,23 @@ def answer_responsibilities(con, p: Parsed) -> list[dict]:
     return list_responsibilities(con, department=p.department, role=p.role, **f)
 
 
+MONEY = {"元", "万元", "亿元"}
+
+
+def investment_bounds(p: Parsed) -> dict:
+    """投资超过1亿元 → {investment_min: 10000} (万元, the projects table's unit)."""
+    if p.value is None or p.unit not in MONEY:
+        return {}
+    amount = convert(p.value, p.unit, "万元")
+    if p.comparator in (">", ">="):
+        return {"investment_min": amount}
+    if p.comparator in ("<", "<="):
+        return {"investment_max": amount}
+    return {"investment_min": amount, "investment_max": amount}
+
+
 def answer_projects(con, p: Parsed) -> list[dict]:
-    return _by_topic(list_projects(con, **_filters(p)), p.topic)
+    return _by_topic(list_projects(con, **_filters(p), **investment_bounds(p)), p.topic)
 
 
 GENERIC_TOPIC = re.compile(r"^(?:重点|重大|主要|建设|工程|项目|规划|的)*$")
@@ -152,6 +174,12 @@ def _sentence(p: Parsed, rows: list[dict], regions: list[str]) -> str:
     if p.intent == "responsibilities":
         return f"{p.department}参与的任务共{len(rows)}项：" + "；".join(r["task"] or "" for r in rows[:20]) + "。"
     if p.intent == "projects":
+        if investment_bounds(p):
+            where = "、".join(p.regions or regions) or "所有规划中"
+            word = {">": "超过", ">=": "不低于", "<": "低于", "<=": "不超过"}.get(p.comparator or "", "为")
+            head = f"{where}投资{word}{p.value:g}{p.unit}的项目共{len(rows)}项"
+            names = "、".join(r["name"] or "" for r in rows[:10]) + ("等" if len(rows) > 10 else "")
+            return f"{head}：{names}。" if rows else f"{head}（投资额未写明的项目不计入）。"
         if not rows:
             return "没有找到符合条件的工程项目。"
         names = "、".join(r["name"] or "" for r in rows)
@@ -164,8 +192,40 @@ ANSWERS = {"targets": answer_targets, "compare": answer_compare, "responsibiliti
            "count_responsibilities": answer_responsibilities, "projects": answer_projects}
 
 
+def _check(question) -> str:
+    if not isinstance(question, str) or not question.strip():
+        raise AskError("empty question: ask something in Chinese, e.g. 哪些县市的人均应急避难场所面积目标是2.5平方米？")
+    if len(question) > MAX_QUESTION:
+        raise AskError(f"question too long ({len(question)} characters, at most {MAX_QUESTION})")
+    return question.strip()
+
+
+def unknown_places(con, p: Parsed) -> list[str]:
+    """Places the question names that no stored document is about."""
+    known = set(known_regions(con))
+    return [r for r in p.regions if r not in known]
+
+
+def coverage(question: str, passages: list[dict]) -> float:
+    """The share of the question's words found in its best passage (0 when none)."""
+    from index.fts import query_tokens
+
+    tokens = set(query_tokens(question))
+    if not tokens or not passages:
+        return 0.0
+    return max(len(tokens & set(r.get("highlights") or [])) for r in passages) / len(tokens)
+
+
+def _outside(out: dict, text: str) -> dict:
+    out.update(outside_corpus=True, text=text)
+    return out
+
+
 def ask(con, question: str) -> dict:
-    """{question, parsed, answer_type, regions, rows, text[, count][, passages]}."""
+    """{question, parsed, answer_type, regions, rows, text[, count][, passages][, outside_corpus]}.
+    ``outside_corpus`` is True (and ``text`` says so) when the corpus does not hold the
+    answer: a place no document is about, or no passage sharing most of the question's words."""
+    question = _check(question)
     p = parse(question, known_regions(con), known_indicators(con))
     p.regions = _narrow_regions(con, p.regions)
     if p.intent in ANSWERS:
@@ -173,12 +233,20 @@ def ask(con, question: str) -> dict:
         regions = _regions_of(rows)
         out = {"question": question, "parsed": p.as_dict(), "answer_type": "structured", "regions": regions,
                "rows": rows, "text": _sentence(p, rows, regions)}
-        if p.intent == "count_responsibilities":
+        if p.intent in ("count_responsibilities", "projects"):
             out["count"] = len(rows)
+        missing = unknown_places(con, p)
+        if not rows and missing:
+            return _outside(out, f"语料中没有关于{'、'.join(missing)}的文件，无法回答这个问题。")
         if not rows:  # say what the text holds nearby, clearly as context, not as the answer
             out["passages"] = answer_passages(con, question, p)
         return out
     passages = answer_passages(con, question, p)
-    return {"question": question, "parsed": p.as_dict(), "answer_type": "passages",
-            "regions": _regions_of(passages), "rows": passages, "text": _sentence(p, passages, [])}
-
+    out = {"question": question, "parsed": p.as_dict(), "answer_type": "passages",
+           "regions": _regions_of(passages), "rows": passages, "text": _sentence(p, passages, [])}
+    missing = unknown_places(con, p)
+    if missing:
+        return _outside(out, f"语料中没有关于{'、'.join(missing)}的文件；以下段落来自其他地区，仅供参考。")
+    if coverage(question, passages) < MIN_COVERAGE:
+        return _outside(out, "语料中没有与这个问题直接相关的内容；以下段落只有零星字词相同，仅供参考。")
+    return out

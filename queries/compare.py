@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections import Counter
 
+from dataclasses import replace
+
+from queries.filters import Filters, period_label
 from queries.targets import direction_of, query_targets
 from queries.units import to_base
 
 CHANGE = {"decrease_by", "increase_by"}
 SYMBOL = {"<=": "≤", "<": "<", ">=": "≥", ">": ">", "=": "=", "decrease_by": "下降", "increase_by": "提高",
           "range": "范围"}
-COMPARE_COLUMNS = ("region", "admin_level", "source_file", "doc_id", "indicator", "canonical_indicator", "value",
+COMPARE_COLUMNS = ("region", "admin_level", "source_file", "title", "period", "doc_id", "indicator", "canonical_indicator", "value",
                    "value_max", "unit", "comparator", "year", "attribute", "quote", "page", "section_path",
-                   "char_start", "char_end")
+                   "char_start", "char_end", "confidence")
 
 
 def _compared_year(rows: list[dict], year: int | None) -> int | None:
@@ -29,6 +32,33 @@ def _compared_year(rows: list[dict], year: int | None) -> int | None:
         return None
     best = max(years.values())
     return max(y for y, n in years.items() if n == best)  # ties: the later horizon
+
+
+def _doc_period(r: dict) -> tuple[int, int] | None:
+    start, end = r.get("period_start"), r.get("period_end")
+    return (start, end or start) if start else None
+
+
+def plan_periods(rows: list[dict]) -> Counter:
+    """How many plans of each period state the indicator."""
+    return Counter(period for _, period in {(r["doc_id"], _doc_period(r)) for r in rows} if period)
+
+
+def default_period(rows: list[dict]) -> tuple[int, int] | None:
+    """The plan period most plans stating the indicator share (ties: the later one)."""
+    counts = plan_periods(rows)
+    if not counts:
+        return None
+    return max(counts, key=lambda p: (counts[p], p))
+
+
+def in_period(r: dict, period: tuple[int, int]) -> bool:
+    """A row belongs to a period when its plan has that period, or (a plan of another or no
+    period) when the target's own year falls inside it — so a 2020-2030 plan's 2025 goal
+    is compared with the 十四五 plans, a 十一五 plan's 2010 goal is not."""
+    if _doc_period(r) == period:
+        return True
+    return r.get("year") is not None and period[0] <= r["year"] <= period[1]
 
 
 def _one_per_plan(rows: list[dict], year: int | None) -> list[dict]:
@@ -59,26 +89,49 @@ def ambition_key(direction: str | None):
     return key
 
 
-def compare(con, indicator: str, year: int | None = None, admin_level: str | None = None,
-            region=None, county_level: bool = False) -> list[dict]:
-    """One row per region and plan for ``indicator`` (matched as a concept), with value,
-    comparator, unit, year, attribute and its citation; ordered by ambition when the
-    indicator's direction is known, else by region."""
-    rows = query_targets(con, indicator=indicator, year=year, admin_level=admin_level, region=region,
-                         county_level=county_level)
+def comparison(con, indicator, year: int | None = None, filters: Filters | None = None,
+               all_periods: bool = False, **filter_values) -> dict:
+    """One indicator across regions for one plan period: {indicator, period, period_label,
+    periods (other periods with their plan counts), direction, year, rows}.  The period is
+    the one asked for (``filters.period``), else the one most plans share; ``all_periods``
+    compares every plan regardless (a 2010 goal then ranks against 2025 ones)."""
+    f = Filters.of(filters, **filter_values)
+    asked_period = f.period
+    if asked_period:  # rows of other plans whose target year falls in the period count too
+        f = replace(f, period=None)
+    rows = query_targets(con, indicator=indicator, year=year, filters=f)
+    periods = plan_periods(rows)
+    period = None if all_periods else (asked_period or default_period(rows))
+    if period:
+        rows = [r for r in rows if in_period(r, period)]
+    out = {"indicator": str(getattr(indicator, "text", indicator)), "period": list(period) if period else None,
+           "period_label": period_label(period) if period else "all periods",
+           "periods": [{"period": list(p), "label": period_label(p), "plans": n,
+                        "compared": len({r["doc_id"] for r in rows if _doc_period(r) == p})}
+                       for p, n in sorted(periods.items(), reverse=True)],
+           "direction": None, "year": None, "rows": []}
     if not rows:
-        return []
-    picked = _one_per_plan(rows, _compared_year(rows, year))
+        return out
+    compared_year = _compared_year(rows, year)
+    picked = _one_per_plan(rows, compared_year)
     canonical = next((r["canonical_indicator"] for r in picked if r.get("canonical_indicator")), None)
-    direction = direction_of(canonical or indicator)
+    direction = direction_of(canonical or out["indicator"])
     picked.sort(key=lambda r: r["region"] or "")
     picked.sort(key=ambition_key(direction))
-    out = []
     for rank, r in enumerate(picked, 1):
         row = {c: r.get(c) for c in COMPARE_COLUMNS}
         row.update(rank=rank, direction=direction, target=format_target(r))
-        out.append(row)
+        out["rows"].append(row)
+    out.update(direction=direction, year=compared_year)
     return out
+
+
+def compare(con, indicator, year: int | None = None, filters: Filters | None = None, all_periods: bool = False,
+            **filter_values) -> list[dict]:
+    """The rows of ``comparison``: one per region and plan for ``indicator`` (matched as a
+    concept), with value, comparator, unit, year, attribute and citation; ordered by ambition
+    when the indicator's direction is known, else by region."""
+    return comparison(con, indicator, year=year, filters=filters, all_periods=all_periods, **filter_values)["rows"]
 
 
 def format_number(v: float | None) -> str:
@@ -95,74 +148,14 @@ def format_target(r: dict) -> str:
     return f"{SYMBOL.get(r.get('comparator') or '', '')}{format_number(r.get('value'))}{unit}"
 
 
-# --- chart -------------------------------------------------------------------------------
-CJK_FONT_FILES = ("wqy-zenhei.ttc", "wqy-microhei.ttc", "NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf",
-                  "NotoSansSC-Regular.otf", "NotoSerifCJK-Regular.ttc", "SourceHanSansSC-Regular.otf",
-                  "DroidSansFallbackFull.ttf", "simhei.ttf", "msyh.ttc")
+# --- chart: queries.charts (also importable from here) ---------------------------------------
+def plot(rows: list[dict], indicator: str, path: str, subtitle: str | None = None) -> list[str]:
+    from queries.charts import plot as draw
+
+    return draw(rows, indicator, path, subtitle=subtitle)
 
 
 def cjk_font():
-    """A FontProperties for a CJK font installed on this machine, or None."""
-    from pathlib import Path
+    from queries.charts import cjk_font as font
 
-    from matplotlib import font_manager
-
-    for path in font_manager.findSystemFonts():
-        if Path(path).name in CJK_FONT_FILES:
-            return font_manager.FontProperties(fname=path)
-    for name in ("WenQuanYi Zen Hei", "Noto Sans CJK SC", "Source Han Sans SC", "SimHei"):
-        try:
-            return font_manager.FontProperties(fname=font_manager.findfont(name, fallback_to_default=False))
-        except ValueError:
-            continue
-    return None
-
-
-def _bars(ax, rows: list[dict], font, color: str, ylabel: str) -> None:
-    labels = [f"{r['region'] or r['source_file']}\n{r['year'] or ''}" for r in rows]
-    bars = ax.bar(range(len(rows)), [r["value"] or 0.0 for r in rows], color=color)
-    for bar, r in zip(bars, rows):
-        ax.annotate(format_target(r), (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    ha="center", va="bottom", fontsize=9, fontproperties=font, xytext=(0, 2),
-                    textcoords="offset points")
-    ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels(labels, fontproperties=font)
-    ax.set_ylabel(ylabel, fontproperties=font)
-    ax.margins(y=0.15)
-    ax.spines[["top", "right"]].set_visible(False)
-
-
-def plot(rows: list[dict], indicator: str, path: str) -> list[str]:
-    """A labelled bar chart of compared rows written to ``path`` (PNG): absolute targets
-    and relative changes (下降10%) on separate axes, since they share no scale.
-    Returns warnings (no CJK font)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    warnings = []
-    font = cjk_font()
-    if font is None:
-        warnings.append("no CJK font found (install fonts-wqy-zenhei or fonts-noto-cjk): Chinese labels "
-                        "may render as boxes")
-    absolute = [r for r in rows if r["comparator"] not in CHANGE]
-    changes = [r for r in rows if r["comparator"] in CHANGE]
-    groups = [g for g in (absolute, changes) if g]
-    fig, axes = plt.subplots(1, len(groups), figsize=(max(5.0, 1.3 * len(rows) + 2.5), 4.5), dpi=120,
-                             gridspec_kw={"width_ratios": [len(g) for g in groups]}, squeeze=False)
-    for ax, group in zip(axes[0], groups):
-        units = sorted({r["unit"] for r in group if r["unit"]})
-        unit = f"（{'、'.join(units)}）" if units else ""
-        if group is changes:
-            _bars(ax, group, font, "#d98c3f", f"较基期变化幅度{unit}")
-        else:
-            _bars(ax, group, font, "#3f7fbf", f"目标值{unit}")
-    direction = rows[0].get("direction") if rows else None
-    order = {"lower_is_better": "（越低越好，按目标从严到宽排序）",
-             "higher_is_better": "（越高越好，按目标从高到低排序）"}.get(direction or "", "")
-    fig.suptitle(f"{indicator} 目标比较{order}", fontproperties=font)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-    return warnings
+    return font()

@@ -718,22 +718,15 @@ def diff_records(old: DocRecords, new: DocRecords) -> Diff:
 
 
 # --- loading either side --------------------------------------------------------------
-def records_from_file(path: str) -> DocRecords:
-    """Analyse and extract a file (no embeddings) into the stored-row shape."""
-    from pipeline.process import process_file
-
-    res = process_file(str(path), extract=True, embed=False)
-    if res.error:
-        raise ValueError(f"{path}: {res.error}")
-    return DocRecords.from_rows(res.rows, label=str(path).replace("\\", "/").rsplit("/", 1)[-1])
-
-
 def resolve_doc_id(con, ref: str) -> str | None:
-    """A full doc id, a unique prefix of one, or a stored source file name."""
-    rows = con.execute("SELECT doc_id FROM documents WHERE doc_id = ? OR source_file = ? OR doc_id LIKE ?",
-                       [ref, ref, ref + "%"]).fetchall()
-    ids = sorted({r[0] for r in rows})
-    return ids[0] if len(ids) == 1 else None
+    """A full doc id, a unique prefix of one, or a stored source file name; None when none
+    or several match (``queries.filters.find_document`` says which)."""
+    from queries.filters import NotFound, find_document
+
+    try:
+        return find_document(con, ref)
+    except NotFound:
+        return None
 
 
 def records_from_db(con, doc_id: str) -> DocRecords:

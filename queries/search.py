@@ -10,8 +10,9 @@ section_path, page, char_start, char_end (span of the document's raw text), text
 (fused RRF score, or the BM25/cosine score in a single mode), highlights (query tokens found
 in the passage, in query order), bm25_rank, dense_rank (1-based, None when not retrieved).
 
-Filters (on the documents table): region (a name or a list of names, any matches) matches the
-region, province, prefecture or county name; province (name or list) matches the province; admin_level is province | prefecture | county | district ("county"
+Filters (on the documents table, ``queries.filters.Filters``): region (a name or a list of
+names, full or short: 宁夏 = 宁夏回族自治区; any matches) matches the region, province, prefecture
+or county name; province (name or list) matches the province; admin_level is province | prefecture | county | district ("county"
 means county-level: counties, county-level cities and districts); kind is documents.kind;
 year keeps plans whose period covers that year.  The database is only read: the indexes are
 built by ``index.refresh`` at ingest (the faiss file is rebuilt here only if stale).  If the
@@ -35,7 +36,7 @@ class SearchError(ValueError):
 
 
 # --- parameters ------------------------------------------------------------------------------
-def _check(query: str, k: int, admin_level: str | None, mode: str, year) -> str:
+def _check(query: str, k: int, mode: str, year) -> str:
     if not isinstance(query, str) or not query.strip():
         raise SearchError("empty query: give some words to search for, e.g. 人均避难场所面积")
     if len(query) > MAX_QUERY_CHARS:
@@ -44,42 +45,18 @@ def _check(query: str, k: int, admin_level: str | None, mode: str, year) -> str:
         raise SearchError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
     if mode not in MODES:
         raise SearchError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
-    if admin_level is not None and admin_level not in ADMIN_LEVELS:
-        raise SearchError(f"unknown admin_level {admin_level!r}: use one of {', '.join(ADMIN_LEVELS)}")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1949 <= year <= 2100):
         raise SearchError(f"year must be a four-digit year, got {year!r}")
     return query.strip()
 
 
-def _names(value: str | list[str]) -> list[str]:
-    """One name or several (any of them matches)."""
-    names = [value] if isinstance(value, str) else list(value)
-    if not all(isinstance(n, str) for n in names):
-        raise SearchError(f"region/province must be a name or a list of names, got {value!r}")
-    return names
-
-
-def _filters(region, province, admin_level, kind, year) -> tuple[str, list]:
-    """SQL condition on documents d, and its parameters."""
-    conds, params = [], []
-    if region:
-        conds.append("list_has_any(?::VARCHAR[], [d.region, d.province, d.prefecture, d.county])")
-        params.append(_names(region))
-    if province:
-        conds.append("list_contains(?::VARCHAR[], d.province)")
-        params.append(_names(province))
-    if admin_level == "county":
-        conds.append("d.admin_level IN ('county', 'district')")
-    elif admin_level:
-        conds.append("d.admin_level = ?")
-        params.append(admin_level)
-    if kind:
-        conds.append("d.kind = ?")
-        params.append(kind)
-    if year is not None:
-        conds.append("d.period_start <= ? AND ? <= coalesce(d.period_end, d.period_start)")
-        params += [year, year]
-    return " AND ".join(conds), params
+def _document_filter(con, filters) -> set[str] | None:
+    """Doc ids the shared filters keep (``queries.filters.Filters``), None for no filter."""
+    where, params = filters.document_sql(con)
+    if not where:
+        return None
+    return {r[0] for r in con.execute(f"SELECT doc_id FROM documents d WHERE {' AND '.join(where)}",
+                                      params).fetchall()}
 
 
 # --- retrieval ---------------------------------------------------------------------------------
@@ -108,10 +85,6 @@ def _dense(con, query: str, n: int, doc_filter: set[str] | None, spec: str) -> l
     vi = faiss_index.load(con, spec_name(spec))
     vector = encode_queries(get_embedder(spec), [query])[0]
     return vi.search(vector, n, doc_filter)
-
-
-def _docs_matching(con, where: str, params: list) -> set[str]:
-    return {r[0] for r in con.execute(f"SELECT doc_id FROM documents d WHERE {where}", params).fetchall()}
 
 
 def rrf(rankings: list[list[str]], weights: list[float] | None = None, k0: int = RRF_K) -> dict[str, float]:
@@ -151,25 +124,37 @@ def _rows(con, ranked: list[tuple[str, float]], tokens: list[str], ranks: dict[s
 
 
 def _connect(db_or_con):
+    """An open connection as it is, or a path opened read-only (this layer sits below the
+    store's writer, so it opens the file itself)."""
     if isinstance(db_or_con, (str, Path)):
-        from pipeline.store import connect
+        import duckdb
 
-        return connect(db_or_con, read_only=True), True
+        if not Path(db_or_con).exists():
+            raise SearchError(f"{db_or_con}: no such database — run `cnpolicy ingest` first")
+        try:
+            return duckdb.connect(str(db_or_con), read_only=True), True
+        except duckdb.Error as e:
+            raise SearchError(f"{db_or_con}: cannot open database: {e}") from e
     return db_or_con, False
 
 
 def search(db_or_con, query: str, k: int = 10, region: str | list[str] | None = None,
            province: str | list[str] | None = None,
            admin_level: str | None = None, kind: str | None = None, year: int | None = None,
-           mode: str = "hybrid", model: str | None = None) -> list[dict]:
-    """The k passages that best match ``query`` (see the module docstring for fields and filters)."""
+           mode: str = "hybrid", model: str | None = None, filters=None) -> list[dict]:
+    """The k passages that best match ``query`` (see the module docstring for fields and
+    filters; ``filters`` is a ``queries.filters.Filters``, the keyword filters refine it)."""
     from index import faiss_index, fts
+    from queries.filters import FilterError, Filters
 
-    query = _check(query, k, admin_level, mode, year)
+    query = _check(query, k, mode, year)
     con, owned = _connect(db_or_con)
     try:
-        where, params = _filters(region, province, admin_level, kind, year)
-        doc_filter = _docs_matching(con, where, params) if where else None
+        try:
+            f = Filters.of(filters, region=region, province=province, level=admin_level, kind=kind, year=year)
+            doc_filter = _document_filter(con, f)
+        except FilterError as e:
+            raise SearchError(str(e)) from None
         if doc_filter is not None and not doc_filter:
             return []
         use_dense = mode != "bm25" and faiss_index.has_embeddings(con)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from corpus.regions import county_level
 from extractors import indicators
 from extractors.departments import canonical as canonical_department
+from queries.filters import Filters, FilterError, has_column
 from queries.units import convert, convertible, normalise_unit, same_quantity
 
 SIMILARITY = 0.6  # bigram Dice above which two uncatalogued indicator names are one concept
@@ -21,10 +22,11 @@ SIMILARITY = 0.6  # bigram Dice above which two uncatalogued indicator names are
 UPPER = {"<=", "<"}
 LOWER = {">=", ">"}
 
-ROW_COLUMNS = ("region", "province", "prefecture", "county", "admin_level", "kind", "source_file", "doc_id",
+ROW_COLUMNS = ("region", "province", "prefecture", "county", "admin_level", "kind", "source_file", "title", "period",
+               "doc_id",
                "target_id", "indicator", "canonical_indicator", "value", "value_max", "value_raw", "unit",
                "comparator", "year", "attribute", "category", "quote", "page", "section_path",
-               "char_start", "char_end")
+               "char_start", "char_end", "confidence")
 
 
 # --- indicator concepts ----------------------------------------------------------------
@@ -136,70 +138,70 @@ def is_county_level(level: str | None) -> bool:
     return bool(level) and bool(county_level(level))
 
 
-def _as_list(v) -> list | None:
-    if v is None or v == "" or v == []:
-        return None
-    return list(v) if isinstance(v, (list, tuple, set)) else [v]
-
-
-def _region_filter(region, where: list[str], params: list) -> None:
-    """A region name matches the document's region, county, prefecture or province."""
-    regions = _as_list(region)
-    if regions:
-        marks = ",".join("?" * len(regions))
-        where.append(f"(d.region IN ({marks}) OR d.county IN ({marks}) OR d.prefecture IN ({marks}) "
-                     f"OR d.province IN ({marks}))")
-        params += regions * 4
-
-
-def _fetch(con, region=None, province=None, admin_level=None, kind=None, year=None, doc_id=None,
-           attribute=None, indicators: dict | None = None) -> list[dict]:
-    """Rows joined with their document, filtered in SQL; ``indicators`` (the (indicator,
-    canonical) pairs a concept matches) narrows the scan to those names."""
-    where, params = [], []
-    if indicators is not None:
-        clause, values = _indicator_clause(indicators)
-        where.append(clause)
-        params += values
-    _region_filter(region, where, params)
-    for column, value in (("d.province", province), ("d.admin_level", admin_level), ("d.kind", kind),
-                          ("t.year", year), ("t.doc_id", doc_id), ("t.attribute", attribute)):
-        values = _as_list(value)
-        if values:
-            where.append(f"{column} IN ({','.join('?' * len(values))})")
-            params += values
-    sql = (f"SELECT d.region, d.province, d.prefecture, d.county, d.admin_level, d.kind, d.source_file, "
-           f"t.doc_id, t.target_id, t.indicator, t.canonical_indicator, t.value, t.value_max, t.value_raw, "
-           f"t.unit, t.comparator, t.year, t.attribute, t.category, t.quote, t.page, t.section_path, "
-           f"t.char_start, t.char_end FROM targets t JOIN documents d USING (doc_id) "
-           f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY d.source_file, t.char_start, t.target_id")
+def _select(con, sql: str, params: list) -> list[dict]:
     cur = con.execute(sql, params)
     names = [c[0] for c in cur.description]
     return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
-def query_targets(con, indicator=None, value=None, comparator=None, unit=None, year=None, region=None,
-                  province=None, admin_level=None, county_level: bool = False, kind=None, attribute=None,
-                  doc_id=None, limit=None) -> list[dict]:
-    """Target rows with their document's region, filtered by concept, value, unit, comparator,
-    year, region, level and kind.  Each row carries its citation (quote, source_file, page,
-    section_path, char span).  ``value`` with ``unit`` matches across units; with ``unit``
-    alone, rows in a convertible unit are kept and ``value_in_unit`` is added."""
+DOC_FIELDS = ("d.region, d.province, d.prefecture, d.county, d.admin_level, d.kind, d.source_file, d.title, d.period, "
+              "d.period_start, d.period_end")
+
+
+def _confidence(con, table: str, alias: str) -> str:
+    return f", {alias}.confidence" if has_column(con, table, "confidence") else ", NULL::DOUBLE AS confidence"
+
+
+def _fetch(con, f: Filters, indicators: dict | None = None) -> list[dict]:
+    """Target rows joined with their document, filtered in SQL; ``indicators`` (the (indicator,
+    canonical) pairs a concept matches) narrows the scan to those names."""
+    where, params = f.fact_sql(con, "targets", "t")
+    if indicators is not None:
+        clause, values = _indicator_clause(indicators)
+        where = f"{where} AND {clause}"
+        params = params + values
+    return _select(con, f"""
+        SELECT {DOC_FIELDS}, t.doc_id, t.target_id, t.indicator, t.canonical_indicator, t.value, t.value_max,
+               t.value_raw, t.unit, t.comparator, t.year, t.attribute, t.category, t.quote, t.page, t.section_path,
+               t.char_start, t.char_end{_confidence(con, "targets", "t")}
+        FROM targets t JOIN documents d USING (doc_id) WHERE {where}
+        ORDER BY d.source_file, t.char_start, t.target_id""", params)
+
+
+def _in_range(row: dict, f: Filters) -> bool:
+    """The row's value within [value_min, value_max], in ``f.unit`` when given (converted)."""
+    v = row.get("value")
+    if v is None:
+        return False
+    if f.unit:
+        v = convert(v, row.get("unit"), f.unit)
+        if v is None:
+            return False
+    return (f.value_min is None or v >= f.value_min) and (f.value_max is None or v <= f.value_max)
+
+
+def query_targets(con, indicator=None, value=None, comparator=None, unit=None, filters: Filters | None = None,
+                  limit=None, **filter_values) -> list[dict]:
+    """Target rows with their document's region, filtered by concept, value, unit, comparator
+    and the shared filters (``queries.filters.Filters``: region, province, level, kind, period,
+    year, attribute, confidence, doc, value range).  Each row carries its citation (quote,
+    source_file, page, section_path, char span).  ``value`` with ``unit`` matches across
+    units; with ``unit`` alone, rows in a convertible unit are kept and ``value_in_unit`` is added."""
+    f = Filters.of(filters, **filter_values)
     scores = None
     if indicator:
         concept = indicator if isinstance(indicator, Concept) else Concept.of(indicator)
         scores = matching_indicators(con, concept)
         if not scores:
             return []
-    rows = _fetch(con, region=region, province=province, admin_level=admin_level, kind=kind, year=year,
-                  doc_id=doc_id, attribute=attribute or None, indicators=scores)
-    if county_level:
-        rows = [r for r in rows if is_county_level(r["admin_level"])]
+    rows = _fetch(con, f, scores)
     if scores is not None:
         rows = [{**r, "match": round(score, 3)} for r in rows
                 if (score := scores.get((r["indicator"], r["canonical_indicator"]), 0.0)) > 0]
     if comparator:
         rows = [r for r in rows if comparator_compatible(comparator, r.get("comparator"))]
+    if f.value_min is not None or f.value_max is not None:
+        rows = [r for r in rows if _in_range(r, f)]
     if value is not None:
         rows = [r for r in rows if value_matches(float(value), unit, r)]
     elif normalise_unit(unit):
@@ -209,35 +211,17 @@ def query_targets(con, indicator=None, value=None, comparator=None, unit=None, y
 
 
 # --- the other fact tables -----------------------------------------------------------------
-def _select(con, sql: str, params: list) -> list[dict]:
-    cur = con.execute(sql, params)
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
-def _doc_where(region=None, admin_level=None, doc_id=None, alias: str = "x") -> tuple[str, list]:
-    where, params = [], []
-    _region_filter(region, where, params)
-    for column, value in (("d.admin_level", admin_level), (f"{alias}.doc_id", doc_id)):
-        values = _as_list(value)
-        if values:
-            where.append(f"{column} IN ({','.join('?' * len(values))})")
-            params += values
-    return (" AND ".join(where) or "TRUE"), params
-
-
-def list_projects(con, region=None, admin_level=None, county_level: bool = False, name: str | None = None,
-                  doc_id=None, limit=None) -> list[dict]:
+def list_projects(con, name: str | None = None, filters: Filters | None = None, limit=None,
+                  **filter_values) -> list[dict]:
     """Projects with their document's region; ``name`` matches words in the project's name,
-    section path or category."""
-    where, params = _doc_where(region, admin_level, doc_id)
+    section path or category; the shared filters include an investment range (万元)."""
+    f = Filters.of(filters, **filter_values)
+    where, params = f.fact_sql(con, "projects", "x")
     rows = _select(con, f"""
-        SELECT d.region, d.admin_level, d.source_file, x.doc_id, x.project_id, x.name, x.summary, x.investment,
-               x.category, x.quote, x.page, x.section_path, x.char_start, x.char_end
+        SELECT {DOC_FIELDS}, x.doc_id, x.project_id, x.name, x.summary, x.investment,
+               x.category, x.quote, x.page, x.section_path, x.char_start, x.char_end{_confidence(con, "projects", "x")}
         FROM projects x JOIN documents d USING (doc_id) WHERE {where}
         ORDER BY d.source_file, x.char_start""", params)
-    if county_level:
-        rows = [r for r in rows if is_county_level(r["admin_level"])]
     if name:
         rows = [r for r in rows if any(name in (r.get(k) or "") for k in ("name", "section_path", "category"))]
     return rows[:limit] if limit else rows
@@ -253,22 +237,41 @@ def _departments(row: dict, role: str) -> set[str]:
     return set(written) | set(row.get(f"{role}_canonical") or []) | {department_key(x) for x in written}
 
 
-def list_responsibilities(con, region=None, admin_level=None, county_level: bool = False,
-                          department: str | None = None, role: str | None = None, doc_id=None,
-                          limit=None) -> list[dict]:
+ROLES = ("lead", "support")
+
+
+def list_responsibilities(con, department: str | None = None, role: str | None = None,
+                          filters: Filters | None = None, limit=None, **filter_values) -> list[dict]:
     """Tasks with lead/support departments; ``department`` matches the lead (role="lead"),
     the supporters (role="support") or either, after department canonicalisation."""
-    where, params = _doc_where(region, admin_level, doc_id)
+    if role not in (None, "", *ROLES):
+        raise FilterError("role", f"unknown role {role!r}: use lead or support")
+    f = Filters.of(filters, **filter_values)
+    where, params = f.fact_sql(con, "responsibilities", "x")
     rows = _select(con, f"""
-        SELECT d.region, d.admin_level, d.source_file, x.doc_id, x.resp_id, x.task, x.lead, x.support,
+        SELECT {DOC_FIELDS}, x.doc_id, x.resp_id, x.task, x.lead, x.support,
                x.lead_canonical, x.support_canonical, x.lead_role, x.support_role, x.quote, x.page,
-               x.section_path, x.char_start, x.char_end
+               x.section_path, x.char_start, x.char_end{_confidence(con, "responsibilities", "x")}
         FROM responsibilities x JOIN documents d USING (doc_id) WHERE {where}
         ORDER BY d.source_file, x.char_start""", params)
-    if county_level:
-        rows = [r for r in rows if is_county_level(r["admin_level"])]
     if department:
         wanted = {department, department_key(department)}
-        roles = [role] if role else ["lead", "support"]
+        roles = [role] if role else list(ROLES)
         rows = [r for r in rows if any(wanted & _departments(r, x) for x in roles)]
+    return rows[:limit] if limit else rows
+
+
+def list_deadlines(con, what: str | None = None, filters: Filters | None = None, limit=None,
+                   **filter_values) -> list[dict]:
+    """Dated commitments (到2025年底前…); ``what`` matches words in the commitment; ``year``
+    is the deadline's year."""
+    f = Filters.of(filters, **filter_values)
+    where, params = f.fact_sql(con, "deadlines", "x")
+    rows = _select(con, f"""
+        SELECT {DOC_FIELDS}, x.doc_id, x.deadline_id, x.what, x.year, x.month, x.relative, x.quote, x.page,
+               x.section_path, x.char_start, x.char_end{_confidence(con, "deadlines", "x")}
+        FROM deadlines x JOIN documents d USING (doc_id) WHERE {where}
+        ORDER BY d.source_file, x.char_start""", params)
+    if what:
+        rows = [r for r in rows if what in (r.get("what") or "") or what in (r.get("quote") or "")]
     return rows[:limit] if limit else rows

@@ -144,7 +144,9 @@ def test_word_level_edits_inside_a_paragraph():
 # --- seeds: revised pairs -----------------------------------------------------------
 @lru_cache(maxsize=None)
 def _records(path: str, text_hash: int) -> D.DocRecords:
-    return D.records_from_file(path)
+    from pipeline.cmd_diff import records_from_file
+
+    return records_from_file(path)
 
 
 def records(path: Path) -> D.DocRecords:
@@ -273,19 +275,15 @@ def test_cli_diffs_files_and_ingested_ids(tmp_path):
     strip = lambda d: [(c["kind"], c["change"], c["key"], c["judgement"]) for c in d["changes"]]  # noqa: E731
     assert strip(from_db) == strip(from_files)  # a file and its stored rows diff the same
     res = runner.invoke(app, ["diff", "nosuchdoc", str(rev), "--db", str(db)])
-    assert res.exit_code == 2 and "neither a file" in res.output
+    assert res.exit_code == 2 and "is not a file" in res.output and "nosuchdoc" in res.output
     res = runner.invoke(app, ["diff", str(S003), str(S003)])
     assert res.exit_code == 0 and "No changes" in res.output
 
-    from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-    from queries.api_diff import router
+    from pipeline.api import create_api
 
-    api = FastAPI()
-    api.include_router(router)
-    api.state.db = str(db)
-    client = TestClient(api)
+    client = TestClient(create_api(str(db)))
     r = client.get("/diff", params={"old": ids[0], "new": ids[1]})
     assert r.status_code == 200 and strip(r.json()) == strip(from_files)
     assert client.get("/diff", params={"old": "nosuch", "new": ids[1]}).status_code == 404

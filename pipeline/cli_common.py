@@ -1,0 +1,171 @@
+"""What every query verb shares: the filter options, error handling and tables that fit
+the terminal (COLUMNS=80 → no line over 80: short ids, titles and file names cut with an
+ellipsis, one line per row except the quote)."""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from queries.filters import LEVEL_HELP
+
+console = Console()
+err = Console(stderr=True, soft_wrap=True)  # error lines stay whole
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON (every field, nothing cut) instead of a table.")
+REGION = typer.Option(None, "--region", "-r", help="Region, full or short name (宁夏, 内蒙古, 温州市); repeatable.")
+PROVINCE = typer.Option(None, "--province", help="Province, full or short name (山东, 广西); repeatable.")
+LEVEL = typer.Option(None, "--level", help=LEVEL_HELP)
+KIND = typer.Option(None, "--kind", help="Document kind: plan | notice | interpretation | article; repeatable.")
+PERIOD = typer.Option(None, "--period", help="Plan period: 十四五, 14五 or 2021-2025.")
+YEAR = typer.Option(None, "--year", help="Year (a fact's own year; for documents: the period covers it).")
+ATTRIBUTE = typer.Option(None, "--attribute", help="约束性 (binding) | 预期性 (expected).")
+MIN_CONFIDENCE = typer.Option(None, "--min-confidence", help="Keep facts at or above this confidence "
+                              "(default 0.5).")
+ALL = typer.Option(False, "--all", help="Include every fact, however unsure (same as --min-confidence 0).")
+DOC = typer.Option(None, "--doc", help="One document: id, unique id prefix or file name.")
+LIMIT = typer.Option(None, "--limit", "-n", min=1, help="At most this many rows.")
+
+
+def fail(message: str, code: int = 2):
+    err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def reading(db: Path):
+    """A read-only connection; any bad parameter or missing document becomes a message and
+    exit status 2, never a traceback."""
+    from pipeline.store import StoreError, connect
+    from queries.filters import FilterError, NotFound
+
+    try:
+        con = connect(db, read_only=True)
+    except StoreError as e:
+        fail(str(e))
+    try:
+        yield con
+    except (FilterError, NotFound) as e:
+        fail(str(e).strip("'\""))
+    finally:
+        con.close()
+
+
+def filters(**raw):
+    """The shared ``Filters`` from the options (a bad value: message, exit 2)."""
+    from queries.filters import FilterError, Filters
+
+    try:
+        return Filters.parse(**raw)
+    except FilterError as e:
+        fail(str(e))
+
+
+def print_json(obj) -> None:
+    print(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+
+
+# --- tables that fit ---------------------------------------------------------------------------
+def short_id(doc_id: str | None) -> str:
+    return (doc_id or "")[:8]
+
+
+def ellipsis(text: str, n: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: max(1, n - 1)] + "…"
+
+
+def short_file(name: str | None, n: int = 18) -> str:
+    """A file name cut in the middle, keeping its start and extension: 000_fc45…f44a.txt."""
+    name = name or ""
+    if len(name) <= n:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    tail = (dot + ext) if dot and len(ext) <= 5 else ""
+    keep = n - len(tail) - 1
+    head = (stem if dot else name)
+    return f"{head[: keep - keep // 3]}…{head[-(keep // 3):] if keep // 3 else ''}{tail}"
+
+
+def cell(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, (list, tuple)):
+        return "、".join(map(str, v))
+    return " ".join(str(v).split())
+
+
+# Column kinds: the widest a column may be, the narrowest it is squeezed to, and in which
+# order columns give up width when the terminal is narrow (text first, ids never).
+CAPS = {"id": 8, "file": 18, "title": 28, "name": 18, "text": 60, "": 14}
+FLOORS = {"id": 8, "file": 10, "title": 10, "name": 6, "text": 16, "": 4}
+SQUEEZE = ("text", "file", "title", "name", "")
+TEXT_LINES = 3  # a quote wraps to at most this many lines
+
+
+def _widths(rows: list[list[str]], labels: list[str], kinds: list[str], width: int) -> list[int]:
+    from rich.cells import cell_len
+
+    natural = [min(CAPS[k], max([cell_len(lab)] + [cell_len(r[i]) for r in rows]))
+               for i, (lab, k) in enumerate(zip(labels, kinds))]
+    widths = [max(w, min(FLOORS[k], cell_len(lab))) for w, k, lab in zip(natural, kinds, labels)]
+    room = width - (len(widths) - 1)  # one space between columns
+    for kind in SQUEEZE:
+        for i, k in enumerate(kinds):
+            excess = sum(widths) - room
+            if excess <= 0:
+                return widths
+            if k == kind:
+                widths[i] -= min(excess, widths[i] - FLOORS[k])
+    while sum(widths) > room and max(widths) > 1:  # a very narrow terminal: cut the widest
+        widths[widths.index(max(widths))] -= 1
+    return widths
+
+
+def _fit(text: str, width: int, lines: int = 1) -> str:
+    """``text`` within ``lines`` lines of ``width`` cells, with an ellipsis when cut."""
+    from rich.cells import cell_len, set_cell_size
+
+    limit = width * lines
+    if cell_len(text) <= limit:
+        return text
+    return set_cell_size(text, limit - 1).rstrip() + "…"
+
+
+def short_value(kind: str, v) -> str:
+    return short_id(v) if kind == "id" else cell(v)
+
+
+def _shaped(text: str, kind: str, width: int) -> str:
+    if kind == "file":
+        return short_file(text, width)
+    return _fit(text, width, TEXT_LINES if kind == "text" else 1)
+
+
+def table(title: str, rows: list[dict], columns: list[tuple[str, str, str]], width: int | None = None) -> Table:
+    """A table of ``rows`` that fits ``width`` (the terminal's): columns (key, label, kind),
+    those empty in every row left out; one line per row except ``text`` columns, which wrap
+    to a few lines; anything cut ends with an ellipsis."""
+    width = width or console.width
+    shown = [c for c in columns if any(r.get(c[0]) not in (None, "", []) for r in rows)] or columns
+    kinds = [k if k in CAPS else "" for _, _, k in shown]
+    labels = [label for _, label, _ in shown]
+    cells = [[short_value(k, r.get(key)) for (key, _, _), k in zip(shown, kinds)] for r in rows]
+    widths = _widths(cells, labels, kinds, width)
+    t = Table(title=_fit(title, width), title_justify="left", box=None, padding=(0, 1, 0, 0), pad_edge=False,
+              header_style="bold", show_edge=False)
+    for label, kind, w in zip(labels, kinds, widths):
+        t.add_column(_fit(label, w), width=w, no_wrap=kind != "text", overflow="fold" if kind == "text" else "crop")
+    for row in cells:
+        t.add_row(*[_shaped(v, k, w) for v, w, k in zip(row, widths, kinds)])
+    return t
+
+
+def print_table(title: str, rows: list[dict], columns: list[tuple[str, str, str]]) -> None:
+    console.print(table(title, rows, columns), crop=True, highlight=False)
