@@ -26,8 +26,8 @@ from spacy.tokens import Doc
 from corpus.model import Document
 from corpus.numbering import cn_int, cn_year
 from extractors.base import provenance
-from extractors.context import (Evidence, document_year, looks_back, looks_forward, section_role,
-                                vocabulary)
+from extractors.context import (Evidence, document_year, kind_weights, looks_back, looks_forward,
+                                section_role, vocabulary)
 
 CN_NUM = "一二三四五六七八九十两"
 CN_YEAR_DIGITS = "〇零○一二三四五六七八九"
@@ -60,6 +60,9 @@ RANGE_BEFORE = re.compile(r"(?:\d{4}\s*年?\s*[-—–~～至到]\s*|\d{4}\s*年
 # After the date: history (以来), a fiscal year (度), a heading that names the period.
 BAD_AFTER = re.compile(r"^(?:以来|来|期间|以后|后|度|前后|起|开始|伊始|(?:相比|相较|比较)|(?:的)?(?:总体|中期|近期|远期|远景|主要|发展|规划)?目标|远景)")
 AS_OF = re.compile(r"(?:截至|截止|截止到|比|较|与|同)\s*$")
+# "发布日期：2022年1月": a date field of the page, not a promise.
+DATE_LABEL = re.compile(r"(?:日期|时间|发布|印发|成文|施行|生效|更新)\W{0,4}$")
+MODAL = re.compile(r"(?<![主重需纲必])要(?![求素点闻])|将(?!军)|应当?|须|必须|务必")
 CLAUSE_START = "。，,；;：:、（(）)\n——"
 MONTH_WORDS = {"年底": 12, "年末": 12, "底": 12, "末": 12, "下半年": 12, "上半年": 6, "年中": 6}
 WHAT_MAX = 60
@@ -72,7 +75,9 @@ SENTENCE_END = re.compile(r"[。！？；;\n]")
 W_BASE, W_MARKER, W_NOTE = 1.0, 1.0, 1.0
 W_BEFORE_DOC_YEAR, W_LOOKS_BACK, W_PERIOD_STATEMENT, W_RESULT = -3.0, -3.0, -3.0, -2.0
 W_ARTICLE_NO_FORWARD, W_OPEN_ENDED, W_NO_DOC_YEAR = -2.0, -2.5, -0.5
+W_NO_COMMITMENT, W_MODAL = -2.0, 1.0
 ROLE_WEIGHT = {"history": -3.0, "baseline": -2.5}
+REPORTING_KINDS = ("article", "news", "report", "statistics")
 
 
 @Language.component("deadlines")
@@ -127,8 +132,14 @@ def _evidence(document: Document, start: int, end: int, marker: str = "") -> Evi
         ev.add(W_PERIOD_STATEMENT, "states the plan's own period")
     if vocabulary("result_cues").search(sentence):
         ev.add(W_RESULT, "reports a process or result")
-    if (document.meta or {}).get("kind") in ("article", "news", "report") and not FORWARD.search(marker or ""):
-        ev.add(W_ARTICLE_NO_FORWARD, "news or report without a forward word")
+    meta = document.meta or {}
+    kind = meta.get("kind")
+    if kind:
+        sure = meta.get("kind_confidence")
+        sure = float(sure) if isinstance(sure, (int, float)) else 0.6
+        ev.add(round(kind_weights().get(kind, 0.0) * sure, 2), f"document kind {kind} ({sure:.2f})")
+    if kind in REPORTING_KINDS and not FORWARD.search(marker or ""):
+        ev.add(W_ARTICLE_NO_FORWARD, f"{kind} without a forward word")
     return ev
 
 
@@ -159,6 +170,8 @@ def _is_deadline(text: str, m: re.Match) -> bool:
         return False  # a dated event, not a deadline
     if BAD_AFTER.match(after) and not m.group("tail"):
         return False
+    if DATE_LABEL.search(text[max(0, m.start() - 12):m.start()]):
+        return False  # 发布日期：2022年1月
     if _line_of(text, start).strip() == m.group(0).strip() or after.startswith("印发"):
         return False  # a date line (issued 2021年11月), not a promise
     if RANGE_BEFORE.search(text[max(0, start - 8):start]) and not m.group("marker"):
@@ -206,7 +219,7 @@ def _is_month_deadline(text: str, m: re.Match) -> bool:
         return False  # a dated event (5月12日), not a deadline
     specific = m.group("mtail") or m.group("before") or m.group("before2") or (m.group("yend") in ("年底", "年末"))
     if not specific and not vocabulary("deadline_cues").match(text, m.end()):
-        return False
+        return False  # a bare month (5月，…) is no time limit
     if not m.group("marker") and not _at_clause_start(text, m.start()):
         return False
     if AS_OF.search(text[max(0, m.start() - 4):m.start()]) or _in_title(text, m.start()):
@@ -234,6 +247,12 @@ def _month_record(document: Document, m: re.Match) -> dict:
     ev = _evidence(document, m.start(), m.end(), m.group("marker") or "")
     if year is None:
         ev.add(W_NO_DOC_YEAR, "no document year to imply")
+    if not (m.group("before") or m.group("before2") or vocabulary("deadline_cues").match(text, m.end())):
+        # 年末全市常住人口…: a year-end status unless the sentence commits to something
+        if MODAL.search(sentence_at(text, m.start(), m.end())):
+            ev.add(W_MODAL, "a modal verb commits the sentence")
+        else:
+            ev.add(W_NO_COMMITMENT, "no commitment word after the date")
     note = _note_of(document, m.start())
     if note is not None:
         open_at, label_at, task = note
