@@ -134,14 +134,29 @@ class Extraction:
     doc: Doc | None = None
 
 
-def run(documents: list[Document], nlp: Language | None = None) -> list[Extraction]:
-    """Run the pipeline over normalised Documents with ``nlp.pipe``; one Extraction each."""
+def run(documents: list[Document], nlp: Language | None = None, keep_docs: bool = False) -> list[Extraction]:
+    """Run the pipeline over normalised Documents with ``nlp.pipe``; one Extraction each.
+
+    Unless ``keep_docs``, the Docs live in a spaCy memory zone: the strings their clauses
+    add to the vocabulary are freed afterwards, so a long ingest does not grow without
+    bound (and ``Extraction.doc`` is None)."""
     nlp = nlp or default_nlp()
+    if keep_docs:
+        return _run(nlp, documents)
+    with nlp.memory_zone():
+        out = _run(nlp, documents)
+    for ex in out:
+        ex.doc = None
+    return out
+
+
+def _run(nlp: Language, documents: list[Document]) -> list[Extraction]:
+    names = list(registry.tables())
     docs = []
     for document in documents:
         doc = nlp.make_doc(document.text)
         doc._.source = document
-        doc._.records = {t: [] for t in registry.tables()}
+        doc._.records = {t: [] for t in names}
         doc._.errors = []
         docs.append(doc)
     done = {id(d): d for d in nlp.pipe(docs)}

@@ -167,8 +167,13 @@ def fold_record(table: FactTable, record: dict) -> dict:
     import json
 
     cols = table.all_columns
-    out = {c: record.get(c) for c in cols}
-    extra = {k: v for k, v in record.items() if k not in cols and not k.startswith("_")}
+    out = dict.fromkeys(cols)
+    extra = {}
+    for k, v in record.items():
+        if k in cols:
+            out[k] = v
+        elif not k.startswith("_"):
+            extra[k] = v
     base = record.get("extra")
     if isinstance(base, str):
         base = json.loads(base)

@@ -144,7 +144,7 @@ def test_records_spans_are_on_the_doc():
     from extractors.base import run
     from pipeline.process import analyse
 
-    res = run([analyse(SAMPLE)])[0]
+    res = run([analyse(SAMPLE)], keep_docs=True)[0]
     spans = res.doc.spans["targets"]
     assert len(spans) == len(res.records["targets"]) > 0
     first = res.records["targets"][0]
