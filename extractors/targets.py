@@ -66,14 +66,14 @@ LEAD_NOISE = re.compile(
     rf"^(?:[\d]+[.．、]|[（(][\d一二三四五六七八九十]+[）)]|[①-⑳]|——|[、，,和及与并且]|其中|"
     rf"到20\d\d年(?:底|末)?|20\d\d年(?:底|末)?前?|力争|确保|实现|推动|努力|争取|使|将|要|全面|基本|进一步|"
     rf"规划|计划|逐步|同时|累计|{BUILD_VERB}|[和及与、])+")
-TRAIL_NOISE = re.compile(rf"(?:{BUILD_VERB}|均|都|要|应|须|必须|需|稳定|分别|能够|总体|全部|基本|力争|确保|进一步|逐步|实现|具备|"
+TRAIL_NOISE = re.compile(rf"(?:{BUILD_VERB}|(?<!年)均|都|要|应|须|必须|需|稳定|分别|能够|总体|全部|基本|力争|确保|进一步|逐步|实现|具备|"
                          r"达到|保障|满足|为|的|[和及与、，])+$")
 # Scope words: a number after them counts what a goal covers, not what it achieves.
 SCOPE_BEFORE = re.compile(r"(?:在|对|全市|全区|全县|全省|全镇|各|所有|覆盖|涉及|全部|其中|共有|现有|共)$")
 SCOPE_AFTER = re.compile(r"^[^，。；]{0,16}?(?:全部|均|都|全面|每个)")
 # Not values: ordinals, dates, codes, counts in structures (两类, 三级, 五大), formulas.
 BAD_BEFORE = re.compile(r"(?:第|[A-Za-z/+×*#.\-—~]\s?|\d)$")  # GB 50223, 第3, a/b
-BAD_AFTER = re.compile(r"^(?:[A-Za-z/+×*#\-—–]|年(?!均)|月|日|号|届|大(?!于)|种|方面|项(?:重点|工作|任务|措施|制度)|"
+BAD_AFTER = re.compile(r"^(?:[A-Za-z/+×*#\-—–∶]|年(?!均)|月|日|号|届|大(?!于)|种|方面|项(?:重点|工作|任务|措施|制度)|"
                        r"个(?:一|体系|方面|环节|清单)|道|期|批次|版|型|点[零〇一二三四五六七八九\d])")
 DURATION_NAMES_RATE = re.compile(r"^[^，。；、\d]{0,12}?(?:率|比例|比重)")
 SHARED_POST = re.compile(rf"^[、和及][^，。；、\d]{{0,6}}?{NUMBER}\s*{UNIT}(以内|以下|之内|内(?![容部外涝蒙])|以上)")
@@ -100,6 +100,7 @@ ATTRIBUTE = re.compile(r"约束性|预期性")
 LONG_RANGE = vocabulary("long_range_cues")
 SCOPE_THRESHOLD = re.compile(vocabulary("scope_after").pattern)
 COUNT_VERB = vocabulary("count_verbs")
+BANDWIDTH_AFTER = re.compile(r"(?:到|进|至|升级|以上|以内|的?带宽|出口|[，。；、,;）)]|$)")
 ENUMERATED = re.compile(r"、[^、，,]{1,8}$|等\s*$")  # 甲、乙、丙4个县 / 冶金等8个行业: counts a list
 NAMES_RATE = re.compile(r"^[^，。；、\d]{0,6}?(?:死亡率|发生率|率)")  # 10万人死亡率: the number names the rate
 
@@ -146,7 +147,9 @@ class Context:
 
 def build_context(doc: Document) -> Context:
     start, end = plan_period(doc)
-    return Context(doc, start, end, document_prior(doc))
+    # A number that passed the target grammar (a comparator, a measured quantity, a count of
+    # things to build) is itself evidence that it is a goal: the prior starts above even.
+    return Context(doc, start, end, document_prior(doc, base=GRAMMAR_PRIOR))
 
 
 # --- records -----------------------------------------------------------------------
@@ -222,6 +225,7 @@ def make_record(doc: Document, indicator: str, v: Value, year: int | None, attri
 
 # --- prose ---------------------------------------------------------------------------
 BOUNDS = ("<=", "<", ">=", ">")
+GRAMMAR_PRIOR = 0.5
 
 
 def _cue(prefix: str) -> tuple[str | None, int]:
@@ -290,7 +294,9 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
     last_end = 0
     inherited: str | None = None
     prev_subject = ""
-    clause_has_build = bool(BUILD_RE.search(sentence[:sentence.find(clause) + len(clause)]))
+    clause_at = sentence.find(clause)
+    clause_has_build = bool(BUILD_RE.search(sentence[:clause_at + len(clause)]))
+    colon_name = _colon_name(sentence[:max(clause_at, 0)])
     for m in VALUE_RE.finditer(clause):
         weak = False
         v = _value_of(m)
@@ -312,6 +318,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         cue, cue_at = _cue(prefix)
         zero_goal = num == "零" and cue and not after.strip()  # 死亡人数力争为零
         data_unit = v.unit in DATA_UNITS  # 千兆到乡镇, 万兆到县: a bandwidth, whatever its numeral
+        if data_unit and not BANDWIDTH_AFTER.match(after):
+            continue  # 千兆光纤网络, 万兆网络: a grade naming a network, not a capacity to reach
         if CN_NUMERAL_ONLY.match(num) and not num.startswith("百分之") and not zero_goal and not data_unit and not (
                 m.group("unit") and (cue or (m.group("unit") == "次" and _frequency(before)))):
             continue  # 一支, 一批, 四个方阵: Chinese numerals count only after a comparator
@@ -332,7 +340,9 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         is_rate_unit = unit in ("%", "‰", "")
         counted = not is_rate_unit
         # Decide whether this value states a goal.
-        subj_clean = _clean_indicator(subject)
+        subj_clean = _clean_indicator(BASELINE_PHRASE.sub("", subject))
+        if not subj_clean and not prev_subject and colon_name:
+            subj_clean = colon_name  # 道路交通万车死亡率:比2010年下降32%
         if unit in TIME_UNITS and re.search(r"\d|百分之", after) and (
                 m.group("post") in ("内", "之内") or DURATION_NAMES_RATE.match(after)):
             continue  # "12小时之内…救助率达100%", "24小时扑灭率达到95%": the duration names the indicator
@@ -419,6 +429,16 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             for ind, v, year, a, b, _, info in pending]
 
 
+BASELINE_PHRASE = re.compile(r"(?:比|较|相比|与)\s*(?:20\d\d|19\d\d)\s*年(?:底|末)?(?:相比|基础上)?")
+COLON_NAME = re.compile(r"([^，。；,;：:（）()]{2,30})\s*[：:]\s*$")
+
+
+def _colon_name(before: str) -> str:
+    """The indicator named before a colon that opens a statement (名称：比2010年下降X%)."""
+    m = COLON_NAME.search(before)
+    return _clean_indicator(m.group(1)) if m else ""
+
+
 EACH_YEAR = re.compile(r"每年(?:[^，。；\d]{0,6})$")
 BASELINE_YEAR = re.compile(r"(?:比|较)\s*(20\d\d|19\d\d)\s*年")
 NEW_OR_TOTAL = re.compile(r"(新增|累计|总数|总量|新建|新培育|新引进)")
@@ -500,7 +520,8 @@ def _list_number(line: str, at: int, sentence: str) -> int:
     return 0
 
 
-def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, pos: int) -> int | None:
+def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, pos: int,
+                  lead_year: int | None = None) -> int | None:
     """The stated year a goal is for: the last 到20XX年 before it in its sentence, else the
     last one in its paragraph, else a year in its headings, else the plan's end.
 
@@ -512,7 +533,20 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
     if own:
         return own[-1]
     framing = [y for y in goal_years(line[:sent_start]) if not ctx.plan_end or y >= ctx.plan_end]
-    return framing[-1] if framing else ctx.heading_year(pos) or ctx.plan_end
+    return framing[-1] if framing else lead_year or ctx.heading_year(pos) or ctx.plan_end
+
+
+LIST_ITEM = re.compile(r"^\s*(?:——|—|-|•|·|\d{1,2}[.．、](?!\d)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[①-⑳])")
+LEAD_IN = re.compile(r"^[^。；;]{0,8}?(?:到|至|展望)|[：:]\s*$")
+
+
+def lead_in_year(line: str) -> int | None:
+    """The year a lead-in line states for the list below it: 到2025年，…： / …目标（2025年）："""
+    if not LEAD_IN.search(line):
+        return None
+    head = line if line.rstrip().endswith(("：", ":")) else re.split(r"[，,。]", line, 1)[0]
+    years = goal_years(head) or (goal_years(line) if line.rstrip().endswith(("：", ":")) else [])
+    return years[-1] if years else None
 
 
 def goal_years(text: str) -> list[int]:
@@ -544,9 +578,15 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
     out: list[dict] = []
     text = doc.text
     pos = 0
+    lead_year = None  # stated once on a lead-in line, it holds for the list items below it
     for line in text.split("\n"):
         line_start = pos
         pos += len(line) + 1
+        if not line.strip():
+            continue
+        item = bool(LIST_ITEM.match(line))
+        if not item:
+            lead_year = lead_in_year(line)
         if not LINE_HAS_NUMBER.search(line):
             continue
         if any(a <= line_start < b for a, b in skip):
@@ -566,7 +606,8 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 if not CLAUSE_HAS_NUMBER.search(clause):
                     continue
                 clause_pos = line_start + sm.start() + cm.start()
-                year = sentence_year(ctx, line, sm.start(), sm.start() + cm.start(), clause_pos)
+                year = sentence_year(ctx, line, sm.start(), sm.start() + cm.start(), clause_pos,
+                                     lead_year if item else None)
                 out += prose_targets(doc, ctx, clause, clause_pos, year, sentence, ev)
     return out
 

@@ -40,7 +40,7 @@ _BANDWIDTH = {"兆": "瓦帕赫欧焦"}
 _NOT_AFTER.update({"类": "型别似", "栋": "梁", "亩": "产"})
 
 
-_G_END = r"(?=[。；;，,）)]|$|以上|以内|带宽|出口)"  # 扩容至5G。 — never 5G、大数据 or 5G基站
+_G_END = r"(?=[。；;，,]|$|以上|以内|带宽|出口)"  # 扩容至5G。 — never 5G、大数据, （6G）网络 or 5G基站
 
 
 def _unit_pattern(u: str) -> str:

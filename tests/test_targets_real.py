@@ -1,0 +1,176 @@
+"""Targets on real phrasing: each test runs a short excerpt copied from a real document (the
+file is named in the test) through the whole analysis (loader, normalisation, sections,
+metadata) and the targets extractor, and checks what a default query would count."""
+import json
+from pathlib import Path
+
+import pytest
+
+from extractors.context import DEFAULT_THRESHOLD
+from extractors.targets import confident, extract_targets
+
+REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "real"
+
+
+def analysed(tmp_path, text: str, name: str = "excerpt.txt", encoding: str = "utf-8"):
+    from pipeline.process import analyse
+
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return analyse(str(path))
+
+
+def targets(tmp_path, text: str, **kw) -> list[dict]:
+    return confident(extract_targets(analysed(tmp_path, text, **kw)))
+
+
+def one(recs, value, **fields):
+    hits = [r for r in recs if r["value"] == value and all(r.get(k) == v for k, v in fields.items())]
+    assert hits, f"no target {value} {fields} in {[(r['indicator'], r['value'], r['unit'], r['comparator']) for r in recs]}"
+    return hits[0]
+
+
+def test_indicator_colon_statement_and_year_after_a_baseline(tmp_path):
+    # 10_jiangmen-shi_anquan-shengchan-12-5_p4.txt (an excerpt that opens mid-plan, no title)
+    recs = targets(tmp_path, "道路交通万车死亡率:比2010年下降32%。\n三、主要任务\n(一)深化重点行业(领域)治理。\n")
+    r = one(recs, 32.0, comparator="decrease_by", unit="%")
+    assert r["indicator"] == "道路交通万车死亡率"
+    assert r["year"] == 2015 and r["year_implied"] is True  # set against the previous plan's end year
+
+
+def test_increment_and_cumulative_pair(tmp_path):
+    # baotou-shi_shuzi-zhengfu-kaoping-banfa_2022_pkulaw.txt, task 59 and 47
+    recs = targets(tmp_path, "　　59．新增5G基站1000座，累计建设5G基站4600个。（持续推进，牵头考核单位：市工信局）\n"
+                             "　　47．全市新增2400户（累计约3600户）大中型餐饮单位纳入“互联网+明厨亮灶\"社会共治智慧监管平台，"
+                             "并强化日常监管。（1分）（8月底完成，牵头考核单位：市市场监管局）\n")
+    assert one(recs, 1000.0, unit="座")["measure"] == "increment"
+    assert one(recs, 4600.0, unit="个")["measure"] == "cumulative"
+    assert one(recs, 2400.0, unit="户")["measure"] == "increment"
+    assert one(recs, 3600.0, unit="户")["measure"] == "cumulative"
+    assert not [r for r in recs if r["value"] == 5.0]  # 5G is a network generation here
+
+
+def test_bandwidth_units(tmp_path):
+    # baotou-shi_shuzi-zhengfu-kaoping-banfa_2022_pkulaw.txt, tasks 60, 61 and 66
+    recs = targets(tmp_path, "　　60．加快实施部分核心设备利旧替代工程，年底前完成全部改造任务，推进IPV6互联网出口扩容至5G。\n"
+                             "　　61．推进智慧广电项目，对主干链路进行扩容，达到万兆到旗县区、千兆到苏木乡镇（街道）、百兆到嘎查村（社区）、"
+                             "20兆进牧户的带宽要求，力争实现50兆进牧户，所有牧户实现按需接入宽带网络。（10月底完成）\n"
+                             "　　66．推进条件较好旗县区，分批次实现千兆升级。（5月底完成，牵头考核单位：市工信局）\n")
+    one(recs, 5.0, unit="G")
+    assert {r["value"] for r in recs if r["unit"] == "兆"} == {10000.0, 1000.0, 100.0, 20.0, 50.0}
+    assert len([r for r in recs if r["unit"] == "兆" and r["value"] == 1000.0]) == 2
+
+
+def test_network_grades_are_not_bandwidth_targets(tmp_path):
+    # guojia_shuzi-jingji-fazhan-guihua-14-5_2021.md (blind set): 千兆光纤网络, （6G）网络 name kinds of network
+    recs = targets(tmp_path, "十四五数字经济发展规划\n（一）加快建设信息网络基础设施。有序推进骨干网扩容，协同推进千兆光纤网络和5G网络基础设施建设。"
+                             "前瞻布局第六代移动通信（6G）网络技术储备。\n")
+    assert not [r for r in recs if r["unit"] in ("兆", "G")]
+
+
+def test_counts_with_classifiers(tmp_path):
+    # baotou-shi_shuzi-zhengfu-kaoping-banfa_2022_pkulaw.txt, tasks 3 and 75
+    recs = targets(tmp_path, "　　3．全面提升“12345\"政务热线服务水平。对标全国一流，加快升级热线平台，涵盖话务、业务和可视化3大平台、"
+                             "19类功能模块。\n　　75．联通市本级50个部门的政务数据，实现政务数据在政府各部门内部顺畅流通。（持续推进）\n")
+    one(recs, 19.0, unit="类")
+    one(recs, 50.0, unit="个")
+    assert not [r for r in recs if r["value"] == 3.0]  # 3大平台 counts a structure
+
+
+def test_share_of_subjects(tmp_path):
+    # baotou-shi_shuzi-zhengfu-kaoping-banfa_2022_pkulaw.txt, task 46
+    recs = targets(tmp_path, "　　46．全市90%的重点领域市场主体纳入自治区市场监管重点领域智慧监管（风险管控）平台，实现常态化智慧监管。（1分）\n")
+    one(recs, 90.0, unit="%")
+
+
+def test_period_frames_and_bounds(tmp_path):
+    # 15_shaanxi_yingji-binan-changsuo-guihua_p2.txt
+    recs = targets(tmp_path, "三、规划建设目标和任务\n(一)目标。\n“十一五”期间,全省各设区市和杨凌示范区要各至少建设一个应急避难场。\n"
+                             "“十二五”期间,20万人口以上城市在市区至少建成3个应急避难场所,有效应急避难场所总面积至少达到15万平方米,"
+                             "满足30%市区人口应急避险需求;每个县城至少建成1个应急避难场所,满足30%城镇人口应急避险需求。\n"
+                             "2020年,全省城镇逐步建设能满足70%人口应急避险需求的应急避难场所。\n"
+                             "长远目标:最终达到人均避难场所面积2.5平方米的目标。\n")
+    assert one(recs, 3.0, unit="个")["year"] == 2015
+    assert one(recs, 150000.0, unit="平方米")["comparator"] == ">="  # 至少达到
+    assert one(recs, 30.0, unit="%", year=2015)["comparator"] == "="  # 满足 a share
+    assert one(recs, 1.0, unit="个", year=2015)["comparator"] == ">="
+    assert one(recs, 70.0, unit="%")["year"] == 2020
+    assert one(recs, 2.5, unit="平方米")["year"] is None  # 长远目标 has no year
+    assert not [r for r in recs if r["value"] == 200000.0]  # 20万人口以上城市 scopes the goal
+
+
+def test_standard_codes_and_conditions_are_not_targets(tmp_path):
+    # 15_shaanxi_yingji-binan-changsuo-guihua_p2.txt and 12_shi-weizhi_fangzhen-jianzai-12-5_p4.txt
+    doc = analysed(tmp_path, "(三)规划目标\n各市、县、区要严格执行新的国家标准《建筑工程抗震设防分类标准》(GB 50223-2008),"
+                             "确保学校、医院等公共建筑工程达到抗震设防要求。\n"
+                             "到2015年,在遭遇6级左右地震时,城市基本功能不丧失。\n")
+    everything = extract_targets(doc)
+    assert not [r for r in everything if r["value"] in (50223.0, 2008.0)]
+    quake = [r for r in everything if r["value"] == 6.0]
+    assert all(r["confidence"] < DEFAULT_THRESHOLD and any("condition" in x for x in r["reasons"]) for r in quake)
+
+
+def test_cnki_spaced_digits(tmp_path):
+    # yunnan-sheng_guomin-jingji-15-jihua-gangyao_2001_cnki.txt
+    recs = targets(tmp_path, "经济调控的主要预期目标 :全省国内生产总值年均增长8 %左右 , 人均国内生产总值年均增长6 .5 %左右 , "
+                             "到2 0 0 5年 , 按2 0 0 0年价格计算的国内生产总值达到2 9 0 0 亿元左右。全社会固定资产投资年均增长1 2 %左右 , "
+                             "城镇登记失业率控制在5 %以内。\n")
+    assert one(recs, 6.5, unit="%")["indicator"] == "人均国内生产总值年均"
+    assert one(recs, 2900.0, unit="亿元")["year"] == 2005
+    assert one(recs, 12.0, unit="%")["comparator"] == "increase_by"
+    r = one(recs, 5.0, unit="%")
+    assert r["comparator"] == "<=" and r["quote"] == "城镇登记失业率控制在5 %以内"
+
+
+def test_traditional_characters_history_is_not_counted(tmp_path):
+    # 05_longling-xian_fangzai-13-5.txt (traditional characters): 十二五 results under a 2016-2020 plan
+    text = ("龍陵縣綜合防災減災規劃(2016—2020年)\n"
+            "“十二五”時期,龍陵縣自然災害多發頻發,地震、地質、氣象、水旱、森林火災等災害給人民群眾生命財產造成了重大損失。"
+            "自然災害共造成70萬人次受災,緊急轉移安置3677人次,因災死亡5人,直接經濟損失3.7億元。\n"
+            "到2020年,因災死亡率控制在1%以內。\n")
+    doc = analysed(tmp_path, text)
+    assert doc.traditional
+    everything = extract_targets(doc)
+    assert not [r for r in confident(everything) if r["value"] in (700000.0, 3677.0, 3.7)]
+    r = one(confident(everything), 1.0, unit="%")
+    assert r["comparator"] == "<=" and r["quote"] == "因災死亡率控制在1%以內"  # quoted from the original
+
+
+def test_year_in_chinese_numerals(tmp_path):
+    # the 二〇XX form of the years printed in 落款 dates (龙陵, 盘锦 notices) used as a horizon
+    recs = targets(tmp_path, "某县综合防灾减灾规划\n二、规划目标\n到二〇二〇年，因灾死亡率控制在1%以内。\n")
+    assert one(recs, 1.0, unit="%")["year"] == 2020
+
+
+def test_year_on_a_lead_in_line_holds_for_the_list(tmp_path):
+    # shanghai_shangye-hangtian-xingdong-jihua_2023.md (blind set, used here after it was scored),
+    # without its title so that no plan period supplies the year
+    recs = targets(tmp_path, "  一、主要目标\n\n  到2025年，以商业航天跨越式发展为牵引，推动空天地信息网络一体化融合。\n\n"
+                             "  ——增强从技术攻关、平台建设到人才引育的多层次科研力量支撑。在空间信息领域，新增国家级、市级重点实验室、"
+                             "产业技术研究院、应用技术中心、数据共享中心等创新平台5个以上。\n\n"
+                             "  ——构建从核心主体、两翼集聚到多点多维度的空间布局。打造8个空间信息产业协同创新特色园区。\n", name="x.md")
+    assert one(recs, 5.0, unit="个")["comparator"] == ">="
+    assert {r["year"] for r in recs if r["value"] in (5.0, 8.0)} == {2025}
+
+
+def test_annual_rate_has_frequency_and_no_year(tmp_path):
+    # No stored real document states 每年下降X%; the phrasing is the issue's (名称每年下降X%)
+    recs = targets(tmp_path, "某市安全生产规划（2021-2025年）\n二、规划目标\n生产安全事故死亡人数每年下降5%。\n")
+    r = one(recs, 5.0, comparator="decrease_by")
+    assert r["year"] is None and r["frequency"] == "annual"
+
+
+@pytest.mark.skipif(not (REAL / "gold").exists(), reason="real evaluation set not present")
+def test_scoring_rules_of_an_assessment_are_not_counted():
+    """None of the 74 not-targets of the 包头 考评办法 (X分, 日常监测（60%）, 每半年考评一次) is counted."""
+    from pipeline.evaluate import locate
+    from pipeline.process import analyse
+
+    doc = analyse(str(REAL / "docs" / "baotou-shi_shuzi-zhengfu-kaoping-banfa_2022_pkulaw.txt"))
+    recs = confident(extract_targets(doc))
+    nots = [json.loads(x) for x in (REAL / "gold" / "not_targets.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
+    hits = []
+    for n in nots:
+        span = locate(doc.raw_text, n["quote"], n.get("line"))
+        hits += [(n["quote"], r["quote"]) for r in recs if span and r["char_start"] < span[1] and span[0] < r["char_end"]]
+    assert not hits
