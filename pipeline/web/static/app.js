@@ -51,7 +51,12 @@
   var hash = location.hash.slice(1);
   if (hash === "cited") {
     var c = text.querySelector("mark.cited");
-    if (c) c.scrollIntoView({ block: "center" });
+    if (c) {
+      c.scrollIntoView({ block: "center" });
+      var ids = (c.getAttribute("data-f") || "").split(" ").filter(Boolean);
+      if (ids.length) activate(ids[ids.length - 1], false);  // the fact the citation quotes, in the side list
+      c.scrollIntoView({ block: "center" });
+    }
   } else if (hash && /^[tprd]-/.test(hash)) {
     activate(hash, true);
   }
