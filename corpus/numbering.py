@@ -18,7 +18,7 @@ API (all pure functions, no state):
 - Regex fragments: ``CN_NUM`` (Chinese numeral characters), ``NUM`` (a Chinese or Arabic
   number), ``HEADING_START`` (compiled: does a line open with any heading number).
 
-Ranks of nested numbering, highest first: 第X章/篇/部分 (0) > 第X节 (1) > 一、 (2) > （一） (3)
+Ranks of nested numbering, highest first: 第X篇/部分 (-1) > 第X章 (0) > 第X节 (1) > 一、 (2) > （一） (3)
 > 1. (4) > （1） (5) > ① (6).  专栏N (box), 表N (table) and 附件N (annex) have no rank: they
 are containers or appendices, not steps of the outline.
 """
@@ -182,9 +182,9 @@ def plan_period(name: str) -> tuple[int, int] | None:
 class Heading:
     """A numbering token at the start of a line and what follows it."""
 
-    style: str  # chapter | jie | cn | paren_cn | arabic | paren_ar | circled | box | table | annex
-    rank: int | None  # outline rank (0 = 第X章 … 6 = ①); None for box / table / annex
-    kind: str  # chapter | section | item | subitem | box | table | annex
+    style: str  # part | chapter | jie | cn | paren_cn | arabic | paren_ar | circled | box | table | annex
+    rank: int | None  # outline rank (-1 = 第X篇, 0 = 第X章 … 6 = ①); None for box / table / annex
+    kind: str  # chapter (also 第X篇) | section | item | subitem | box | table | annex
     number: str  # the token as written, spaces removed: "第一章", "一、", "（一）", "1.", "专栏1"
     value: int | None  # its integer: 一 → 1, 12 → 12, ③ → 3
     rest: str  # the line after the token, stripped of leading blanks and colons
@@ -204,7 +204,8 @@ _S = r"[ \t\u3000]*"  # blanks some layouts put inside a number (第 一 章, �
 _CN = r"[一二三四五六七八九十百零〇两]+"
 # (style, rank, kind, pattern); group "n" is the number.  Order matters: first match wins.
 _HEADINGS = [
-    ("chapter", 0, "chapter", rf"第{_S}(?P<n>{_CN}|\d+){_S}(?:章|篇|部分)"),
+    ("part", -1, "chapter", rf"第{_S}(?P<n>{_CN}|\d+){_S}(?:篇|部分)"),
+    ("chapter", 0, "chapter", rf"第{_S}(?P<n>{_CN}|\d+){_S}章"),
     ("jie", 1, "section", rf"第{_S}(?P<n>{_CN}|\d+){_S}节"),
     ("cn", 2, "section", rf"(?P<n>[一二三四五六七八九十]+){_S}[、.．](?![\d一二三四五六七八九十])"),
     ("paren_cn", 3, "item", rf"[（(]{_S}(?P<n>[一二三四五六七八九十]+){_S}[）)]"),
@@ -266,13 +267,30 @@ _SENTENCE_END = "。；;：:！？!?]】"
 _RUN_ON = re.compile(r"(?<=\S)[ \t\u3000]+(?=\S)|(?<=[。；;！？!?])(?=\S)")
 
 
+_CHAPTER_TOKEN = re.compile(rf"第{_S}(?:{_CN}|\d+){_S}(?:章|篇|部分|节)")
+
+
+def _glued_chapters(line: str) -> list[int]:
+    """Offsets of 第X章/篇/节 tokens glued into one line without any punctuation (a CNKI
+    export's table of contents: "第一章…指导思想第二章…主要目标第二篇…")."""
+    if re.search(r"[。，,；;：:]", line):
+        return []
+    starts = [m.start() for m in _CHAPTER_TOKEN.finditer(line)]
+    if len(starts) < 2 or (starts[0] != 0 and len(starts) < 3):
+        return []
+    return [p for p in starts if p > 0]
+
+
 def run_on_breaks(line: str, min_length: int = 60) -> list[int]:
     """Offsets in ``line`` where a heading starts after a lost line break (text exported
     without its breaks: "…以上。 三、主要任务 (一)完善…").  A break is a run of blanks
     followed by a heading number (an Arabic or (1) number counts only after a sentence end
     (a space before "3." inside a sentence is no break)), or a 一、/（一）/第X章 number right
     after a sentence end ("…以上。三、主要任务", once blanks were normalised away; "…。2.…。3.…"
-    without blanks is an inline list).  Short lines are left alone."""
+    without blanks is an inline list).  Short lines are left alone, except that 第X章 tokens
+    glued together without punctuation (a table of contents) are always cut."""
+    if toc := _glued_chapters(line):
+        return toc
     if len(line) < min_length:
         return []
     out = []

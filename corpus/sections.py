@@ -26,7 +26,7 @@ from corpus.numbering import cn_int, parse_heading, run_on_breaks
 cn_to_int = cn_int  # the name older callers import (extractors.deadlines, tests)
 
 # Which heading numbers make sections; 附件N is read as a keyword heading (see KEYWORD).
-OUTLINE_STYLES = ("chapter", "jie", "cn", "paren_cn", "arabic", "paren_ar", "circled", "box", "table")
+OUTLINE_STYLES = ("part", "chapter", "jie", "cn", "paren_cn", "arabic", "paren_ar", "circled", "box", "table")
 KEYWORD = re.compile(r"(?P<w>前\s*言|序\s*言|引\s*言|导\s*言|结\s*束\s*语|结\s*语|附\s*件\s*\d*|附\s*录|编制说明|名词解释)"
                      r"[:：]?\s*(?P<rest>.{0,30})$")
 PREFACE_WORDS = ("前言", "序言", "引言", "导言")

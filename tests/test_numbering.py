@@ -90,3 +90,20 @@ def test_ranks_and_heading_start():
     ranks = [parse_heading(x).rank for x in ("第一章 a", "第一节 a", "一、a", "（一）a", "1.a", "（1）a", "①a")]
     assert ranks == [0, 1, 2, 3, 4, 5, 6]
     assert HEADING_START.match("（三）规划目标") and HEADING_START.match("专栏") and not HEADING_START.match("2025年")
+
+
+def test_parts_rank_above_chapters():
+    assert parse_heading("第一篇 指导思想和发展目标").rank == -1 and parse_heading("第一部分 总体要求").style == "part"
+    assert parse_heading("第一章 总则").rank == 0
+
+
+def test_lost_breaks():
+    from corpus.numbering import run_on_breaks
+    # 18_liaoning-shi-weizhi_anquan-shengchan-12-5_p2.txt (after normalisation removed the blanks)
+    line = "职业危害申报率80%以上。2.绝对指标(以2010年省控考核指标为基数): 各类事故死亡人数下降10%以上。三、“十二五”安全生产工作主要任务 (一)完善安全生产管理制度体制"
+    cuts = run_on_breaks(line)
+    assert [line[c:c + 3] for c in cuts] == ["三、“", "(一)"]  # "。2." without a blank stays an inline list
+    # yunnan-sheng_guomin-jingji-15-jihua-gangyao_2001_cnki.txt: a table of contents glued into lines
+    toc = "第一章经济社会发展的指导思想第二章经济社会发展的主要目标第二篇调整经济结构"
+    assert [toc[c:c + 3] for c in run_on_breaks(toc)] == ["第二章", "第二篇"]
+    assert run_on_breaks("本规划第二章提出，第三章明确了任务。") == []

@@ -242,3 +242,17 @@ def test_headings_in_a_line_that_lost_its_breaks():
     kids = [s.heading for s in doc.sections if s.parent == sec.id]
     assert len(kids) == 2 and kids[0].startswith("(一)完善安全生产管理制度体制")
     assert doc.text[sec.start:].startswith("三、")
+
+
+def test_glued_table_of_contents_of_a_cnki_export():
+    # yunnan-sheng_guomin-jingji-15-jihua-gangyao_2001_cnki.txt: contents with lost breaks
+    head = ("云南省国民经济和社会发展第十个五年计划纲要\n目录序言\n第一篇指导思想和发展目标\n"
+            "第一章经济社会发展的指导思想第二章经济社会发展的主要目标第二篇调整经济结构\n"
+            "第三章巩固和强化农业基础地位第四章继续加强基础设施建设\n")
+    body = "".join(f"{h}\n{'本章提出了发展的主要方向和重点任务，要求各地各部门认真贯彻落实。' * 2}\n" for h in (
+        "第一篇 指导思想和发展目标", "第一章 经济社会发展的指导思想", "第二章 经济社会发展的主要目标",
+        "第二篇 调整经济结构", "第三章 巩固和强化农业基础地位", "第一节 加强农业基础设施建设", "第四章 继续加强基础设施建设"))
+    doc = from_text(head + body)
+    assert "toc" in [s.kind for s in doc.sections]
+    assert top(doc, kinds=("chapter",)) == ["第一篇指导思想和发展目标", "第二篇调整经济结构"]
+    assert full_path(doc, "第一节加强农业基础设施建设") == "第二篇调整经济结构/第三章巩固和强化农业基础地位/第一节加强农业基础设施建设"
