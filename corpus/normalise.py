@@ -249,7 +249,68 @@ def _fake_bold(t: Text) -> Text:
     return t.delete(drop)
 
 
-STEPS: list[Callable[[Text], Text]] = [_fullwidth, _residue, _spaced_digits, _spaces, _fake_bold, _join_broken_lines]
+LONG_LINE = 5000  # characters: no paragraph of a plan is this long; a whole file on one line is
+SENTENCE_BREAK = re.compile(r"(?<=[。！？；!?;])(?=[^\n”」』）)》】’])")
+CLAUSE_BREAK = re.compile(r"(?<=[，、,])(?=[^\n])")  # for what is still too long: a run of clauses
+
+
+def _break_long_lines(t: Text) -> Text:
+    """Text that lost its line breaks (one line of 500k characters from a crawler or a
+    converter) is broken after each sentence end, so that every later step sees lines
+    of paragraph size; an inserted break takes the offset of the character after it."""
+    if not any(len(line) > LONG_LINE for line in t.text.split("\n")):
+        return t
+    out: list[str] = []
+    offs: list[int] = []
+    pos = 0
+    for line in t.text.split("\n"):
+        if len(line) > LONG_LINE:
+            piece = Text(line, t.offsets[pos:pos + len(line) + 1]).sub(SENTENCE_BREAK, "\n")
+            if any(len(x) > LONG_LINE for x in piece.text.split("\n")):
+                piece = _break_clauses(piece)
+            out.append(piece.text)
+            offs.extend(piece.offsets[:-1])
+        else:
+            out.append(line)
+            offs.extend(t.offsets[pos:pos + len(line)])
+        out.append("\n")
+        offs.append(t.offsets[pos + len(line)])
+        pos += len(line) + 1
+    out.pop()  # the split made one line more than there were "\n"s
+    offs.pop()
+    offs.append(t.offsets[-1])
+    return Text("".join(out), offs)
+
+
+def _break_clauses(t: Text) -> Text:
+    """Break the lines still over LONG_LINE after every LONG_LINE // 10 characters' worth of
+    clauses (at a comma), or hard at LONG_LINE when a line has no comma at all."""
+    step = LONG_LINE // 10
+    starts, pos = set(), 0
+    for line in t.text.split("\n"):
+        if len(line) > LONG_LINE:
+            last = 0
+            for m in CLAUSE_BREAK.finditer(line):
+                if m.start() - last >= step:
+                    starts.add(pos + m.start())
+                    last = m.start()
+            if not last:
+                starts.update(pos + k for k in range(LONG_LINE, len(line), LONG_LINE))
+        pos += len(line) + 1
+    if not starts:
+        return t
+    out, offs = [], []
+    for i, ch in enumerate(t.text):
+        if i in starts:
+            out.append("\n")
+            offs.append(t.offsets[i])
+        out.append(ch)
+        offs.append(t.offsets[i])
+    offs.append(t.offsets[-1])
+    return Text("".join(out), offs)
+
+
+STEPS: list[Callable[[Text], Text]] = [_fullwidth, _residue, _spaced_digits, _spaces, _break_long_lines, _fake_bold, _join_broken_lines]
 
 
 def normalise_text(raw: str) -> Text:

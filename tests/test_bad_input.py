@@ -108,3 +108,121 @@ def test_cli_reports_bad_files_and_exits_nonzero(batch, monkeypatch):
                                     "--db", str(db), "--no-extract", "--no-embed", "-q"])
     assert good.exit_code == 1
     assert "1 stored" in good.output
+
+
+# --- damaged and hostile inputs (issue 12 point 8): a bounded result or a named refusal ---
+def _process(path):
+    from pipeline.process import process_file
+
+    return process_file(str(path), extract=False, embed=False, ocr="never")
+
+
+def test_a_few_invalid_bytes_are_replaced_with_a_warning(tmp_path):
+    data = bytearray((FIX / "plan_utf8.txt").read_bytes())
+    for at in (100, 900, 2000):  # three flipped bytes inside CJK characters
+        data[at] ^= 0xFF
+    bad = tmp_path / "flipped.txt"
+    bad.write_bytes(bytes(data))
+    res = _process(bad)
+    assert res.error is None
+    assert any(re.fullmatch(r"\d+ invalid byte\(s\) replaced with U\+FFFD \(decoded as utf-8\)", w) for w in res.warnings)
+    doc = res.rows["documents"][0]
+    assert doc["encoding"] == "utf-8" and "\ufffd" in doc["raw_text"]
+
+
+def test_html_nested_beyond_the_recursion_limit(tmp_path):
+    import sys
+
+    depth = sys.getrecursionlimit() * 3
+    page = tmp_path / "deep.html"
+    page.write_text("<html><body>" + "<div>" * depth + "<p>应急管理规划</p>" + "</div>" * depth + "</body></html>",
+                    encoding="utf-8")
+    from corpus.loaders import load
+
+    assert load(page).raw_text == "应急管理规划\n"
+
+
+def test_a_line_of_half_a_million_characters_is_bounded(tmp_path):
+    import time
+
+    from corpus.normalise import LONG_LINE, normalise_text
+
+    line = "推进应急管理体系和能力现代化，全面提升防灾减灾救灾能力。" * 2000  # 56k characters, one line
+    t0 = time.perf_counter()
+    t = normalise_text("第一章 总则\n" + line + "\n")
+    assert time.perf_counter() - t0 < 10
+    assert max(len(x) for x in t.text.split("\n")) <= LONG_LINE
+    raw = "第一章 总则\n" + line + "\n"
+    assert all(raw[o] == ch for ch, o in zip(t.text, t.offsets) if ch != "\n")  # every character traceable
+    no_commas = normalise_text("甲乙丙丁" * 5000).text  # no punctuation at all: hard breaks
+    assert max(len(x) for x in no_commas.split("\n")) <= LONG_LINE
+
+
+def _docx_with(tmp_path, name, edit):
+    import zipfile
+
+    src = zipfile.ZipFile(FIX / "plan.docx")
+    out = tmp_path / name
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            z.writestr(item.filename, edit(item.filename, data))
+    return out
+
+
+def test_docx_merged_cell_error_costs_one_table_layout_not_the_document(tmp_path):
+    """python-docx raises ValueError("no tr above topmost tr") on a vMerge in a first row."""
+    def vmerge(name, data):
+        return data.replace(b"<w:tc><w:tcPr>", b"<w:tc><w:tcPr><w:vMerge/>", 1) if name == "word/document.xml" else data
+
+    from corpus.loaders import load
+
+    doc = load(_docx_with(tmp_path, "vmerge.docx", vmerge))
+    assert len(doc.tables) == 2 and doc.tables[0].rows[0] == ["序号", "指标名称", "预期值", "指标属性"]
+
+
+def test_docx_zip_bomb_refused_before_unpacking(tmp_path):
+    def bomb(name, data):
+        return data + b" " * (40 * 2**20) if name == "word/document.xml" else data  # 40 MB of spaces
+
+    res = _process(_docx_with(tmp_path, "bomb.docx", bomb))
+    assert res.error and "a zip bomb" in res.error
+
+
+def test_size_limits_refuse_by_name(tmp_path, monkeypatch):
+    import corpus.loaders as loaders
+
+    big = tmp_path / "big.txt"
+    big.write_text("应急管理。" * 300_000, encoding="utf-8")  # 4.5 MB
+    monkeypatch.setattr(loaders, "MAX_MB_TEXT", 2)
+    assert _process(big).error == "file too large (4 MB; the limit for .txt is 2 MB)"
+    monkeypatch.setattr(loaders, "MAX_MB_TEXT", 100)
+    monkeypatch.setattr(loaders, "MAX_CHARS", 1_000_000)
+    assert _process(big).error == "text too long (1,500,000 characters; the limit is 1,000,000): split the file"
+
+
+def test_five_thousand_blank_pages_refused_quickly(tmp_path):
+    import time
+
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(5000):
+        pdf.new_page(595, 842)
+    path = tmp_path / "blank.pdf"
+    pdf.save(str(path))
+    t0 = time.perf_counter()
+    res = _process(path)
+    assert time.perf_counter() - t0 < 30
+    assert res.error.startswith("no text layer (scanned/image-only PDF)")
+
+
+def test_reader_library_failures_become_named_errors(tmp_path, monkeypatch):
+    from corpus.loaders import html
+
+    def boom(path, data):
+        raise KeyError("charset")
+
+    monkeypatch.setattr(html, "load_bytes", boom)
+    res = _process(FIX / "notice.html")
+    assert res.error == "damaged HTML file: the HTML reader failed (KeyError)"

@@ -32,6 +32,13 @@ ADVICE = {
 }
 
 
+# Input limits: far above any policy document, low enough that one file cannot take a
+# worker's memory (a plan is 0.1–2 MB of text; the longest seen is ~1M characters).
+MAX_MB = {"pdf": 500, "docx": 100}  # scans and embedded images make PDFs large
+MAX_MB_TEXT = 100  # txt, html, markdown, json
+MAX_CHARS = 10_000_000  # characters of text a loader may return
+
+
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
@@ -51,17 +58,42 @@ def load(path: str | Path, ocr: str | None = None) -> Document:
     kind = SUPPORTED.get(ext)
     if kind is None:
         raise LoadError(str(path), f"unsupported file type '{path.suffix or '(none)'}' (supported: {supported_list()})")
+    size, limit = path.stat().st_size, MAX_MB.get(kind, MAX_MB_TEXT)
+    if size > limit * 2**20:
+        raise LoadError(str(path), f"file too large ({size / 2**20:.0f} MB; the limit for {ext} is {limit} MB)")
     data = path.read_bytes()
     if not data.strip():
         raise LoadError(str(path), "empty file")
-    module = importlib.import_module(f"corpus.loaders.{kind}")
-    doc = module.load_bytes(str(path), data, ocr=ocr) if kind == "pdf" else module.load_bytes(str(path), data)
+    doc = _read(path, kind, data, ocr)
     if not doc.raw_text.strip():
         raise LoadError(str(path), "empty file" if kind != "pdf" else "no text in PDF")
+    if len(doc.raw_text) > MAX_CHARS:
+        raise LoadError(str(path), f"text too long ({len(doc.raw_text):,} characters; the limit is {MAX_CHARS:,}): "
+                                   "split the file")
     doc.doc_id = file_hash(data)
     doc.file_type = doc.file_type or kind  # markdown / json loaders name their own type
     flag_traditional(doc)
     return doc
+
+
+LABELS = {"pdf": "PDF", "docx": "DOCX", "html": "HTML", "txt": "text", "markdown": "Markdown", "crawljson": "JSON"}
+
+
+def _read(path: Path, kind: str, data: bytes, ocr: str | None) -> Document:
+    """The loader's Document; what a library raises on a damaged file becomes a LoadError
+    that names the file and the problem (never a raw library exception)."""
+    module = importlib.import_module(f"corpus.loaders.{kind}")
+    label = LABELS.get(kind, kind)
+    try:
+        return module.load_bytes(str(path), data, ocr=ocr) if kind == "pdf" else module.load_bytes(str(path), data)
+    except LoadError:
+        raise
+    except RecursionError:
+        raise LoadError(str(path), f"damaged {label} file: nested too deeply to read")
+    except MemoryError:
+        raise LoadError(str(path), f"damaged {label} file: needs more memory than a document may take")
+    except Exception as e:  # a reader library failing on a damaged file
+        raise LoadError(str(path), f"damaged {label} file: the {label} reader failed ({type(e).__name__})")
 
 
 def flag_traditional(doc: Document) -> None:

@@ -13,9 +13,33 @@ from corpus.model import Document, LoadError, Table
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+MAX_UNPACKED = 200 * 1024 * 1024  # bytes: a real DOCX unpacks to a few MB; a zip bomb to GBs
+MAX_RATIO = 200  # uncompressed/compressed of one member: XML compresses ~10x, bombs 1000x
+
+
+def check_zip(path: str, data: bytes) -> None:
+    """Refuse a DOCX that would unpack to far more than any document (a zip bomb),
+    before python-docx inflates it."""
+    import zipfile
+
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as e:
+        raise LoadError(path, f"not a valid DOCX: not a zip archive ({e})")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNPACKED:
+        raise LoadError(path, f"DOCX unpacks to {total / 2**20:.0f} MB (limit {MAX_UNPACKED // 2**20} MB): "
+                              "a damaged file or a zip bomb")
+    for m in members:
+        if m.file_size > 10 * 2**20 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise LoadError(path, f"DOCX member {m.filename} unpacks {m.file_size // max(m.compress_size, 1)}x "
+                                  "its size: a zip bomb")
+
+
 def load_bytes(path: str, data: bytes) -> Document:
     import docx
 
+    check_zip(path, data)
     try:
         d = docx.Document(io.BytesIO(data))
     except Exception as e:  # zipfile.BadZipFile, KeyError for a missing part, lxml errors
@@ -49,7 +73,10 @@ def body_items(d) -> list[tuple[str, object]]:
             if child.tag == W + "p":
                 out.append(("p", Paragraph(child, d._body).text))
             elif child.tag == W + "tbl":
-                rows = table_rows(DocxTable(child, d._body))
+                try:
+                    rows = table_rows(DocxTable(child, d._body))
+                except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+                    rows = xml_table_rows(child)  # merged cells python-docx cannot resolve
                 if rows:
                     out.append(("table", rows))
             elif child.tag == W + "sdt":
@@ -72,6 +99,21 @@ def table_rows(table) -> list[list[str]]:
                 continue
             seen.add(id(cell._tc))
             cells.append(" ".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
+        if any(cells):
+            rows.append(cells)
+    return rows
+
+
+def xml_table_rows(tbl) -> list[list[str]]:
+    """Rows read straight from the table XML, one cell per ``w:tc`` as written: used when
+    python-docx's merged-cell logic rejects a table (an odd vMerge, a bad gridSpan), so
+    one damaged table costs its merge layout, not the document."""
+    rows = []
+    for tr in tbl.iter(W + "tr"):
+        cells = []
+        for tc in tr.iter(W + "tc"):
+            paras = ["".join(t.text or "" for t in p.iter(W + "t")).strip() for p in tc.iter(W + "p")]
+            cells.append(" ".join(x for x in paras if x))
         if any(cells):
             rows.append(cells)
     return rows

@@ -95,8 +95,18 @@ def extract(html: str) -> tuple[list[str], list[tuple[list[list[str]], int, int]
         if line:
             lines.append(line)
 
-    def walk(node) -> None:
-        for child in node.children:
+    def walk(root) -> None:
+        """Depth-first over the tree with an explicit stack: pages nested 100k deep
+        (damaged or hostile HTML) would exhaust Python's recursion limit."""
+        stack = [iter(root.children)]
+        closes = [False]  # does leaving this level end a block (flush)?
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                if closes.pop():
+                    flush()
+                continue
             if isinstance(child, markup_strings):
                 continue
             if isinstance(child, NavigableString):
@@ -111,12 +121,12 @@ def extract(html: str) -> tuple[list[str], list[tuple[list[list[str]], int, int]
                         first = len(lines)
                         lines.extend("\t".join(r) for r in rows)
                         tables.append((rows, first, len(lines) - 1))
-                elif child.name in BLOCK_TAGS or child.name in ("table", "td", "th"):
-                    flush()
-                    walk(child)
-                    flush()
                 else:
-                    walk(child)
+                    block = child.name in BLOCK_TAGS or child.name in ("table", "td", "th")
+                    if block:
+                        flush()
+                    stack.append(iter(child.children))
+                    closes.append(block)
 
     walk(soup)
     flush()

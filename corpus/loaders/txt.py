@@ -32,8 +32,10 @@ def plausible(text: str, min_share: float = 0.97) -> bool:
     return len(_PLAUSIBLE.findall(sample)) / len(sample) >= min_share
 
 
-def decode(path: str, data: bytes) -> tuple[str, str]:
-    """(text, encoding name) or LoadError; never a silent wrong guess."""
+def decode(path: str, data: bytes, warnings: list[str] | None = None) -> tuple[str, str]:
+    """(text, encoding name) or LoadError; never a silent wrong guess.  A file that is
+    one of our encodings but for a few damaged bytes is decoded with them replaced
+    (U+FFFD) and a warning naming how many (appended to ``warnings``)."""
     for bom, enc in BOMS:
         if data.startswith(bom):
             try:
@@ -53,10 +55,38 @@ def decode(path: str, data: bytes) -> tuple[str, str]:
         text = _strict(data, enc)
         if text is not None and plausible(text):
             return text, enc
+    repaired = _repair(data)
+    if repaired:
+        text, enc, bad = repaired
+        if warnings is not None:
+            warnings.append(f"{bad} invalid byte(s) replaced with U+FFFD (decoded as {enc})")
+        return text, enc
     guess = _charset_normalizer(data)
     if guess:
         return guess
     raise LoadError(path, f"cannot decode text: not UTF-8/GB18030/UTF-16 ({utf8_error})")
+
+
+MAX_DAMAGE = 0.005  # share of bad bytes up to which a file is "damaged", not "another encoding"
+
+
+def _repair(data: bytes) -> tuple[str, str, int] | None:
+    """(text, encoding, number of bad bytes) for the encoding with the fewest undecodable
+    bytes, when they are a few (≤ 0.5%, at least 8 allowed) and the rest reads as Chinese text."""
+    best = None
+    for enc in ("utf-8", "gb18030"):
+        bad = [0]
+
+        def count(err: UnicodeDecodeError) -> tuple[str, int]:
+            bad[0] += err.end - err.start
+            return "\ufffd", err.end
+
+        codecs.register_error("cnpolicy-count", count)
+        text = data.decode(enc, errors="cnpolicy-count")
+        if bad[0] <= max(8, MAX_DAMAGE * len(data)) and plausible(text.replace("\ufffd", "")) \
+                and (best is None or bad[0] < best[2]):
+            best = (text, enc, bad[0])
+    return best
 
 
 def _strict(data: bytes, enc: str) -> str | None:
@@ -77,11 +107,15 @@ def _charset_normalizer(data: bytes) -> tuple[str, str] | None:
 
 
 def load_bytes(path: str, data: bytes) -> Document:
-    text, encoding = decode(path, data)
+    warnings: list[str] = []
+    text, encoding = decode(path, data, warnings)
     if text.startswith("\ufeff"):
         text = text[1:]
-    return Document(doc_id="", source_path=path, file_type="txt", raw_text=text,
-                    encoding=encoding, tables=find_text_tables(text))
+    doc = Document(doc_id="", source_path=path, file_type="txt", raw_text=text,
+                   encoding=encoding, tables=find_text_tables(text))
+    if warnings:
+        doc.meta["load_warnings"] = warnings
+    return doc
 
 
 # --- tables written as text ---------------------------------------------------------
