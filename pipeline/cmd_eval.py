@@ -94,8 +94,10 @@ def _print_metadata(report: dict) -> None:
     meta = report["documents"]
     if not meta["n"]:
         return
-    acc = "  ".join(f"{f} {_pct(v)}" for f, v in meta["accuracy"].items())
-    console.print(f"[bold]documents[/bold] ({meta['n']}): {acc}")
+    seen = meta.get("annotated", {})
+    acc = "  ".join(f"{f} {_pct(v)}" + (f" ({seen[f]})" if seen.get(f, meta["n"]) != meta["n"] else "")
+                    for f, v in meta["accuracy"].items())
+    console.print(f"[bold]documents[/bold] ({meta['n']}; a field's count in brackets where fewer are annotated): {acc}")
 
 
 def _print_details(report: dict) -> None:
