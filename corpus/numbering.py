@@ -18,8 +18,8 @@ API (all pure functions, no state):
 - Regex fragments: ``CN_NUM`` (Chinese numeral characters), ``NUM`` (a Chinese or Arabic
   number), ``HEADING_START`` (compiled: does a line open with any heading number).
 
-Ranks of nested numbering, highest first: 第X篇/部分 (-1) > 第X章 (0) > 第X节 (1) > 一、 (2) > （一） (3)
-> 1. (4) > （1） (5) > ① (6).  专栏N (box), 表N (table) and 附件N (annex) have no rank: they
+Ranks of nested numbering, highest first: 第X篇/部分 (-1) > 第X章 (0) > 第X节 (1) > 第X条 (1.5) > 一、 (2) > （一） (3)
+> 1. (4) > 1.1 / 1.1.1 (4.25 / 4.5) > （1） (5) > ① (6).  专栏N (box), 表N (table) and 附件N (annex) have no rank: they
 are containers or appendices, not steps of the outline.
 """
 from __future__ import annotations
@@ -182,9 +182,10 @@ def plan_period(name: str) -> tuple[int, int] | None:
 class Heading:
     """A numbering token at the start of a line and what follows it."""
 
-    style: str  # part | chapter | jie | cn | paren_cn | arabic | paren_ar | circled | box | table | annex
-    rank: int | None  # outline rank (-1 = 第X篇, 0 = 第X章 … 6 = ①); None for box / table / annex
-    kind: str  # chapter (also 第X篇) | section | item | subitem | box | table | annex
+    style: str  # part | chapter | jie | tiao | cn | paren_cn | decimal | arabic | paren_ar | circled | box | table | annex
+    rank: float | None  # outline rank (-1 = 第X篇, 0 = 第X章, 1 = 第X节, 1.5 = 第X条, 2 = 一、, 3 = （一）,
+    #   4 = 1., 4.25/4.5/4.75 = 1.1/1.1.1/1.1.1.1, 5 = （1）, 6 = ①); None for box / table / annex
+    kind: str  # chapter (also 第X篇) | section | clause (第X条) | item | subitem | box | table | annex
     number: str  # the token as written, spaces removed: "第一章", "一、", "（一）", "1.", "专栏1"
     value: int | None  # its integer: 一 → 1, 12 → 12, ③ → 3
     rest: str  # the line after the token, stripped of leading blanks and colons
@@ -207,9 +208,11 @@ _HEADINGS = [
     ("part", -1, "chapter", rf"第{_S}(?P<n>{_CN}|\d+){_S}(?:篇|部分)"),
     ("chapter", 0, "chapter", rf"第{_S}(?P<n>{_CN}|\d+){_S}章"),
     ("jie", 1, "section", rf"第{_S}(?P<n>{_CN}|\d+){_S}节"),
+    ("tiao", 1.5, "clause", rf"第{_S}(?P<n>{_CN}|\d+){_S}条(?!第|规定|的|之|[、和及至或，,）)])"),  # not "第二十条第（一）项"
     ("cn", 2, "section", rf"(?P<n>[一二三四五六七八九十]+){_S}[、.．](?![\d一二三四五六七八九十])"),
     ("paren_cn", 3, "item", rf"[（(]{_S}(?P<n>[一二三四五六七八九十]+){_S}[）)]"),
     ("paren_cn_open", 3, "item", r"(?P<n>[一二三四五六七八九十]+)[）)]"),  # "一)": lost "("
+    ("decimal", 4.5, "item", r"(?P<n>\d{1,2}(?:[.．]\d{1,2}){1,3})(?![\d.．])[ \t\u3000]*(?=[\u4e00-\u9fff“])"),
     ("arabic", 4, "item", r"(?P<n>\d{1,2})(?:[.．、](?!\d)|(?=[\u4e00-\u9fff“]))"),
     ("paren_ar", 5, "subitem", rf"[（(]{_S}(?P<n>\d{{1,2}}){_S}[）)]"),
     ("circled", 6, "subitem", r"(?P<n>[①-⑳])"),
@@ -248,11 +251,16 @@ def parse_heading(line: str, styles: tuple[str, ...] | None = None) -> Heading |
         bare = style == "arabic" and not re.match(r"\d{1,2}[.．、]", text)
         if bare and (len(text) > 20 or int(m["n"]) > 20 or rest[:1] in NOT_BARE_NUMBER_NEXT):
             return None
+        if style == "decimal" and (len(text) > 40 or rest[:1] in NOT_BARE_NUMBER_NEXT or re.search(r"[。；，]", rest)):
+            continue  # "2.5倍", "1.5万人次": a quantity; decimal headings are short title lines
+        value = cn_int(m["n"]) if style != "decimal" else int(re.split(r"[.．]", m["n"])[-1])
+        if style == "decimal":
+            rank = 4 + 0.25 * min(m["n"].count(".") + m["n"].count("．"), 3)  # 1.1 → 4.25, 1.1.1 → 4.5
         number = re.sub(r"\s", "", text[:m.end()])
         if style == "paren_cn_open":
             number, style = ("(" if number.endswith(")") else "（") + number, "paren_cn"
         rest = rest.lstrip(" \t\u3000:：")
-        return Heading(style, rank, kind, number, cn_int(m["n"]), rest, _title_of(rest), m.end(), bare)
+        return Heading(style, rank, kind, number, value, rest, _title_of(rest), m.end(), bare)
     return None
 
 
@@ -275,7 +283,7 @@ def _glued_chapters(line: str) -> list[int]:
     export's table of contents: "第一章…指导思想第二章…主要目标第二篇…")."""
     if re.search(r"[。，,；;：:]", line):
         return []
-    starts = [m.start() for m in _CHAPTER_TOKEN.finditer(line)]
+    starts = [m.start() for m in _CHAPTER_TOKEN.finditer(line) if line[m.end():m.end() + 1] not in "，,、为是和及与的"]
     if len(starts) < 2 or (starts[0] != 0 and len(starts) < 3):
         return []
     return [p for p in starts if p > 0]
@@ -296,8 +304,8 @@ def run_on_breaks(line: str, min_length: int = 60) -> list[int]:
     out = []
     for m in _RUN_ON.finditer(line):
         h = parse_heading(line[m.end():])
-        if h is None or h.bare or h.rank is None or not h.rest:
-            continue
+        if h is None or h.bare or h.rank is None or not h.rest or h.rest[0] in "，,、为是和及与的":
+            continue  # "…。第一章，应急管理工作现状…" / "第三章为主要任务": prose that names a chapter
         before = line[:m.start()].rstrip()[-1:]
         minor = h.style in ("arabic", "paren_ar", "circled")
         if minor and (before not in _SENTENCE_END or m.end() == m.start()):

@@ -16,8 +16,11 @@ is built from that numbering, line by line over ``doc.text``:
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 from corpus.model import Document, Section
 from corpus.normalise import column_width, display_width
@@ -26,7 +29,7 @@ from corpus.numbering import cn_int, parse_heading, run_on_breaks
 cn_to_int = cn_int  # the name older callers import (extractors.deadlines, tests)
 
 # Which heading numbers make sections; 附件N is read as a keyword heading (see KEYWORD).
-OUTLINE_STYLES = ("part", "chapter", "jie", "cn", "paren_cn", "arabic", "paren_ar", "circled", "box", "table")
+OUTLINE_STYLES = ("part", "chapter", "jie", "tiao", "decimal", "cn", "paren_cn", "arabic", "paren_ar", "circled", "box", "table")
 KEYWORD = re.compile(r"(?P<w>前\s*言|序\s*言|引\s*言|导\s*言|结\s*束\s*语|结\s*语|附\s*件\s*\d*|附\s*录|编制说明|名词解释)"
                      r"[:：]?\s*(?P<rest>.{0,30})$")
 PREFACE_WORDS = ("前言", "序言", "引言", "导言")
@@ -103,8 +106,8 @@ def _split_title(rest: str, limit: int = MAX_TITLE) -> tuple[str, str] | None:
 def parse_numbered(line: Line) -> Head | None:
     """A candidate heading from a line that opens with a heading number (corpus.numbering)."""
     h = parse_heading(line.text, OUTLINE_STYLES)
-    if h is None:
-        return None
+    if h is None or re.search(r"\S\t+\S", h.rest):
+        return None  # a table row ("一、本年新收政府信息公开申请数量\t21\t…"), not a heading
     if h.style in ("box", "table"):
         if len(line.text) > 50 or "。" in line.text:
             return None
@@ -114,7 +117,8 @@ def parse_numbered(line: Line) -> Head | None:
         return None
     title, body = parts
     head = Head(line.index, line.start, h.style, h.rank, h.kind, h.number, h.value, title.strip())
-    sentence_only = body.strip() == "" and h.rest.rstrip().endswith(("。", "；", ";")) and not line.run_on
+    sentence_only = (body.strip() == "" and h.rest.rstrip().endswith(("。", "；", ";")) and not line.run_on
+                     and h.style != "tiao")  # an article (第X条) is one sentence, and still a heading
     inline_list = bool(re.match(r"\s*(?:\d{1,2}[.．、]|[（(]\d{1,2}[）)]|[①-⑳])", body))
     head.item = sentence_only or inline_list
     return head
@@ -210,10 +214,31 @@ def _cjk_share(s: str) -> float:
     return sum(1 for c in s if "\u4e00" <= c <= "\u9fff") / max(len(s), 1)
 
 
+@lru_cache(maxsize=1)
+def _label_words() -> frozenset[str]:
+    """A web page's label words (分类, 索引号 …: corpus/data/metadata_words.json): never a heading."""
+    data = json.loads((Path(__file__).parent / "data" / "metadata_words.json").read_text(encoding="utf-8"))
+    return frozenset(w for k, v in data["labels"].items() if k != "_doc" for w in v)
+
+
+def _balanced(text: str) -> bool:
+    """Brackets and title marks close what they open (a wrapped line's tail "…条例》（国令…" does not)."""
+    for a, b in ("《》", "（）", "()", "“”", "〈〉"):
+        depth = 0
+        for ch in text:
+            depth += (ch == a) - (ch == b)
+            if depth < 0:
+                return False
+        if depth:
+            return False
+    return True
+
+
 def _shape(text: str, limit: int) -> bool:
-    """Looks like a title: short, mostly Chinese, no sentence punctuation."""
+    """Looks like a title: short, mostly Chinese, no sentence punctuation, brackets balanced,
+    not a page label."""
     return (2 <= len(text) <= limit and not SHAPE_BAD.search(text) and not text.endswith("、")
-            and _cjk_share(text) >= 0.6)
+            and _cjk_share(text) >= 0.6 and _balanced(text) and text not in _label_words())
 
 
 def _body(text: str, wrap_width: int | None = None) -> bool:

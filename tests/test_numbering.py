@@ -107,3 +107,26 @@ def test_lost_breaks():
     toc = "第一章经济社会发展的指导思想第二章经济社会发展的主要目标第二篇调整经济结构"
     assert [toc[c:c + 3] for c in run_on_breaks(toc)] == ["第二章", "第二篇"]
     assert run_on_breaks("本规划第二章提出，第三章明确了任务。") == []
+
+
+def test_articles_and_decimal_numbers():
+    # xinjiang-kezhou_donghuo-zuoye-anquan-guanli-guiding_2025_crawljson.json (a 规定 in 第X条)
+    h = parse_heading("第一条为加强和规范动火作业安全管理，预防和减少安全事故，制定本规定。")
+    assert (h.style, h.kind, h.number, h.value, h.rank) == ("tiao", "clause", "第一条", 1, 1.5)
+    # shanghai-changning-qu_shengchan-anquan-shigu-zhuanxiang-yuan_2024_crawljson.json (应急预案 in 2.1)
+    h = parse_heading("2.1区生产安全事故应急救援指挥部")
+    assert (h.style, h.number, h.value, h.title) == ("decimal", "2.1", 1, "区生产安全事故应急救援指挥部")
+    assert parse_heading("1.1.2 编制依据").rank > parse_heading("1.1 编制目的").rank > parse_heading("1.总则").rank
+    assert parse_heading("2.5倍于去年") is None and parse_heading("1.5万人次受灾") is None
+
+
+def test_prose_naming_a_chapter_is_no_break():
+    from corpus.numbering import run_on_breaks
+    # 08_fengdu-xian_yingji-14-5_jiedu.txt: the interpretation lists the plan's chapters in prose
+    line = "规划共5章23节。第一章,应急管理工作现状与面临的形势,主要分析“十三五”以来取得的工作成绩。第三章为主要任务,包括深化应急管理体制机制改革等七方面内容。"
+    assert run_on_breaks(line) == []
+
+
+def test_cited_article_is_no_heading():
+    # hongze-qu_zhengfu-xinxi-gongkai-nianbao_2023.pdf: table cells cite 第二十条第（一）项
+    assert parse_heading("第二十条第（一）项") is None and parse_heading("第十条规定的情形") is None
