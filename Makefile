@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DB ?= samples.duckdb
 QUESTION ?= 哪些县市的人均应急避难场所面积目标是2.5平方米？
 
-.PHONY: demo test install install-dev browser fixtures fonts clean
+.PHONY: demo test install install-dev browser fixtures fonts clean fuzz
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -42,6 +42,10 @@ browser:
 
 fixtures: install-dev
 	$(BIN)/python scripts/make_fixtures.py
+
+# Fuzzed ingest: FUZZ_CASES mutants of the fixtures (default 10,000), 30 s / 2 GB each.
+fuzz: install
+	FUZZ_CASES=$${FUZZ_CASES:-10000} $(BIN)/python bench/fuzz.py
 
 # Optional: a CJK font so charts (compare --plot) and diff screenshots show Chinese labels.
 fonts:

@@ -36,6 +36,23 @@ def check_zip(path: str, data: bytes) -> None:
                                   "its size: a zip bomb")
 
 
+def _docx_problem(e: Exception) -> str:
+    """What python-docx's exception means for the user."""
+    import zipfile
+    import zlib
+
+    name = type(e).__name__
+    if isinstance(e, (zipfile.BadZipFile, zlib.error, EOFError)) or "seek" in str(e) or "CRC" in str(e):
+        return "damaged zip archive"
+    if isinstance(e, KeyError):
+        return "a required part is missing (word/document.xml or its relations)"
+    if name in ("XMLSyntaxError", "ParseError"):
+        return "damaged XML inside the document"
+    if "content type" in str(e).lower() or name == "PackageNotFoundError":
+        return "not a Word document (wrong content type)"
+    return f"damaged document ({name})"
+
+
 def load_bytes(path: str, data: bytes) -> Document:
     import docx
 
@@ -43,7 +60,7 @@ def load_bytes(path: str, data: bytes) -> Document:
     try:
         d = docx.Document(io.BytesIO(data))
     except Exception as e:  # zipfile.BadZipFile, KeyError for a missing part, lxml errors
-        raise LoadError(path, f"not a valid DOCX: {type(e).__name__}: {e}")
+        raise LoadError(path, f"not a valid DOCX: {_docx_problem(e)}")
     lines: list[str] = []
     size = 0
     tables: list[Table] = []
