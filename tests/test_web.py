@@ -161,3 +161,10 @@ def test_narrow_window_has_no_sideways_overflow(server, browser):
         overflow = narrow.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"{path} is {overflow}px wider than a 420px window"
     assert not foreign
+
+
+def test_api_docs_work_offline(server, page):
+    base, _ = server
+    page.goto(base + "/docs")
+    page.wait_for_selector(".swagger-ui .info", timeout=30_000)
+    assert "/api/docs" in page.url

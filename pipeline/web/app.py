@@ -201,7 +201,7 @@ def trend(con, indicator: str, region: str, f) -> list[dict]:
 # --- the app ----------------------------------------------------------------------------------------
 def create_app(db_path: str) -> FastAPI:
     """The web app over ``db_path`` (opened read-only on every request), with the JSON API under /api."""
-    from queries.filters import FilterError, NotFound
+    from queries.filters import NotFound
 
     db = str(db_path)
     app = FastAPI(title="cnpolicy", docs_url=None, redoc_url=None, openapi_url=None)
