@@ -13,8 +13,19 @@ from rich.table import Table
 
 from queries.filters import LEVEL_HELP
 
-console = Console()
-err = Console(stderr=True, soft_wrap=True)  # error lines stay whole
+class _Lazy:
+    """A rich Console made when first used in a command, so it reads COLUMNS and the
+    streams of that run (not of the import)."""
+
+    def __init__(self, **options):
+        self.options = options
+
+    def __getattr__(self, name):
+        return getattr(Console(**self.options), name)
+
+
+console = _Lazy()
+err = _Lazy(stderr=True, soft_wrap=True)  # error lines stay whole
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON (every field, nothing cut) instead of a table.")
 REGION = typer.Option(None, "--region", "-r", help="Region, full or short name (宁夏, 内蒙古, 温州市); repeatable.")

@@ -237,8 +237,15 @@ def _is_heading_line(line: str, row: dict) -> bool:
     return bool(title) and title_key(line) == title_key(title) and len(line) < len(title) + 16
 
 
+def is_toc(row: dict) -> bool:
+    """A table of contents: its lines are headings repeated, so renumbering there is no change."""
+    return row.get("kind") == "toc" or title_key(row.get("title") or "") == "目录"
+
+
 def section_units(doc: DocRecords) -> list[Unit]:
-    rows = doc.sections or [{"section_id": "all", "level": 1, "number": "", "title": "",
+    """The sections to align, tables of contents left out (their headings are diffed where
+    the body has them)."""
+    rows = [r for r in doc.sections if not is_toc(r)] or [{"section_id": "all", "level": 1, "number": "", "title": "",
                              "parent_id": None, "path": "", "char_start": 0, "char_end": len(doc.text)}]
     by_id = {r["section_id"]: r for r in rows}
     child_starts: dict[str, list[int]] = {}
@@ -705,9 +712,32 @@ def summarise(changes: list[Change], shared: list[dict]) -> dict:
             "shared_indicators": len(shared)}
 
 
+def _overlaps(loc: dict | None, fact: dict | None) -> bool:
+    if not loc or not fact or fact.get("char_start") is None or loc.get("char_start") is None:
+        return False
+    return loc["char_start"] < fact["char_end"] and fact["char_start"] < loc["char_end"]
+
+
+def fold_target_lines(targets: list[Change], texts: list[Change]) -> list[Change]:
+    """A changed target's line is reported once, as the target change carrying the line's
+    word-level edits; the text change on that line is dropped."""
+    changed = [c for c in targets if c.change == "changed"]
+    kept = []
+    for t in texts:
+        owner = None
+        if t.kind == "text" and t.change == "modified":
+            owner = next((c for c in changed if _overlaps(t.old, c.old) and _overlaps(t.new, c.new)), None)
+        if owner is None:
+            kept.append(t)
+        elif not owner.edits:
+            owner.edits = t.edits
+    return kept
+
+
 def diff_records(old: DocRecords, new: DocRecords) -> Diff:
     section_changes, pairs = diff_sections(old, new)
     target_changes, shared = diff_targets(old.targets, new.targets)
+    section_changes = fold_target_lines(target_changes, section_changes)
     changes = (target_changes + diff_projects(old.projects, new.projects)
                + diff_responsibilities(old.responsibilities, new.responsibilities) + section_changes)
     changes.sort(key=lambda c: KIND_ORDER[c.kind])  # stable: within a kind, document order

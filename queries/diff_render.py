@@ -77,6 +77,23 @@ def render_terminal(diff: Diff, console, text_limit: int = 30, shared: bool | No
         _terminal_shared(diff, console)
 
 
+def plain(console) -> bool:
+    """Styles will not show (output redirected to a file or a pipe, --out, NO_COLOR): old and
+    new text then carry word-diff markers, [-removed-] and {+added+}."""
+    return bool(console.record or not console.is_terminal or console.no_color or console.color_system is None)
+
+
+def edit_text(edits: list[dict]) -> str:
+    """The changed words of a line, marked: [-0.5-]{+0.4+}."""
+    out = []
+    for e in edits:
+        if e.get("old"):
+            out.append(f"[-{e['old']}-]")
+        if e.get("new"):
+            out.append(f"{{+{e['new']}+}}")
+    return " ".join(out)
+
+
 def _terminal_targets(diff: Diff, console) -> None:
     from rich.table import Table
 
@@ -84,14 +101,20 @@ def _terminal_targets(diff: Diff, console) -> None:
     if not rows:
         return
     t = Table(title="Targets", show_lines=True)
-    for col in ("change", "indicator", "old", "new", "judgement", "where (new | old)"):
+    with_edits = any(c.edits for c in rows)
+    for col in ("change", "indicator", "old", "new", "judgement", "where (new | old)") + (("line edit",) if with_edits else ()):
         t.add_column(col, overflow="fold")
     for c in rows:
         old = c.note.split(" → ")[0] if c.change == "changed" else (c.note if c.change == "removed" else "")
         new = c.note.split(" → ")[-1] if c.change == "changed" else (c.note if c.change == "added" else "")
         j = c.judgement or ""
-        t.add_row(c.change, c.key, old, new, f"[{JUDGE_STYLE.get(j, 'dim')}]{j}[/]" if j else "",
-                  _loc(c.new) or _loc(c.old))
+        cells = [c.change, c.key, old, new, f"[{JUDGE_STYLE.get(j, 'dim')}]{j}[/]" if j else "",
+                 _loc(c.new) or _loc(c.old)]
+        if with_edits:
+            from rich.markup import escape
+
+            cells.append(escape(edit_text(c.edits)))
+        t.add_row(*cells)
     console.print(t)
 
 
@@ -125,23 +148,26 @@ def _terminal_text(diff: Diff, console, limit: int, Text) -> None:
     rows = _of(diff, "text")
     if not rows:
         return
-    console.print(f"[bold]Text changes[/bold] ({len(rows)}{', first ' + str(limit) if len(rows) > limit else ''})")
+    legend = "  [-removed-] {+added+}" if plain(console) else ""
+    console.print(f"[bold]Text changes[/bold] ({len(rows)}{', first ' + str(limit) if len(rows) > limit else ''})"
+                  f"{legend}", markup=True, highlight=False)
+    marks = plain(console)
     for c in rows[:limit]:
         line = Text("  ")
         line.append(_loc(c.new) or _loc(c.old), style="dim")
         line.append("  ")
         if c.change == "added":
-            line.append(_short((c.new or {}).get("quote", "")), style="green")
+            line.append(("+ " if marks else "") + _short((c.new or {}).get("quote", "")), style="green")
         elif c.change == "removed":
-            line.append(_short((c.old or {}).get("quote", "")), style="red strike")
+            line.append(("- " if marks else "") + _short((c.old or {}).get("quote", "")), style="red strike")
         else:
             for tag, a, b in compact_ops(_ops_for(diff, c)):
                 if tag == "equal":
                     line.append(a)
-                if tag in ("delete", "replace"):
-                    line.append(a, style="red strike")
-                if tag in ("insert", "replace"):
-                    line.append(b, style="bold green")
+                if tag in ("delete", "replace") and a:
+                    line.append(f"[-{a}-]" if marks else a, style="red strike")
+                if tag in ("insert", "replace") and b:
+                    line.append(f"{{+{b}+}}" if marks else b, style="bold green")
         console.print(line)
 
 
@@ -212,7 +238,8 @@ def to_markdown(diff: Diff) -> str:
         lines += ["", "## Targets", "", "| change | indicator | change detail | judgement | old quote | new quote | where |",
                   "|---|---|---|---|---|---|---|"]
         for c in _of(diff, "target"):
-            lines.append(f"| {c.change} | {_md_cell(c.key)} | {_md_cell(c.note)} | {c.judgement or ''} | "
+            detail = c.note + (f" ({_md_ops([[e['op'], e['old'], e['new']] for e in c.edits])})" if c.edits else "")
+            lines.append(f"| {c.change} | {_md_cell(c.key)} | {_md_cell(detail)} | {c.judgement or ''} | "
                          f"{_md_cell((c.old or {}).get('quote'))} | {_md_cell((c.new or {}).get('quote'))} | "
                          f"{_md_cell(_loc(c.new) or _loc(c.old))} |")
     for kind, title in (("project", "Projects"), ("responsibility", "Responsibilities"), ("section", "Sections")):

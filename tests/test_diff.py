@@ -185,8 +185,13 @@ def test_planted_fact_edits_are_all_reported_and_nothing_else(tmp_path):
     texts = [c for c in d.changes if c.kind == "text"]
     for c in texts:  # every text change comes from a planted edit
         assert any(_explains(p, c) for p in planted), (c.change, c.old, c.new)
-    for p in planted:  # every planted edit shows as a text change
-        assert any(_explains(p, c) for c in texts), p
+    changed_targets = [c for c in d.changes if c.kind == "target" and c.change == "changed"]
+    for p in planted:  # every planted edit shows once: as a text change, or as its target's change with the edit
+        as_text = any(_explains(p, c) for c in texts)
+        as_target = any(_explains(p, c) and c.edits for c in changed_targets)
+        assert as_text != as_target, (p, as_text, as_target)
+    for c in changed_targets:  # a changed target's line is not reported again as text
+        assert not any(D._overlaps(t.new, c.new) and D._overlaps(t.old, c.old) for t in texts), c.key
     if not old.targets:
         pytest.skip("targets extractor is still a placeholder (seed yields no targets)")
     targets = [c for c in d.changes if c.kind == "target"]
@@ -299,3 +304,56 @@ def test_cli_diff_names_a_missing_side_when_there_is_no_database(tmp_path):
                                    "--db", str(tmp_path / "none.duckdb")])
     assert res.exit_code == 2
     assert "old.txt' is not a file" in res.output and "no such database" in res.output
+
+
+# --- tables of contents, target lines, redirected reports --------------------------------------
+def _plan(numbered: list[str], body: dict[str, str]) -> str:
+    """A small plan with a table of contents (as corpus/sections recognises one: four or more
+    headings repeated in the body) and the sections' text."""
+    toc = "\n".join(numbered)
+    parts = [f"{h}\n{body[h.split('、', 1)[1]]}" for h in numbered]
+    return "某县“十四五”应急管理规划\n\n目录\n" + toc + "\n\n" + "\n\n".join(parts) + "\n"
+
+
+PLAN_BODY = {"总体要求": "坚持人民至上、生命至上。", "发展基础": "全县应急管理体系逐步完善，基层应急能力明显提升。",
+        "主要目标": "到2025年，全县亿元地区生产总值生产安全事故死亡率控制在0.05以内。\n城乡社区应急避难场所覆盖率达到80%。",
+        "重点任务": "加强应急队伍建设，完善应急物资储备体系。", "保障措施": "加强组织领导。"}
+NUMBERS = "一二三四五"
+
+
+def _pair(tmp_path) -> tuple[Path, Path]:
+    old = [f"{NUMBERS[i]}、{t}" for i, t in enumerate(["发展基础", "主要目标", "重点任务", "保障措施"])]
+    new = [f"{NUMBERS[i]}、{t}" for i, t in enumerate(["总体要求", "发展基础", "主要目标", "重点任务", "保障措施"])]
+    a, b = tmp_path / "old.txt", tmp_path / "new.txt"
+    a.write_text(_plan(old, PLAN_BODY), encoding="utf-8")
+    b.write_text(_plan(new, {**PLAN_BODY, "主要目标": PLAN_BODY["主要目标"].replace("0.05", "0.04")}), encoding="utf-8")
+    return a, b
+
+
+def test_toc_renumbering_is_no_change_and_a_target_line_is_reported_once(tmp_path):
+    from pipeline.cmd_diff import records_from_file
+
+    a, b = _pair(tmp_path)
+    d = D.diff_records(records_from_file(str(a)), records_from_file(str(b)))
+    texts = [c for c in d.changes if c.kind == "text"]
+    assert not any("目录" in ((c.old or c.new or {}).get("section_path") or "") for c in texts), texts
+    assert not any("发展基础" in ((c.old or c.new or {}).get("quote") or "") for c in texts), texts
+    [target] = [c for c in d.changes if c.kind == "target"]
+    assert target.change == "changed" and target.judgement == "tightened"
+    assert {(e["old"], e["new"]) for e in target.edits} >= {("0.05", "0.04")}
+    assert not any("0.04" in ((c.new or {}).get("quote") or "") for c in texts)
+    [added] = [c for c in d.changes if c.kind == "section"]
+    assert added.change == "added" and "总体要求" in added.key
+
+
+def test_redirected_report_keeps_old_and_new_markers(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    a, b = _pair(tmp_path)
+    a.write_text(a.read_text(encoding="utf-8").replace("加强组织领导。", "加强组织领导，落实责任。"), encoding="utf-8")
+    res = CliRunner().invoke(app, ["diff", str(a), str(b)])  # stdout is not a terminal here
+    assert res.exit_code == 0, res.output
+    assert "[-0.05-]" in res.output and "{+0.04+}" in res.output  # the target's word edit
+    assert "[-，落实责任-]" in res.output or "[-落实责任-]" in res.output  # a text edit
