@@ -146,7 +146,8 @@ def _table_rows(con, name: str, params) -> tuple[list[dict], dict]:
 
     f = filters_of(params)
     shown = {"region": _text(params, "region"), "level": f.level, "year": f.year, "attribute": f.attribute,
-             "doc": f.doc, "include_all": f.min_confidence == 0}
+             "doc": f.doc, "include_all": f.min_confidence == 0,
+             **{k: _text(params, k) for k in ("value_min", "value_max", "unit", "investment_min", "investment_max")}}
     if name == "targets":
         shown["indicator"] = _text(params, "indicator")
         rows = [{**r, "target": format_target(r)} for r in query_targets(con, indicator=shown["indicator"], filters=f)]
