@@ -532,6 +532,15 @@ def find_region(doc: Document, title: str | None, issuers: list[str], number: st
     return regions.resolve_body(context)
 
 
+def _dated_subtitle(ln: str) -> str | None:
+    """A speech's or report's subtitle: "——1996年3月5日在第八届全国人民代表大会第四次会议上"."""
+    if m := re.match(r"^[—\-]{1,2}\s*", ln):
+        found = find_dates(ln)
+        if found and found[0][0].start() == m.end():
+            return found[0][1]
+    return None
+
+
 def _date(label: dict[str, str], sig, lines: list[str], notice_at: int | None, title: str | None) -> str | None:
     """The document's own date (成文日期, its 落款, a date line right under the notice or
     the title), else the page's (发布日期, a repost time stamp under the title)."""
@@ -543,7 +552,7 @@ def _date(label: dict[str, str], sig, lines: list[str], notice_at: int | None, t
         (i for i, ln in enumerate(lines[:40]) if title and _flat(title) in _flat(ln)), None)
     if start is not None:
         for ln in lines[start + 1:start + 12]:
-            if d := _date_line(ln):
+            if d := _date_line(ln) or _dated_subtitle(ln):
                 return d
     if (v := _label_value(label, "date_page")) and (d := parse_date(v)):
         return d

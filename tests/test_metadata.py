@@ -383,3 +383,14 @@ def test_web_page_titles_lose_the_sites_tail():
                 "长宁区生产安全事故专项应急预案\n为认真贯彻落实习近平总书记关于安全生产的系列论述精神，规范本区生产安全事故应急管理和响应程序。\n")
     assert m["title"] == "上海市长宁区应急管理局关于印发《长宁区生产安全事故专项应急预案》的通知"
     assert (m["issuer"], m["kind"], m["region"], m["province"]) == ("上海市长宁区应急管理局", "measures", "长宁区", "上海市")
+
+
+def test_report_date_from_its_dated_subtitle():
+    # guojia_zhengfu-gongzuo-baogao-jiuwu-jihua_1996.txt (full-width digits in the subtitle)
+    text = ("\ufeff\n 1996年政府工作报告\n关于国民经济和社会发展“九五”计划和２０１０年远景目标纲要的报告\n"
+            "——１９９６年３月５日在第八届全国人民代表大会第四次会议上\n                                        　　国务院总理李鹏\n"
+            "　　各位代表：\n　　制定一个跨世纪的宏伟纲领，继续把改革开放和社会主义现代化建设事业推向前进，是全国人民关心的大事。"
+            "现在，我代表国务院向大会报告，请各位代表连同《纲要（草案）》一并审议。\n　　一、“八五”时期国民经济和社会发展的回顾\n")
+    m = meta_of(text)
+    assert (m["kind"], m["issue_date"], m["period"]) == ("report", "1996-03-05", "1996-2000")
+    assert (m["region"], m["admin_level"]) == ("全国", "national")
