@@ -250,6 +250,9 @@ INVEST_COL = re.compile(r"投资|资金|金额")
 TOTAL_ROW = re.compile(r"^(?:合\s*计|总\s*计|小\s*计|共\s*计)")
 TITLE_NUMBER = re.compile(r"^(?:附?表|专栏)\s*(?:\d+|[一二三四五六七八九十]+)?[：:.．、\s]*")
 CELL_MAX = 12  # longest header cell
+# A header needs a cell NAME_COL or BARE_NAME_COL matches, so a line ending such a cell
+# (before a separator or the line end) must exist: documents without one skip the scans.
+HEADER_HINT = re.compile(r"(?:项目|工程|名\s*称)[ \t\u3000]*(?:[\t|]|[ \u3000]{2,}|$)", re.M)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -363,6 +366,8 @@ def _is_header(cells: list[str]) -> bool:
 def _line_tables(document: Document) -> list[tuple[list[str], list[list[Cell]], int, int]]:
     """Tables one row per line of the original (pipes, tabs, wide gaps); a row may leave
     trailing cells out, and a tab-separated row may have only 2 cells."""
+    if not HEADER_HINT.search(document.raw_text):
+        return []
     return [(t.header, t.rows, t.start, t.end)
             for t in line_tables(document, _is_header, fits=lambda n, width: 2 <= n <= width, tab_cells=True)]
 
@@ -370,6 +375,8 @@ def _line_tables(document: Document) -> list[tuple[list[str], list[list[Cell]], 
 def _cell_tables(document: Document, headings: set[int]) -> list[tuple[list[str], list[list[Cell]], int, int]]:
     """Tables one cell per line: a group of short header lines, then groups of as many
     lines, groups separated by blank lines (Word tables pasted as text); a heading ends it."""
+    if not HEADER_HINT.search(document.text):
+        return []
     groups = _line_groups(document.text)
     found, i = [], 0
     while i < len(groups):
