@@ -66,32 +66,48 @@ def all_indicators() -> tuple[Indicator, ...]:
         )
 
 
+@dataclass(frozen=True)
+class AliasIndex:
+    """The catalogue prepared for matching: exact names, bigram sets and an inverted index
+    bigram → aliases, so a name is compared only with aliases it shares a bigram with."""
+
+    exact: dict[str, str]  # normalised alias → canonical
+    aliases: tuple[tuple[str, str, frozenset], ...]  # (normalised alias, canonical, bigrams)
+    by_bigram: dict[str, tuple[int, ...]]
+
+
 @lru_cache(maxsize=1)
-def _alias_index() -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Exact map normalised alias → canonical, and the (normalised, canonical) list."""
+def _alias_index() -> AliasIndex:
     exact: dict[str, str] = {}
-    pairs: list[tuple[str, str]] = []
+    aliases: list[tuple[str, str, frozenset]] = []
+    by_bigram: dict[str, list[int]] = {}
     for ind in all_indicators():
         for name in (ind.canonical, *ind.aliases):
             key = normalise(name)
             exact.setdefault(key, ind.canonical)
-            pairs.append((key, ind.canonical))
-    return exact, pairs
+            grams = frozenset(_bigrams(key))
+            for g in grams:
+                by_bigram.setdefault(g, []).append(len(aliases))
+            aliases.append((key, ind.canonical, grams))
+    return AliasIndex(exact, tuple(aliases), {g: tuple(v) for g, v in by_bigram.items()})
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def canonicalize(indicator: str | None) -> tuple[str | None, float]:
     """(canonical name, score in 0..1) of an indicator as written; (None, best score) when
     nothing in the catalogue is similar enough."""
     if not indicator:
         return None, 0.0
     key = normalise(indicator)
-    exact, pairs = _alias_index()
-    if key in exact:
-        return exact[key], 1.0
+    index = _alias_index()
+    if key in index.exact:
+        return index.exact[key], 1.0
+    grams = _bigrams(key)
+    candidates = {i for g in grams for i in index.by_bigram.get(g, ())}
     best, best_score = None, 0.0
-    for alias, canonical in pairs:
-        score = similarity(key, alias)
+    for i in sorted(candidates):  # catalogue order breaks ties, as before
+        alias, canonical, agrams = index.aliases[i]
+        score = 2 * len(grams & agrams) / (len(grams) + len(agrams)) if key and alias else 0.0
         # A written name that ends with a whole catalogue name is that indicator, qualified
         # ("市级…仓储面积", "城市常住人口人均应急避难场所面积").
         if len(alias) >= 4 and key.endswith(alias):

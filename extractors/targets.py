@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from spacy.language import Language
@@ -225,6 +226,14 @@ def make_record(doc: Document, indicator: str, v: Value, year: int | None, attri
 
 # --- prose ---------------------------------------------------------------------------
 BOUNDS = ("<=", "<", ">=", ">")
+DATE_AFTER = re.compile(r"[年月日号]")
+LIST_DOT = re.compile(r"[.．、](?!\d)")
+QUAKE_AFTER = re.compile(r"地震|烈度|抗震|风")
+DIGIT = re.compile(r"\d")
+DIGIT_OR_PERCENT = re.compile(r"\d|百分之")
+ACHIEVE_BEFORE = re.compile(r"实现[^，]{0,12}$")
+ACHIEVE_CUE = re.compile(r"实现|确保|达到")
+HEADCOUNT = re.compile(r"人数$")
 GRAMMAR_PRIOR = 0.5
 
 
@@ -287,16 +296,19 @@ def _object_after(text: str) -> str:
     return m.group(0) if m else ""
 
 
-def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_year: int | None,
-                  sentence: str, ev: Evidence | None = None) -> list[dict]:
-    """Targets stated in one clause of prose (``offset``: where the clause starts in text)."""
+def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_year,
+                  sentence: str, ev=None) -> list[dict]:
+    """Targets stated in one clause of prose (``offset``: where the clause starts in text).
+
+    ``sent_year`` and ``ev`` (the sentence's year and evidence) may be given as callables:
+    most clauses hold no target, so they are worked out only for a clause that does."""
     pending: list[list] = []  # indicator, value, year, quote start, quote end, shares subject
     last_end = 0
     inherited: str | None = None
     prev_subject = ""
     clause_at = sentence.find(clause)
     clause_has_build = bool(BUILD_RE.search(sentence[:clause_at + len(clause)]))
-    colon_name = _colon_name(sentence[:max(clause_at, 0)])
+    colon_name = _colon_name(sentence[:clause_at]) if clause_at > 0 and sentence[clause_at - 1] in "：:" else ""
     for m in VALUE_RE.finditer(clause):
         weak = False
         v = _value_of(m)
@@ -306,13 +318,13 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             continue
         if not m.group("unit") and after[:1].isdigit():
             continue
-        if not m.group("unit") and re.match(r"^[年月日号]", clause[m.end("num"):]):
+        if not m.group("unit") and DATE_AFTER.match(clause, m.end("num")):
             continue
-        if not m.group("unit") and (re.match(r"[.．、](?!\d)", after) or 1900 <= v.value <= 2100):
+        if not m.group("unit") and (LIST_DOT.match(after) or 1900 <= v.value <= 2100):
             continue  # a list number or a year
         if v.unit not in RATE_UNITS and NAMES_RATE.match(after):
             continue  # 10万人死亡率, 百万吨死亡率: part of the indicator's name
-        if m.group("unit") == "级" and not re.match(r"地震|烈度|抗震|风", after):
+        if m.group("unit") == "级" and not QUAKE_AFTER.match(after):
             continue  # 三级体系, 二级实验室: a rank, not a quantity
         prefix = clause[last_end:m.start()]
         cue, cue_at = _cue(prefix)
@@ -335,7 +347,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         # A bare number of people: "保障4万集中转移安置人口" → 人.
         if not unit and obj and PEOPLE_NOUN.match(obj) and not m.group("post"):
             unit = "人"
-        elif not unit and not m.group("post") and re.search(r"人数$", _clean_indicator(subject[:cue_at] if cue else subject)):
+        elif not unit and not m.group("post") and HEADCOUNT.search(_clean_indicator(subject[:cue_at] if cue else subject)):
             unit = "人"  # 死亡失踪人数力争为零: a head count
         is_rate_unit = unit in ("%", "‰", "")
         counted = not is_rate_unit
@@ -343,7 +355,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         subj_clean = _clean_indicator(BASELINE_PHRASE.sub("", subject))
         if not subj_clean and not prev_subject and colon_name:
             subj_clean = colon_name  # 道路交通万车死亡率:比2010年下降32%
-        if unit in TIME_UNITS and re.search(r"\d|百分之", after) and (
+        if unit in TIME_UNITS and DIGIT_OR_PERCENT.search(after) and (
                 m.group("post") in ("内", "之内") or DURATION_NAMES_RATE.match(after)):
             continue  # "12小时之内…救助率达100%", "24小时扑灭率达到95%": the duration names the indicator
         if freq:
@@ -352,8 +364,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             ok = True
         elif METRIC_END.search(subject.strip()) and (unit or "." in num or num.isdigit()):
             ok = True
-        elif counted and unit in TIME_UNITS and (m.group("post") or re.search(r"实现[^，]{0,12}$", prefix)) \
-                and not re.search(r"\d", after):
+        elif counted and unit in TIME_UNITS and (m.group("post") or ACHIEVE_BEFORE.search(prefix)) \
+                and not DIGIT.search(after):
             ok, comparator = True, "<="  # 12小时内得到救助, 实现2小时紧急医学救援
         elif unit == "级":
             ok = True  # 具备抵御6级地震能力
@@ -369,7 +381,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             verbs = list(MULTI_BUILD_RE.finditer(subject))
             if verbs and verbs[-1].end() < len(subject):
                 subj_clean = _clean_indicator(subject[verbs[-1].end():])
-        elif unit in ("%", "‰") and re.search(r"实现|确保|达到", clause[:m.start()]):
+        elif unit in ("%", "‰") and ACHIEVE_CUE.search(clause, 0, m.start()):
             ok = True
         else:
             ok = False
@@ -386,6 +398,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         inherited = comparator
         v = Value(v.value, v.value_max, v.raw or num, unit, comparator, v.start, v.end)
         rate_freq = _rate_frequency(prefix, comparator, unit)
+        if callable(sent_year):
+            sent_year = sent_year()
         year = None if (freq or rate_freq) else sent_year
         info = {"frequency": "annual" if rate_freq else _frequency_name(freq), "measure": _measure(prefix),
                 "weak": weak, "year_implied": False}
@@ -422,7 +436,9 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
                 pending[j][4] = max(pending[j][4], pending[i][4])
                 if not pending[j][5]:
                     break
-    ev = ev or ctx.evidence(offset, sentence)
+    if not pending:
+        return []
+    ev = (ev() if callable(ev) else ev) or ctx.evidence(offset, sentence)
     return [make_record(doc, ind, v, year, _attribute(clause), ctx.category(offset), "prose", a, b,
                         _clause_evidence(ev, clause, v, info), frequency=info["frequency"], measure=info["measure"],
                         year_implied=info["year_implied"] or (year is not None and not _states_year(sentence)))
@@ -527,13 +543,35 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
 
     An earlier sentence's milestone before the plan's end (到2023年底，…全部达标。) is that
     sentence's own; only the plan's end or a later horizon (到2035年，…) frames a paragraph."""
-    if LONG_RANGE.match(line[sent_start:clause_start + 1].lstrip(" 　\t")):
+    if LONG_RANGE.match(line, sent_start) or LONG_RANGE.match(line[sent_start:sent_start + 12].lstrip(" 　\t")):
         return None  # 长远目标：… has no year
-    own = goal_years(line[sent_start:clause_start + 1])
+    at = line_years(line)
+    own = [y for p, y in at if sent_start <= p <= clause_start]
+    lead = LEADING_YEAR.match(line, sent_start)
+    if lead and lead.start() <= clause_start and not own:
+        own = [cn_year(lead.group(1))]
     if own:
         return own[-1]
-    framing = [y for y in goal_years(line[:sent_start]) if not ctx.plan_end or y >= ctx.plan_end]
+    framing = [y for p, y in at if p < sent_start and (not ctx.plan_end or y >= ctx.plan_end)]
     return framing[-1] if framing else lead_year or ctx.heading_year(pos) or ctx.plan_end
+
+
+LEADING_YEAR = re.compile(rf"[\s“”\"]*{_Y}\s*年(?:底|末)?[，,]")
+
+
+@lru_cache(maxsize=256)
+def line_years(line: str) -> tuple[tuple[int, int], ...]:
+    """(position, year) of every goal year in a line, in order (see goal_years)."""
+    found = []
+    for m in GOAL_YEAR.finditer(line):
+        y = cn_year(next(g for g in m.groups() if g))
+        if y:
+            found.append((m.start(), y))
+    for m in PERIOD_FRAME.finditer(line):
+        years = numbering.plan_period(m.group(1))
+        if years:
+            found.append((m.start(), years[1]))
+    return tuple(sorted(found))
 
 
 LIST_ITEM = re.compile(r"^\s*(?:——|—|-|•|·|\d{1,2}[.．、](?!\d)|[（(][一二三四五六七八九十\d]{1,3}[）)]|[①-⑳])")
@@ -552,16 +590,18 @@ def lead_in_year(line: str) -> int | None:
 def goal_years(text: str) -> list[int]:
     """Years a text frames goals for, in order: 到2025年, 2025年底前, a leading 2020年，,
     二〇二五年, and a five-year period named as a frame (“十二五”期间 → 2015)."""
-    found = []
-    for m in GOAL_YEAR.finditer(text):
-        y = cn_year(next(g for g in m.groups() if g))
-        if y:
-            found.append((m.start(), y))
-    for m in PERIOD_FRAME.finditer(text):
-        years = numbering.plan_period(m.group(1))
-        if years:
-            found.append((m.start(), years[1]))
-    return [y for _, y in sorted(found)]
+    return [y for _, y in line_years(text)]
+
+
+def _once(make):
+    """A callable that computes ``make()`` on first use and then returns the same value."""
+    box: list = []
+
+    def get():
+        if not box:
+            box.append(make())
+        return box[0]
+    return get
 
 
 def _tense(sentence: str, past_paragraph: bool, plan_start: int | None) -> str:
@@ -599,15 +639,15 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 sentence = " " * skip_n + sentence[skip_n:]
             if not CLAUSE_HAS_NUMBER.search(sentence):
                 continue
-            tense = _tense(sentence, past_paragraph, ctx.plan_start)
-            ev = ctx.evidence(line_start + sm.start(), tense=tense)
+            ev = _once(lambda s=sentence, at=line_start + sm.start(): ctx.evidence(
+                at, tense=_tense(s, past_paragraph, ctx.plan_start)))
             for cm in CLAUSE_RE.finditer(sentence):
                 clause = cm.group(0)
                 if not CLAUSE_HAS_NUMBER.search(clause):
                     continue
                 clause_pos = line_start + sm.start() + cm.start()
-                year = sentence_year(ctx, line, sm.start(), sm.start() + cm.start(), clause_pos,
-                                     lead_year if item else None)
+                year = (lambda a=sm.start(), c=sm.start() + cm.start(), p=clause_pos: sentence_year(
+                    ctx, line, a, c, p, lead_year if item else None))
                 out += prose_targets(doc, ctx, clause, clause_pos, year, sentence, ev)
     return out
 
