@@ -42,6 +42,32 @@ def test_image_only_pdf_is_ocrd_with_page_provenance(scanned):
     assert doc.page_at(at) == 1
 
 
+def stamp_page_number(src: Path, out: Path) -> Path:
+    """Add a text-layer page number ("- 1 -") to the scan, as scanning software does."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as c
+
+    pdf = pdfium.PdfDocument(str(src))
+    page = pdf[0]
+    obj = c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(10))
+    text = ctypes.create_string_buffer("- 1 -\x00".encode("utf-16-le"))
+    c.FPDFText_SetText(obj, ctypes.cast(text, ctypes.POINTER(c.FPDF_WCHAR)))
+    c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 280, 10)
+    c.FPDFPage_InsertObject(page.raw, obj)
+    c.FPDFPage_GenerateContent(page.raw)
+    pdf.save(str(out))
+    return out
+
+
+def test_scan_with_a_stamped_page_number_is_still_ocrd(scanned, tmp_path):
+    stamped = stamp_page_number(scanned, tmp_path / "stamped.pdf")
+    doc = load(stamped, ocr="auto")
+    assert doc.meta["ocr_pages"] == [1]
+    assert "应急管理是国家治理体系" in normalise(doc).text
+
+
 def test_ocr_never_refuses_with_a_reason(scanned):
     with pytest.raises(LoadError, match=r"no text layer \(scanned/image-only PDF\); OCR not run \(--ocr never\)"):
         load(scanned, ocr="never")
@@ -68,3 +94,13 @@ def test_boxes_become_lines_in_reading_order():
         [[[10, 50], [200, 50], [200, 70], [10, 70]], "下一行", 0.9],
     ]
     assert ocr.lines_from_boxes(boxes) == "第一段第二段\n下一行"
+
+
+def test_cli_rejects_an_unknown_ocr_mode(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    result = CliRunner().invoke(app, ["ingest", str(FIX / "plan_utf8.txt"), "--db", str(tmp_path / "x.duckdb"),
+                                      "--ocr", "sometimes", "-q"])
+    assert result.exit_code == 2 and "--ocr must be auto, always or never" in result.output

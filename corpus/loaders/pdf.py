@@ -149,15 +149,29 @@ def page_text(content: PageContent) -> str:
     return "".join(p for p in content.pieces if isinstance(p, str))
 
 
-def has_images(pdf, index: int) -> bool:
+def image_share(pdf, index: int) -> float:
+    """Share of the page area covered by image objects (a scan is one image of the page)."""
+    import ctypes
+
     import pypdfium2.raw as c
 
     page = pdf[index]
     try:
-        return any(c.FPDFPageObj_GetType(c.FPDFPage_GetObject(page.raw, i)) == IMAGE_OBJECT
-                   for i in range(c.FPDFPage_CountObjects(page.raw)))
+        width, height = page.get_size()
+        box = [ctypes.c_float() for _ in range(4)]
+        area = 0.0
+        for i in range(c.FPDFPage_CountObjects(page.raw)):
+            obj = c.FPDFPage_GetObject(page.raw, i)
+            if c.FPDFPageObj_GetType(obj) == IMAGE_OBJECT and c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in box)):
+                x0, y0, x1, y1 = (v.value for v in box)
+                area += max(0.0, min(x1, width) - max(x0, 0)) * max(0.0, min(y1, height) - max(y0, 0))
+        return min(1.0, area / max(width * height, 1.0))
     finally:
         page.close()
+
+
+SCAN_TEXT = 50  # readable characters: a scan with a stamped page number or header has fewer
+SCAN_IMAGE = 0.3  # share of the page an image must cover to be a scanned page
 
 
 def rescue_text_layer(path: str, pdf, data: bytes, pages: list[PageContent], mode: str,
@@ -203,9 +217,10 @@ def rescue_text_layer(path: str, pdf, data: bytes, pages: list[PageContent], mod
 
 
 def _needs_ocr(pdf, index: int, text: str) -> bool:
+    """No usable text layer: unreadable, scrambled, or (almost) none on a page with an image."""
     if unreadable(text) or scrambled(text):
         return True
-    return not text.strip() and has_images(pdf, index)
+    return meaningful(text) < SCAN_TEXT and image_share(pdf, index) >= SCAN_IMAGE
 
 
 def pdfminer_texts(data: bytes, indices: list[int], pdf=None) -> dict[int, str]:
