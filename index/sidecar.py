@@ -24,6 +24,7 @@ import os
 import sqlite3
 import tempfile
 import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,7 +45,8 @@ GROUP_DOCS = 200  # documents added per SQLite transaction during a sync
 MAX_SEGMENT = 250_000  # vectors: segments above this are never merged on the add path
 _MEMORY_HOMES: dict[int, Path] = {}
 _THREAD_LOCK = threading.Lock()
-_SEGMENTS: dict[str, object] = {}  # segment file → faiss index (files never change once written)
+_SEGMENTS: dict[str, object] = {}
+_CHECKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # read-only connections already checked  # segment file → faiss index (files never change once written)
 
 
 class SidecarError(Exception):
@@ -97,8 +99,13 @@ def sync_lock(home: Path):
 
 # --- what the store holds ----------------------------------------------------------------------
 def _has_vec(con) -> bool:
-    return con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'chunks' AND column_name = 'vec' "
-                       "AND database_name = current_database()").fetchone()[0] > 0
+    import duckdb
+
+    try:
+        con.execute("SELECT vec FROM chunks LIMIT 0")
+        return True
+    except duckdb.BinderException:  # a store from before packed vectors, opened read-only
+        return False
 
 
 def store_fingerprint(con) -> dict:
@@ -131,8 +138,25 @@ def is_fresh(sql: sqlite3.Connection, fp: dict, model: str | None) -> bool:
     return state(sql, "fingerprint") == fp and state(sql, "model") == model
 
 
+def _read_only(con) -> bool:
+    return con.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
+
+
 def ensure(con) -> Path:
-    """The up-to-date index home for this store; syncs it first if the store changed."""
+    """The up-to-date index home for this store; syncs it first if the store changed.  A
+    read-only connection is checked once: while it is open no process can write the file."""
+    if con in _CHECKED:
+        return _CHECKED[con]
+    home = _ensure(con)
+    try:
+        if _read_only(con):
+            _CHECKED[con] = home
+    except TypeError:  # not weak-referenceable
+        pass
+    return home
+
+
+def _ensure(con) -> Path:
     home = home_of(con)
     fp, model = store_fingerprint(con), model_of(con)
     try:
@@ -185,7 +209,7 @@ def _finish(con, sql: sqlite3.Connection, home: Path, fp: dict, model: str | Non
     sql.execute("COMMIT")
 
 
-def index_batch(con, doc_ids: list[str], before: dict | None) -> dict:
+def index_batch(con, doc_ids: list[str], before: dict | None, tokens: dict[str, str] | None = None) -> dict:
     """Index documents the writer just committed (on its own connection).  When the index was
     up to date before the batch, only these documents are touched (O(batch)); otherwise a
     full sync repairs whatever else is missing too."""
@@ -198,7 +222,7 @@ def index_batch(con, doc_ids: list[str], before: dict | None) -> dict:
                 return _sync_locked(con, sql, home)
             _remove(sql, doc_ids)  # replaced documents lose their old rows
             for i in range(0, len(doc_ids), GROUP_DOCS):
-                _add(con, sql, home, doc_ids[i:i + GROUP_DOCS])
+                _add(con, sql, home, doc_ids[i:i + GROUP_DOCS], tokens)
             _finish(con, sql, home, store_fingerprint(con), model)
             return {"added": len(doc_ids), "removed": 0}
     finally:
@@ -235,8 +259,9 @@ def _counter(sql: sqlite3.Connection, key: str, n: int) -> int:
     return start
 
 
-def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str]) -> None:
-    """Index these documents' chunks (keyword and dense) in one SQLite transaction."""
+def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str], known_tokens: dict | None = None) -> None:
+    """Index these documents' chunks (keyword and dense) in one SQLite transaction.  Tokens come
+    from the writer when it has them (the store does not keep them), else jieba cuts again."""
     from index.embed import unpack
     from index.fts import tokens as tokenize
 
@@ -249,7 +274,7 @@ def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str]) -> None:
         first = _counter(sql, "next_kw", len(rows))
         sql.executemany("INSERT INTO kwmap VALUES (?, ?, ?)", [(first + i, r[0], r[1]) for i, r in enumerate(rows)])
         sql.executemany("INSERT INTO kw (rowid, tokens) VALUES (?, ?)",
-                        [(first + i, r[2] if r[2] is not None else tokenize(r[3] or "")) for i, r in enumerate(rows)])
+                        [(first + i, _tokens_of(r, known_tokens, tokenize)) for i, r in enumerate(rows)])
         with_vec = [r for r in rows if r[4] is not None]
         if with_vec:
             dims = {len(r[4]) for r in with_vec}
@@ -269,6 +294,14 @@ def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str]) -> None:
     except BaseException:
         sql.execute("ROLLBACK")
         raise
+
+
+def _tokens_of(row: tuple, known: dict | None, tokenize) -> str:
+    if row[2] is not None:  # stores written before tokens were dropped
+        return row[2]
+    if known and known.get(row[0]) is not None:
+        return known[row[0]]
+    return tokenize(row[3] or "")
 
 
 def _stored_docs_for(con, doc_ids: list[str]) -> dict[str, tuple]:

@@ -149,6 +149,7 @@ class Writer:
         batch, self.batch, self.since = self.batch, [], time.monotonic()
         if not batch:
             return
+        tokens = {c["chunk_id"]: c.get("tokens") for r in batch for c in r.rows.get("chunks", [])}
         con = connect(self.db)
         try:
             before = _fingerprint(con)
@@ -159,7 +160,7 @@ class Writer:
                 self.status[r.path] = ({"status": "stored"} if verdict is None else
                                        {"status": "unchanged"} if verdict == "unchanged" else
                                        {"status": "error", "reason": verdict})
-            self._index([d for d, v in out.items() if v is None], con, before)
+            self._index([d for d, v in out.items() if v is None], con, before, tokens)
         finally:
             con.close()
 
@@ -171,13 +172,13 @@ class Writer:
         if self.embed and vec is not None:
             note_model(con, self.model, len(vec) - 4)
 
-    def _index(self, doc_ids: list[str], con, before: dict | None) -> None:
+    def _index(self, doc_ids: list[str], con, before: dict | None, tokens: dict[str, str]) -> None:
         from index.sidecar import index_batch
 
         if not doc_ids:
             return
         try:
-            index_batch(con, doc_ids, before)
+            index_batch(con, doc_ids, before, tokens)
         except Exception as e:  # the store is committed; the next reader or the final refresh repairs
             self.index_errors.append(f"{type(e).__name__}: {e}")
 

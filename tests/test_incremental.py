@@ -46,7 +46,7 @@ def test_adding_documents_indexes_only_the_new_ones(tmp_path, monkeypatch):
     assert covered(db) == stored(db) and len(covered(db)) == 2
     added: list[list[str]] = []
     real = sc._add
-    monkeypatch.setattr(sc, "_add", lambda con, sql, home, ids: (added.append(ids), real(con, sql, home, ids)))
+    monkeypatch.setattr(sc, "_add", lambda con, sql, home, ids, *rest: (added.append(ids), real(con, sql, home, ids, *rest)))
     report = ingest_files([plan(tmp_path, 0), plan(tmp_path, 3)], db, extract=False, embed=False)
     assert [r["status"] for r in report] == ["unchanged", "stored"]
     assert added == [[report[1]["doc_id"]]]  # O(new documents), not O(corpus)
@@ -106,7 +106,7 @@ def test_an_interrupted_index_update_is_finished_by_the_rerun(tmp_path, monkeypa
     db = tmp_path / "k.duckdb"
     files = [plan(tmp_path, i) for i in range(4)]
     monkeypatch.setattr(sc, "index_batch", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
-    monkeypatch.setattr(ingest_mod.Writer, "_index", lambda self, ids, con, before: sc.index_batch(con, ids, before))
+    monkeypatch.setattr(ingest_mod.Writer, "_index", lambda self, ids, con, before, tokens: sc.index_batch(con, ids, before, tokens))
     with pytest.raises(KeyboardInterrupt):
         ingest_files(files, db, extract=False, embed=False)
     assert len(stored(db)) == 4 and not covered(db) - stored(db)

@@ -1,0 +1,173 @@
+"""Growth benchmark: ingest generated corpora of several sizes and print what grows.
+
+    .venv/bin/python bench/scale.py --sizes 1000 3000 10000 [--workers 2] [--real ../shared/eval/real/docs]
+    .venv/bin/python bench/scale.py --sizes 100 300 --no-extract   # the writer and indexes, quickly
+
+For each size N: writes N documents with scripts/make_bench_corpus.py (seed plans re-issued by
+other regions, numbers perturbed; plus the real documents of ``--real`` when given), ingests
+them with the CLI in a subprocess, and prints one row: ingest docs/s, source text MB, DuckDB MB
+and its ratio to the source text, search index MB (``<db>.search/``), peak RSS (the largest
+single process of the ingest, from wait4), the wall time of `cnpolicy ingest` of one more
+document, warm p50/p95 of targets / compare / ask / hybrid search (one process, ``--rounds``),
+and a cold CLI `search`.  ``--bytes`` adds where the store's bytes go (logical sizes per column).
+Each size gets its own folder under ``--out`` (kept: rerun with ``--reuse`` to skip the ingest).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+CLI = [sys.executable, "-m", "pipeline.cli"]
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS MB of the largest process, exit code) of a subprocess."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        print(proc.stderr.read().decode()[-2000:], file=sys.stderr)
+    return wall, usage.ru_maxrss / 1024, code
+
+
+def size_mb(path: Path) -> float:
+    if path.is_dir():
+        return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20
+    return path.stat().st_size / 2**20 if path.exists() else 0.0
+
+
+def quantiles(times: list[float]) -> tuple[float, float]:
+    ms = sorted(t * 1000 for t in times)
+    return ms[len(ms) // 2], ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
+
+
+def warm(con, rounds: int) -> dict[str, tuple[float, float]]:
+    """p50/p95 ms of each query kind in this (warm) process; a kind that cannot import is skipped."""
+    import query as qbench
+
+    from queries.search import search
+
+    kinds = {"hybrid": (lambda q: search(con, q, k=10), [(q,) for q in qbench.SEARCHES])}
+    for name, (module, fn, args) in {"targets": ("queries.targets", "query_targets", qbench.INDICATORS),
+                                     "compare": ("queries.compare", "compare", qbench.INDICATORS),
+                                     "ask": ("queries.ask", "ask", qbench.QUESTIONS)}.items():
+        f = qbench.optional(module, fn)
+        if f:
+            kinds[name] = ((lambda a, f=f, name=name: f(con, indicator=a) if name == "targets" else f(con, a)),
+                           [(a,) for a in args])
+    out = {}
+    for name, (fn, args) in kinds.items():
+        try:
+            out[name] = quantiles(qbench.timed(fn, args, rounds))
+        except Exception as e:  # a query module mid-change: report, keep measuring the rest
+            print(f"  {name}: failed: {type(e).__name__}: {e}", file=sys.stderr)
+    return out
+
+
+def byte_breakdown(db: Path) -> None:
+    """Logical bytes per stored part, per document (what the file size is made of)."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    n = con.execute("SELECT count(*) FROM documents").fetchone()[0] or 1
+    parts = {
+        "documents.raw_text": "SELECT sum(strlen(raw_text)) FROM documents",
+        "documents.text": "SELECT sum(strlen(text)) FROM documents",
+        "documents.offsets (4 B each)": "SELECT 4 * sum(len(offsets)) FROM documents",
+        "chunks.text": "SELECT sum(strlen(text)) FROM chunks",
+        "chunks.tokens": "SELECT sum(strlen(tokens)) FROM chunks",
+        "chunks.vec": "SELECT sum(octet_length(vec)) FROM chunks",
+        "sections (ids, paths, titles)": "SELECT sum(strlen(coalesce(path, '')) + strlen(coalesce(title, ''))"
+                                         " + strlen(section_id) + 40) FROM sections",
+    }
+    print(f"  bytes per document (logical, {n} documents; file {size_mb(db) * 2**20 / n / 1024:.0f} KB/doc):")
+    for name, sql in parts.items():
+        v = con.execute(sql).fetchone()[0] or 0
+        print(f"    {name:<32} {v / n / 1024:8.1f} KB")
+    con.close()
+
+
+def cold_search(db: Path) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(CLI + ["search", "人均避难场所面积", "--db", str(db), "-k", "5"], cwd=ROOT,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def one_size(n: int, args) -> dict:
+    import make_bench_corpus as mbc
+
+    folder = Path(args.out) / f"n{n}"
+    docs, db = folder / "docs", folder / "bench.duckdb"
+    if not args.reuse:
+        shutil.rmtree(folder, ignore_errors=True)
+        mbc.make(n, docs)
+    sources = [str(docs)] + ([args.real] if args.real else [])
+    flags = ["--workers", str(args.workers), "-q"] + (["--no-extract"] if args.no_extract else []) \
+        + (["--no-embed"] if args.no_embed else [])
+    row: dict = {"n": n}
+    if not args.reuse or not db.exists():
+        wall, rss, code = run_measured(CLI + ["ingest", *sources, "--db", str(db), *flags])
+        row.update(ingest_s=wall, rss_mb=rss, code=code)
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        row["docs"] = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+        row["src_mb"] = con.execute("SELECT sum(strlen(raw_text)) FROM documents").fetchone()[0] / 2**20
+    row["db_mb"], row["index_mb"] = size_mb(db), size_mb(Path(f"{db}.search"))
+    extra = folder / "extra"
+    shutil.rmtree(extra, ignore_errors=True)
+    one = mbc.make(n + 1, extra, seed=n + 17)[-1]  # a document the store does not hold yet
+    row["add_one_s"], _, _ = run_measured(CLI + ["ingest", str(one), "--db", str(db), *flags])
+    row["cold_search_s"] = cold_search(db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        row["warm"] = warm(con, args.rounds)
+    if args.bytes:
+        byte_breakdown(db)
+    return row
+
+
+def print_row(r: dict) -> None:
+    rate = f"{r['docs'] / r['ingest_s']:.2f}" if r.get("ingest_s") else "reused"
+    warm = "  ".join(f"{k} {a:.0f}/{b:.0f}" for k, (a, b) in r["warm"].items())
+    print(f"| {r['docs']:>6} | {rate:>7} | {r['src_mb']:7.1f} | {r['db_mb']:7.1f} ({r['db_mb'] / r['src_mb']:.1f}×) "
+          f"| {r['index_mb']:7.1f} | {r.get('rss_mb', 0):6.0f} | {r['add_one_s']:6.1f} | {r['cold_search_s']:5.2f} "
+          f"| {warm} |", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", default="/tmp/cnpolicy-scale")
+    ap.add_argument("--real", default=None, help="a folder of real documents added to every corpus")
+    ap.add_argument("--rounds", type=int, default=3, help="repetitions of each warm query set")
+    ap.add_argument("--no-extract", action="store_true")
+    ap.add_argument("--no-embed", action="store_true")
+    ap.add_argument("--bytes", action="store_true", help="print where the store's bytes go")
+    ap.add_argument("--reuse", action="store_true", help="keep existing corpora and databases")
+    args = ap.parse_args()
+    print(f"workers {args.workers}, cpus {os.cpu_count()}, extract {not args.no_extract}, embed {not args.no_embed}; "
+          f"warm p50/p95 ms")
+    print("|   docs |   doc/s | src MB  | DuckDB MB       | idx MB  | RSS MB | add 1 s | cold s | warm p50/p95 ms |")
+    print("|-------:|--------:|--------:|----------------:|--------:|-------:|--------:|-------:|:----------------|")
+    for n in args.sizes:
+        print_row(one_size(n, args))
+    print(f"(this process: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+
+
+if __name__ == "__main__":
+    main()
