@@ -67,12 +67,13 @@ def decode(path: str, data: bytes, warnings: list[str] | None = None) -> tuple[s
     raise LoadError(path, f"cannot decode text: not UTF-8/GB18030/UTF-16 ({utf8_error})")
 
 
-MAX_DAMAGE = 0.005  # share of bad bytes up to which a file is "damaged", not "another encoding"
+MAX_DAMAGE = 0.02  # share of bad bytes up to which a file is "damaged", not "another encoding"
 
 
 def _repair(data: bytes) -> tuple[str, str, int] | None:
     """(text, encoding, number of bad bytes) for the encoding with the fewest undecodable
-    bytes, when they are a few (≤ 0.5%, at least 8 allowed) and the rest reads as Chinese text."""
+    bytes, when they are a few (≤ 2%, at least 16 allowed) and the rest reads as Chinese
+    text.  NUL bytes inside a text file (UTF-16 was ruled out before) are damage too."""
     best = None
     for enc in ("utf-8", "gb18030"):
         bad = [0]
@@ -83,7 +84,10 @@ def _repair(data: bytes) -> tuple[str, str, int] | None:
 
         codecs.register_error("cnpolicy-count", count)
         text = data.decode(enc, errors="cnpolicy-count")
-        if bad[0] <= max(8, MAX_DAMAGE * len(data)) and plausible(text.replace("\ufffd", "")) \
+        if "\x00" in text:
+            bad[0] += text.count("\x00")
+            text = text.replace("\x00", "")
+        if bad[0] <= max(16, MAX_DAMAGE * len(data)) and plausible(text.replace("\ufffd", "")) \
                 and (best is None or bad[0] < best[2]):
             best = (text, enc, bad[0])
     return best
