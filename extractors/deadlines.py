@@ -70,8 +70,6 @@ CLAUSE_START = "。，,；;：:、（(）)\n——"
 MONTH_WORDS = {"年底": 12, "年末": 12, "底": 12, "末": 12, "下半年": 12, "上半年": 6, "年中": 6}
 WHAT_MAX = 60
 TIME_HEADER = re.compile(r"时限|时间|期限|进度")
-# Words that look forward: the only commitments a news article or report makes.
-FORWARD = re.compile(r"到|力争|争取|确保|计划|预计|展望")
 SENTENCE_END = re.compile(r"[。！？；;\n]")
 
 # Evidence weights (log-odds), documented in extractors/data/README.md.
@@ -120,13 +118,15 @@ def sentence_at(text: str, start: int, end: int) -> str:
     return text[a:m.start() if m else len(text)]
 
 
-def _evidence(document: Document, start: int, end: int, marker: str = "") -> Evidence:
-    """What the context says about a date at text[start:end] being a commitment."""
+def _evidence(document: Document, start: int, end: int) -> Evidence:
+    """What the context says about the date expression text[start:end] (with its marker:
+    到2025年底, 力争三年时间) being a commitment."""
     text = document.text
     sentence = sentence_at(text, start, end)
     ev = Evidence(W_BASE, [f"base ({W_BASE:+.1f})"])
-    if marker and FORWARD.search(marker):
-        ev.add(W_MARKER, f"forward marker {marker.strip()}")
+    forward = looks_forward(text[start:end])
+    if forward:
+        ev.add(W_MARKER, f"forward words {text[start:end].strip()}")
     role, sure = section_role(document, start)
     ev.add(round(ROLE_WEIGHT.get(role, 0.0) * sure, 2), f"section {role}")
     if looks_back(sentence) and not looks_forward(sentence):
@@ -141,7 +141,7 @@ def _evidence(document: Document, start: int, end: int, marker: str = "") -> Evi
         sure = meta.get("kind_confidence")
         sure = float(sure) if isinstance(sure, (int, float)) else 0.6
         ev.add(round(kind_weights().get(kind, 0.0) * sure, 2), f"document kind {kind} ({sure:.2f})")
-    if kind in REPORTING_KINDS and not FORWARD.search(marker or ""):
+    if kind in REPORTING_KINDS and not forward:
         ev.add(W_ARTICLE_NO_FORWARD, f"{kind} without a forward word")
     return ev
 
@@ -190,7 +190,7 @@ def _is_deadline(text: str, m: re.Match) -> bool:
 
 def _year_record(document: Document, m: re.Match, floor: int | None) -> dict:
     year = year_of(m)
-    ev = _evidence(document, m.start(), m.end(), m.group("marker") or "")
+    ev = _evidence(document, m.start(), m.end())
     if floor is not None and year < floor:
         ev.add(W_BEFORE_DOC_YEAR, "year before the document's")
     what, clause_end = what_after(document, m.end())
@@ -247,7 +247,7 @@ def month_only(m: re.Match) -> int | None:
 def _month_record(document: Document, m: re.Match) -> dict:
     text = document.text
     year, source = implied_year(document, m.group("rel"))
-    ev = _evidence(document, m.start(), m.end(), m.group("marker") or "")
+    ev = _evidence(document, m.start(), m.end())
     if year is None:
         ev.add(W_NO_DOC_YEAR, "no document year to imply")
     if not (m.group("before") or m.group("before2") or vocabulary("deadline_cues").match(text, m.end())):
@@ -442,7 +442,7 @@ def _relative_record(document: Document, m: re.Match) -> dict:
     else:
         start = m.start()
         what, clause_end = what_after(document, m.end())
-    ev = _evidence(document, m.start(), m.end(), m.group(0))
+    ev = _evidence(document, m.start(), m.end())
     return {
         "what": what,
         "year": None,
