@@ -38,12 +38,16 @@ SEPARATORS = re.compile(r"^[\s|｜/\\>›»·•,，:：【】\[\]()（）-]*$")
 
 
 def load_bytes(path: str, data: bytes) -> Document:
-    text, encoding = decode_html(path, data)
+    warnings: list[str] = []
+    text, encoding = decode_html(path, data, warnings)
     lines, tables = extract(text)
     raw, spans = _join(lines)
     doc_tables = [Table(rows=rows, start=spans[i][0], end=spans[j][1]) for rows, i, j in tables]
-    return Document(doc_id="", source_path=path, file_type="html", raw_text=raw, tables=doc_tables,
-                    encoding=encoding)
+    doc = Document(doc_id="", source_path=path, file_type="html", raw_text=raw, tables=doc_tables,
+                   encoding=encoding)
+    if warnings:
+        doc.meta["load_warnings"] = warnings
+    return doc
 
 
 # --- charset ------------------------------------------------------------------------
@@ -51,11 +55,11 @@ META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)
 SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030"}
 
 
-def decode_html(path: str, data: bytes) -> tuple[str, str]:
+def decode_html(path: str, data: bytes, warnings: list[str] | None = None) -> tuple[str, str]:
     from corpus.loaders.txt import decode
 
     if data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        return decode(path, data)
+        return decode(path, data, warnings)
     m = META_CHARSET.search(data[:4096])
     if m:
         declared = m.group(1).decode("ascii").lower()
@@ -63,8 +67,8 @@ def decode_html(path: str, data: bytes) -> tuple[str, str]:
         try:
             return data.decode(enc), declared
         except (LookupError, UnicodeDecodeError):
-            pass  # a wrong declaration: fall back to detection
-    return decode(path, data)
+            pass  # a wrong declaration, or damaged bytes: fall back to detection
+    return decode(path, data, warnings)
 
 
 # --- text ---------------------------------------------------------------------------

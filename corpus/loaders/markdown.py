@@ -49,13 +49,16 @@ HEADER_FIELDS = {
 def load_bytes(path: str, data: bytes) -> Document:
     from corpus.loaders.txt import decode
 
-    text, encoding = decode(path, data)
+    warnings: list[str] = []
+    text, encoding = decode(path, data, warnings)
     text = text.lstrip("\ufeff")
     lines, tables = to_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
     raw, spans = _join(lines)
     doc = Document(doc_id="", source_path=path, file_type="markdown", raw_text=raw, encoding=encoding,
                    tables=[Table(rows=rows, start=spans[i][0], end=spans[j][1]) for rows, i, j in tables])
     doc.meta.update(header_meta(text))
+    if warnings:
+        doc.meta["load_warnings"] = warnings
     return doc
 
 
