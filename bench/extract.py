@@ -36,6 +36,29 @@ def _work(i: int) -> dict[str, int]:
     return {k: len(v) for k, v in records.items()}
 
 
+def component_times(paths: list[str], rounds: int = 3) -> dict[str, float]:
+    """ms per document spent in the tokenizer and each component (one process)."""
+    from extractors import registry
+    from extractors.base import default_nlp
+    from pipeline.process import analyse
+
+    docs = [analyse(p) for p in paths]
+    nlp = default_nlp()
+    times = {"tokenizer": 0.0, **{name: 0.0 for name, _ in nlp.pipeline}}
+    for _ in range(rounds):
+        with nlp.memory_zone():
+            for d in docs:
+                t = time.perf_counter()
+                doc = nlp.make_doc(d.text)
+                times["tokenizer"] += time.perf_counter() - t
+                doc._.source, doc._.records = d, {n: [] for n in registry.tables()}
+                for name, proc in nlp.pipeline:
+                    t = time.perf_counter()
+                    doc = proc(doc)
+                    times[name] += time.perf_counter() - t
+    return {k: 1000 * v / (rounds * len(docs)) for k, v in times.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=200)
@@ -56,6 +79,9 @@ def main() -> None:
     print(f"documents/s    {args.docs / dt:.1f}   (goal ≥ 200 on 2 cores)")
     for k, n in totals.items():
         print(f"{k + '/s':<14} {n / dt:,.0f}   ({n / args.docs:.1f} per document)")
+    print("ms per document, one process:")
+    for k, ms in component_times(paths).items():
+        print(f"  {k:<18} {ms:7.2f}")
 
 
 if __name__ == "__main__":

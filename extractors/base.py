@@ -102,6 +102,9 @@ def _register_components() -> None:
 def make_nlp(components: tuple[str, ...] | None = None) -> Language:
     _register_components()
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "cn_clause_tokenizer"}}})
+    # Every clause is a new lexeme; computing word shape, like_num … for each one was most of
+    # the tokenizer's time and no component reads those attributes.
+    nlp.vocab.lex_attr_getters = {}
     for name in components or default_components():
         nlp.add_pipe(name)
     nlp.set_error_handler(_record_error)
