@@ -146,3 +146,21 @@ def test_bracketed_role_labels_and_a_time_limit_after_the_support_verb():
         ("推进危化品整治", ["县应急局"], ["县公安局", "县交通局"]),
     ]
     assert recs[0]["quote"].startswith("【牵头单位】") and recs[2]["support_role"] == "负责"
+
+
+def test_task_table_with_other_role_headers_and_a_month_only_time_column():
+    from extractors.deadlines import extract_deadlines
+
+    table = ("某县2023年安全生产重点工作任务清单\n\n一、重点任务\n"
+             "序号\t工作任务\t牵头/责任单位\t配合部门\t完成时限\n"
+             "1\t开展燃气安全专项整治\t县住建局\t县市场监管局、各乡镇\t6月底前\n"
+             "2\t完善应急预案体系\t县应急局、县消防救援大队\t\t持续推进\n二、保障措施\n")
+    doc = make_doc(table, title="某县2023年安全生产重点工作任务清单")
+    recs = extract_responsibilities(doc)
+    assert [(r["task"], r["lead"], r["support"], r["lead_role"]) for r in recs] == [
+        ("开展燃气安全专项整治", ["县住建局"], ["县市场监管局", "各乡镇"], "牵头/责任单位"),
+        ("完善应急预案体系", ["县应急局", "县消防救援大队"], [], "牵头/责任单位"),
+    ]
+    dated, open_ended = extract_deadlines(doc)
+    assert (dated["year"], dated["month"], dated["year_implied"]) == (2023, 6, True)
+    assert open_ended["relative"] == "持续推进" and open_ended["confidence"] < 0.5
