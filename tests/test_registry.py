@@ -150,3 +150,20 @@ def test_records_spans_are_on_the_doc():
     first = res.records["targets"][0]
     assert any(s.start_char <= res.doc._.source.text.find(first["indicator"]) < s.end_char for s in spans)
     assert list(res.doc.sents)
+
+
+def test_an_older_database_gains_the_new_columns(tmp_path):
+    from pipeline.store import connect
+
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE targets (doc_id VARCHAR, target_id VARCHAR, indicator VARCHAR, value DOUBLE, "
+                "char_start INTEGER, char_end INTEGER, quote VARCHAR)")
+    con.execute("INSERT INTO targets VALUES ('d', 'd:t0001', '死亡率', 1.0, 0, 3, '死亡率')")
+    con.close()
+    con = connect(db)
+    cols = {r[0]: r[1] for r in con.execute("DESCRIBE targets").fetchall()}
+    assert cols["confidence"] == "DOUBLE" and cols["reasons"] == "VARCHAR[]" and cols["extra"] == "JSON"
+    assert {"frequency", "measure", "year_implied", "section_role"} <= set(cols)
+    assert con.execute("SELECT indicator, confidence FROM targets").fetchall() == [("死亡率", None)]
+    con.close()
