@@ -73,9 +73,11 @@ def role_kind(label: str) -> str:
 def regexes() -> dict[str, re.Pattern]:
     label = label_pattern()
     suffix = vocabulary("department_suffixes").pattern
+    # the characters a label can start with: a lookahead that lets the engine skip the rest
+    first = re.escape("".join(sorted({w[0] for part in ("head", "label") for w, _ in label_parts().get(part, [])})))
     return {
         # "责任单位：", also "【责任单位】" and "责任主体："
-        "role": re.compile(rf"(?P<role>{label})\s*(?:[:：]|(?<=\S)】)"),
+        "role": re.compile(rf"(?=[{first}])(?P<role>{label})\s*(?:[:：]|(?<=\S)】)"),
         "header": re.compile(rf"^(?:{label}|牵头|责任|主责)(?:[（(][^）)]*[)）])?(?:[/／、](?:{label}))?$"),
         "prefilter": re.compile(rf"{label}|牵头"),
         "dept_end": re.compile(rf"(?:{suffix})$"),
@@ -99,6 +101,10 @@ SEPARATORS = "、，,；;/ 【】"
 SPLIT = re.compile(r"[、，,；;/ 【】]")
 # "市气象局市水局": a department suffix directly followed by another admin prefix.
 RUN_ON = re.compile(r"(?<=[局委办厅部队会院站所])(?=[省市区县州旗](?![场级内政]))")
+# A label that is not a role ends a role's list: "完成时限：", "进度安排：".
+OTHER_LABEL = re.compile(r"[，,；;。\s]*[\u4e00-\u9fff]{2,6}[:：]")
+# "市发展改革委（牵头）": the lead marked inside a list.
+LEAD_MARK = re.compile(r"[（(]牵头[）)]$")
 TASK_HEADER = re.compile(r"任务|内容|事项|措施|工作|项目|举措")
 NAME_MAX = 25
 
@@ -165,6 +171,9 @@ def _notes(document: Document) -> list[dict]:
         if not roles or not any(names for _, names in roles):
             continue
         covered_until = end
+        if records and _continues(text, records[-1], start, roles):
+            _merge_support(document, records[-1], start, end, roles, region)
+            continue
         # 主办单位：… in a web page footer names the site's sponsor, not a task's lead
         footer = [(W_FOOTER, "in a page footer or contact block")] if is_footer(text, m.start()) else []
         rec = _record(document, start, end, roles, region, form="label", evidence=footer)
@@ -176,6 +185,27 @@ def _notes(document: Document) -> list[dict]:
     verb = _verb_notes(document, region, taken)
     taken |= {r["char_start"] for r in verb}
     return records + verb + _duty_notes(document, region, taken)
+
+
+def _continues(text: str, previous: dict, start: int, roles: list[tuple[str, list[str]]]) -> bool:
+    """A line that only names supporters (配合单位：…) right under a line-form note
+    (牵头单位：…) belongs to that note."""
+    if text[start] in OPEN or any(role_kind(r) != "support" for r, _ in roles):
+        return False
+    prev_start = previous.get("_pos")
+    if prev_start is None or text[prev_start] in OPEN or "\t" in previous["quote"]:
+        return False
+    prev_end = text.find("\n", prev_start)
+    return prev_end >= 0 and not text[prev_end:start].strip() and text.count("\n", prev_end, start) == 1
+
+
+def _merge_support(document: Document, previous: dict, start: int, end: int,
+                   roles: list[tuple[str, list[str]]], region) -> None:
+    names = [n for _, ns in roles for n in ns]
+    previous["support"] = previous["support"] + names
+    previous["support_canonical"] = previous["support_canonical"] + [canonical(n, region) for n in names]
+    previous["support_role"] = previous["support_role"] or roles[0][0]
+    previous.update(provenance(document, previous["_pos"], end))
 
 
 FOOTER_REACH = 3  # lines either side that a footer block spans
@@ -312,7 +342,8 @@ def parse_roles(body: str) -> tuple[list[tuple[str, list[str]]], str]:
     out = []
     for k, m in enumerate(marks):
         chunk = body[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(body)]
-        out.append((m.group("role"), split_departments(chunk)))
+        other = OTHER_LABEL.search(chunk)  # "…，完成时限：2023年底": not a department
+        out.append((m.group("role"), split_departments(chunk[:other.start()] if other else chunk)))
     return out, body[:marks[0].start()] if marks else body
 
 
@@ -464,6 +495,11 @@ def _record(document: Document, start: int, end: int, roles: list[tuple[str, lis
     lead_role, lead = roles[lead_i]
     support_roles = [(r, names) for k, (r, names) in enumerate(roles) if k != lead_i]
     support = [n for _, names in support_roles for n in names]
+    marked = [n for n in lead + support if LEAD_MARK.search(n)]
+    if marked:  # 责任单位：市发展改革委（牵头）、市财政局 — the marked ones lead
+        everyone = [n for n in lead + support if not LEAD_MARK.search(n)]
+        lead, support = [LEAD_MARK.sub("", n) for n in marked], everyone
+        support_roles = support_roles or [(lead_role, support)]
     role, sure = section_role(document, start)
     ev = Evidence(1.0, ["base (+1.0)"]).add(FORM_WEIGHT[form], f"{form} note")
     ev.add(round(ROLE_WEIGHT.get(role, 0.0) * sure, 2), f"section {role}")

@@ -86,7 +86,8 @@ CLAUSE_RE = re.compile(r"[^，,：:。！？；;!?\t]+")
 
 YEAR_IN = re.compile(r"(?:到|至)?(20\d\d)年(?:底|末)?")
 _Y = r"(20\d\d|19\d\d|[二一][〇零○一二三四五六七八九]{3})"  # a year, Arabic or Chinese digits
-GOAL_YEAR = re.compile(rf"(?:到|展望|至)\s*{_Y}\s*年(?:底|末)?|{_Y}\s*年(?:底|末)?前|^[\s“”\"]*{_Y}\s*年(?:底|末)?[，,]")
+GOAL_YEAR = re.compile(rf"(?:到|展望|至)\s*{_Y}\s*年(?:底|末)?|{_Y}\s*年(?:底|末)?前|^[\s“”\"]*{_Y}\s*年(?:底|末)?[，,]"
+                       rf"|{_Y}\s*年(?:底|末)?(?=要|将|力争|达到|控制)")
 PERIOD_FRAME = re.compile(r"[“\"]?(十[一二三四五六七八九]五|[九十]五)[”\"]?(?:期间|时期|末|期末|规划期)")
 TABLE_NAME_COL = re.compile(r"指标|名称|项目|内容")
 TABLE_VALUE_COL = re.compile(r"值|目标|20\d\d|数值|指标值|标准")
@@ -440,7 +441,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         return []
     ev = (ev() if callable(ev) else ev) or ctx.evidence(offset, sentence)
     return [make_record(doc, ind, v, year, _attribute(clause), ctx.category(offset), "prose", a, b,
-                        _clause_evidence(ev, clause, v, info), frequency=info["frequency"], measure=info["measure"],
+                        _clause_evidence(ev, clause, v, info, sentence), frequency=info["frequency"], measure=info["measure"],
                         year_implied=info["year_implied"] or (year is not None and not _states_year(sentence)))
             for ind, v, year, a, b, _, info in pending]
 
@@ -497,7 +498,8 @@ def _states_year(sentence: str) -> bool:
     return bool(goal_years(sentence))
 
 
-def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = None) -> Evidence:
+def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = None,
+                     sentence: str = "") -> Evidence:
     """The sentence's evidence plus what the clause itself says: a comparator cue, a bare
     count, or cues that the number is a condition, a scope threshold, a process or statistics
     count or an assessment rule."""
@@ -511,6 +513,10 @@ def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = 
         ev.add(-4.0, "condition")
     if SCOPE_THRESHOLD.match(after):
         ev.add(-4.0, "scope threshold")
+    if vocabulary("definition_cues").search(sentence or clause):
+        ev.add(-4.0, "definition or grading rule")
+    if vocabulary("rule_cues").search(sentence or clause):
+        ev.add(-1.5, "procedural rule")
     if vocabulary("result_cues").search(clause):
         ev.add(-3.0, "result cue")
     if vocabulary("scoring_cues").search(clause):
