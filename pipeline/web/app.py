@@ -25,7 +25,8 @@ from fastapi.templating import Jinja2Templates
 from pipeline.web import charts, data, export, highlight
 
 HERE = Path(__file__).parent
-PAGE_SIZE = 200
+PAGE_SIZE = 100
+MAX_BARS = 60  # a chart of more plans is unreadable; the table below and the CSV have them all
 LEVEL_ZH = {"province": "省", "prefecture": "地市", "county": "县", "district": "区"}
 LEVELS = {"province": "省级", "prefecture": "地市级", "county": "县级（含县级市、区）", "district": "市辖区"}
 FILTER_PARAMS = ("region", "province", "level", "kind", "period", "year", "attribute", "min_confidence", "doc",
@@ -131,6 +132,9 @@ TABLES = {
         "export": ["region", "admin_level", "title", "period", "source_file", "doc_id", "what", "year", "month",
                    "relative", "quote", "page", "section_path", "char_start", "char_end", "confidence"]},
 }
+COMPARE_EXPORT = ["rank", "region", "admin_level", "title", "period", "source_file", "doc_id", "indicator",
+                  "canonical_indicator", "target", "value", "value_max", "unit", "comparator", "year", "attribute",
+                  "direction", "quote", "page", "section_path", "char_start", "char_end", "confidence"]
 
 
 def _when(r: dict) -> str:
@@ -141,7 +145,6 @@ def _when(r: dict) -> str:
 
 def _table_rows(con, name: str, params) -> tuple[list[dict], dict]:
     """Rows of one fact table under the page's filters, through the query library."""
-    from queries.compare import format_target
     from queries.targets import list_deadlines, list_projects, list_responsibilities, query_targets
 
     f = filters_of(params)
@@ -150,7 +153,7 @@ def _table_rows(con, name: str, params) -> tuple[list[dict], dict]:
              **{k: _text(params, k) for k in ("value_min", "value_max", "unit", "investment_min", "investment_max")}}
     if name == "targets":
         shown["indicator"] = _text(params, "indicator")
-        rows = [{**r, "target": format_target(r)} for r in query_targets(con, indicator=shown["indicator"], filters=f)]
+        rows = query_targets(con, indicator=shown["indicator"], filters=f)
     elif name == "tasks":
         shown.update(department=_text(params, "department"), role=_text(params, "role"))
         rows = list_responsibilities(con, department=shown["department"], role=shown["role"], filters=f)
@@ -164,7 +167,7 @@ def _table_rows(con, name: str, params) -> tuple[list[dict], dict]:
 
 
 def _download(rows: list[dict], name: str, fmt: str) -> Response:
-    columns = TABLES[name]["export"]
+    columns = COMPARE_EXPORT if name == "compare" else TABLES[name]["export"]
     body = export.to_csv(rows, columns) if fmt == "csv" else export.to_xlsx(rows, columns, name)
     return Response(body, media_type=export.MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="cnpolicy-{name}.{fmt}"'})
@@ -289,6 +292,8 @@ def create_app(db_path: str) -> FastAPI:
                     n_low=sum(1 for f in facts if f["low"]), nav="documents")
 
     def fact_table(name: str):
+        from queries.compare import format_target
+
         def view(request: Request):
             p = request.query_params
             fmt = _choice(p, "format", ("csv", "xlsx"))
@@ -298,6 +303,8 @@ def create_app(db_path: str) -> FastAPI:
             if fmt:
                 return _download(rows, name, fmt)
             page_rows, pager = _paginate(rows, p)
+            if name == "targets":  # formatted for the rows shown only: a corpus has tens of thousands
+                page_rows = [{**r, "target": format_target(r)} for r in page_rows]
             return page(request, "table.html", name=name, spec=TABLES[name], rows=page_rows, pg=pager, f=shown,
                         menus=menus, query=_query(p, drop=("page", "format")), nav=name)
         view.__name__ = f"{name}_page"
@@ -316,17 +323,22 @@ def create_app(db_path: str) -> FastAPI:
         year = _int(p, "year", 1949, 2100)
         all_periods = p.get("all_periods") in ("1", "on", "true")
         region = _text(p, "trend")
+        fmt = _choice(p, "format", ("csv", "xlsx"))
         with read() as con:
             menu = data.indicators(con)
             result = comparison(con, indicator, year=year, filters=f, all_periods=all_periods) if indicator else None
-            points = trend(con, indicator, region, f) if indicator and region else []
+            points = trend(con, indicator, region, f) if indicator and region and not fmt else []
         rows = result["rows"] if result else []
+        if fmt:
+            return _download(rows, "compare", fmt)
         regions = sorted({r["region"] for r in rows if r.get("region")})
         form = {k: _text(p, k) for k in ("region", "level", "period")}
+        shown, pager = _paginate(rows, p)
         return page(request, "compare.html", indicator=indicator, year=year, form=form, region=region,
-                    all_periods=all_periods, menu=menu, result=result, rows=rows,
-                    groups=charts.bar_groups(rows), regions=regions, points=points,
-                    trend=charts.trend_svg(points, cite_url))
+                    all_periods=all_periods, menu=menu, result=result, rows=shown, n_rows=len(rows), pg=pager,
+                    groups=charts.bar_groups(rows[:MAX_BARS]), max_bars=MAX_BARS, regions=regions,
+                    points=points, trend=charts.trend_svg(points, cite_url),
+                    query=_query(p, drop=("page", "format")))
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(request: Request):
