@@ -46,7 +46,8 @@ DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}\s*[〔\[［【(（]\s*(?:19|20)\
 YEAR_RANGE = re.compile(r"(?P<a>(?:19|20)\d{2})\s*年?\s*[-—–~～至到]+\s*(?P<b>(?:19|20)\d{2})\s*年?")
 PERIOD_SENTENCE = re.compile(r"(?:规划|本规划)(?:实施)?(?:期|期限|时限|年限|范围)?(?:为|是|:|：)?\s*" + YEAR_RANGE.pattern)
 SECTION_WORD = re.compile(r"^(?:前\s*言|目\s*录|序\s*言|引\s*言)$")
-PAGE_NUMBER = re.compile(r"^[-—–\s]*[第]?\s*\d{1,4}\s*(?:页)?[-—–\s]*(?:/\s*\d+)?$|^[—-]\s*\d+\s*[—-]$")
+PAGE_NUMBER = re.compile(r"^[-—–\s]*[第]?\s*\d{1,4}\s*(?:页)?[-—–\s]*(?:/\s*\d+)?$|^[—-]\s*\d+\s*[—-]$"
+                         r"|^第\s*\d{1,4}\s*页\s*[,，/]?\s*共\s*\d{1,4}\s*页$|^共\s*\d{1,4}\s*页\s*第\s*\d{1,4}\s*页$")
 INDEX_NO = re.compile(r"^[0-9A-Za-z/\-_.\s]+$")
 SENT_PUNCT = re.compile(r"[，。；！？,;!?]")
 DATE_PAREN = re.compile(r"^[（(]\s*(?P<d>.{8,16}?)\s*[）)]$")
