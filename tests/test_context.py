@@ -1,0 +1,95 @@
+"""extractors.context: section roles from doc.sections, sentence tense, plan period, evidence."""
+import pytest
+
+from corpus.model import Document
+from corpus.normalise import normalise
+from corpus.sections import build_sections
+from extractors import context
+from extractors.context import (DEFAULT_THRESHOLD, Evidence, document_prior, document_year, looks_back, looks_forward,
+                                plan_period, section_role, section_titles, sentence_tense, vocabulary, words)
+
+
+def make_doc(raw: str, **meta) -> Document:
+    doc = normalise(Document(doc_id="c" * 16, source_path="x.txt", file_type="txt", raw_text=raw, meta=meta))
+    doc.sections = build_sections(doc)
+    return doc
+
+
+PLAN = ("某县应急管理“十四五”规划\n"
+        "第一章 现状与形势\n"
+        "一、“十三五”时期主要成效\n全县建成避难场所12个。\n"
+        "第二章 总体要求\n"
+        "一、规划目标\n到2025年，避难场所达到20个。\n"
+        "第三章 主要任务\n"
+        "一、加强队伍建设\n组建专业队伍5支。\n")
+
+
+def test_section_roles_follow_titles_and_nesting():
+    doc = make_doc(PLAN)
+    at = doc.text.find
+    assert section_role(doc, at("全县建成"))[0] == "history"
+    assert section_role(doc, at("到2025年"))[0] == "goal"
+    assert section_role(doc, at("组建专业队伍"))[0] == "task"
+    role, sure = section_role(doc, at("到2025年"))
+    assert 0.5 < sure <= 1.0
+    assert section_titles(doc, at("到2025年"))[0] == "规划目标"
+
+
+def test_a_document_without_sections_is_other():
+    doc = normalise(Document(doc_id="d" * 16, source_path="x.txt", file_type="txt", raw_text="全年完成5项。"))
+    assert section_role(doc, 0) == ("other", 0.5)
+
+
+def test_history_title_under_a_later_period():
+    # a 十三五 heading in a 十四五 plan is history even without a history word
+    doc = make_doc("某市应急体系建设“十四五”规划\n一、“十三五”回望\n（一）队伍\n建成队伍3支。\n")
+    assert section_role(doc, doc.text.find("建成队伍"))[0] == "history"
+
+
+def test_tense():
+    assert looks_forward("到2025年，避难场所达到20个")
+    assert looks_forward("力争实现50兆进牧户")
+    assert looks_back("已建成避难场所12个")
+    assert looks_back("截至2020年底，全市共建成12个")
+    assert looks_back("“十三五”期间，全县发生事故12起", plan_start=2021)
+    assert not looks_back("新增5G基站1000座，累计建设5G基站4600个")  # a cumulative goal is no result
+    assert sentence_tense("到2025年，较2020年累计下降10%", 2021) == "forward"
+    assert sentence_tense("全县建成避难场所12个") == "neutral"
+
+
+def test_plan_period_and_document_year():
+    doc = make_doc(PLAN)
+    assert plan_period(doc) == (2021, 2025)
+    doc = make_doc("关于做好2022年安全生产工作的通知\n6月底前完成。\n", title="关于做好2022年安全生产工作的通知")
+    assert document_year(doc) == (2022, "title")
+    assert document_year(make_doc("无题\n", issue_date="2021-12-28")) == (2021, "issue_date")
+
+
+def test_evidence_combines_in_log_odds():
+    ev = Evidence().add(1.5, "section goal").add(-3.0, "sentence back")
+    assert ev.confidence == pytest.approx(1 / (1 + 2.718281828 ** 1.5), abs=1e-3)
+    assert ev.reasons == ["section goal (+1.5)", "sentence back (-3.0)"]
+    assert Evidence().confidence == DEFAULT_THRESHOLD
+    assert set(ev.fields()) == {"confidence", "reasons"}
+
+
+def test_document_prior_uses_kind_and_its_confidence():
+    plan = document_prior(make_doc("x\n", kind="plan", kind_confidence=1.0))
+    stats = document_prior(make_doc("x\n", kind="statistics", kind_confidence=1.0))
+    unsure = document_prior(make_doc("x\n", kind="statistics", kind_confidence=0.2))
+    assert plan.confidence > 0.5 > unsure.confidence > stats.confidence
+
+
+def test_vocabulary_files_load_and_compile():
+    for name in ("history_headings", "goal_headings", "task_headings", "baseline_headings", "table_headings",
+                 "past_cues", "forward_cues", "result_cues", "scoring_cues", "condition_cues", "scope_after",
+                 "count_verbs", "long_range_cues", "definition_cues", "rule_cues"):
+        assert words(name), name
+        assert vocabulary(name).pattern
+    with pytest.raises(FileNotFoundError, match="no_such_words.txt"):
+        words("no_such_words")
+
+
+def test_sections_are_indexed_once_per_document():
+    doc = make_doc(PLAN)
+    assert context.section_index(doc) is context.section_index(doc)
