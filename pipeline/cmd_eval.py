@@ -52,7 +52,7 @@ def eval_command(
         if con is not None:
             con.close()
     if as_json:
-        print(json.dumps(summary(report), ensure_ascii=False, indent=1))
+        print(json.dumps(summary(report, details=verbose), ensure_ascii=False, indent=1, default=str))
         return
     if report["missing_docs"]:
         console.print(f"[yellow]not in the database (ingest them first):[/yellow] {', '.join(report['missing_docs'])}")

@@ -330,8 +330,9 @@ def _score_metadata(gold_docs: list[dict], docs: dict) -> dict:
             "annotated": seen, "wrong": wrong}
 
 
-def summary(report: dict) -> dict:
-    """A JSON-friendly summary of a report."""
+def summary(report: dict, details: bool = False) -> dict:
+    """A JSON-friendly summary of a report; ``details`` adds each document's misses, extras,
+    not-gold hits and wrong fields."""
     out = {"types": {}, "documents": report["documents"]["accuracy"], "missing_docs": report["missing_docs"],
            "min_confidence": report["min_confidence"], "unscored": report["unscored"]}
     for kind, s in report["types"].items():
@@ -342,6 +343,21 @@ def summary(report: dict) -> dict:
         if s.not_gold:
             out["types"][kind]["not_gold"] = s.not_gold
             out["types"][kind]["not_gold_hit"] = len(s.forbidden)
-    out["per_doc"] = {d: {k: {"gold": s.gold, "pred": s.pred, "tp": s.tp, "f1": round(s.f1, 4)}
+    out["per_doc"] = {d: {k: {"gold": s.gold, "pred": s.pred, "tp": s.tp, "f1": round(s.f1, 4),
+                              **(_details(k, s) if details else {})}
                           for k, s in kinds.items()} for d, kinds in report["per_doc"].items()}
     return out
+
+
+def _details(kind: str, s: Score) -> dict:
+    key = registry.get(kind).key
+    fields = ("value", "unit", "year", "confidence", "char_start", "quote")
+
+    def brief(r: dict) -> dict:
+        return {k: r.get(k) for k in (key, *fields) if r.get(k) is not None}
+
+    hit = {id(p) for _, p in s.forbidden}
+    return {"misses": [brief(g) for g in s.misses],
+            "extras": [brief(p) for p in s.extras if id(p) not in hit],
+            "not_gold_hits": [brief(p) for _, p in s.forbidden],
+            "wrong": [{"gold": brief(g), "got": brief(p), "fields": bad} for g, p, bad in s.wrong]}

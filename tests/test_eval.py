@@ -138,8 +138,11 @@ def test_threshold_and_verbose_per_document(db, tmp_path):
     assert "MISS" in res.output and "漏掉的指标" in res.output
     assert "EXTRA" in res.output and "低置信度指标" in res.output
     assert f"── {Path(name).stem}" in res.output  # grouped under its document
-    res = runner.invoke(app, ["eval", "--db", str(db), "--gold", str(gold), "--min-confidence", "0.1", "--json"])
-    assert json.loads(res.output)["types"]["targets"]["pred"] == 1
+    res = runner.invoke(app, ["eval", "--db", str(db), "--gold", str(gold), "--min-confidence", "0.1", "--json", "-v"])
+    out = json.loads(res.output)
+    assert out["types"]["targets"]["pred"] == 1
+    per = out["per_doc"][Path(name).stem]["targets"]
+    assert per["misses"][0]["indicator"] == "漏掉的指标" and per["extras"][0]["indicator"] == "低置信度指标"
 
 
 def test_bad_gold_line_names_the_file(db, tmp_path):
