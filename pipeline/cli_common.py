@@ -115,25 +115,26 @@ def cell(v) -> str:
 # Column kinds: the widest a column may be, the narrowest it is squeezed to, and in which
 # order columns give up width when the terminal is narrow (text first, ids never).
 CAPS = {"id": 8, "file": 18, "title": 28, "name": 18, "text": 60, "": 14}
-FLOORS = {"id": 8, "file": 10, "title": 10, "name": 6, "text": 16, "": 4}
+FLOORS = {"id": 8, "file": 12, "title": 10, "name": 6, "text": 16, "": 4}
 SQUEEZE = ("text", "file", "title", "name", "")
 TEXT_LINES = 3  # a quote wraps to at most this many lines
 
 
 def _widths(rows: list[list[str]], labels: list[str], kinds: list[str], width: int) -> list[int]:
+    """Column widths within ``width``: each column's natural width; when that is too wide,
+    columns shrink to their kind's cap, then towards its floor, in SQUEEZE order."""
     from rich.cells import cell_len
 
-    natural = [min(CAPS[k], max([cell_len(lab)] + [cell_len(r[i]) for r in rows]))
-               for i, (lab, k) in enumerate(zip(labels, kinds))]
-    widths = [max(w, min(FLOORS[k], cell_len(lab))) for w, k, lab in zip(natural, kinds, labels)]
+    widths = [max([cell_len(lab)] + [cell_len(r[i]) for r in rows]) for i, lab in enumerate(labels)]
     room = width - (len(widths) - 1)  # one space between columns
-    for kind in SQUEEZE:
-        for i, k in enumerate(kinds):
-            excess = sum(widths) - room
-            if excess <= 0:
-                return widths
-            if k == kind:
-                widths[i] -= min(excess, widths[i] - FLOORS[k])
+    for limits in (CAPS, FLOORS):
+        for kind in SQUEEZE:
+            for i, k in enumerate(kinds):
+                excess = sum(widths) - room
+                if excess <= 0:
+                    return widths
+                if k == kind and widths[i] > limits[k]:
+                    widths[i] -= min(excess, widths[i] - max(limits[k], min(FLOORS[k], cell_len(labels[i]))))
     while sum(widths) > room and max(widths) > 1:  # a very narrow terminal: cut the widest
         widths[widths.index(max(widths))] -= 1
     return widths

@@ -44,9 +44,14 @@ def documents(
     shown = rows[:limit] if limit else rows
     if as_json:
         return c.print_json(shown)
+    from queries.filters import words
+
+    labels = words()["level_labels"]
+    for r in shown:
+        r["level_label"] = labels.get(r["admin_level"] or "", r["admin_level"])
     c.print_table(_total_note(len(shown), len(rows), "documents"), shown, [
         ("doc_id", "doc", "id"), ("title", "title", "title"), ("region", "region", "name"),
-        ("admin_level", "level", ""), ("period", "period", ""), ("kind", "kind", ""),
+        ("level_label", "level", ""), ("period", "period", ""), ("kind", "kind", ""),
         ("n_targets", "tgt", ""), ("n_projects", "prj", ""), ("n_responsibilities", "task", ""),
         ("source_file", "file", "file")])
 

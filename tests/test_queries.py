@@ -92,12 +92,19 @@ def test_compare_orders_by_ambition(con):
 
 
 def test_plot_writes_png_with_cjk_font(con, tmp_path):
-    from queries.compare import cjk_font
+    """The install brings a CJK font (noto-cjk-sans-otc): Chinese labels, no glyph warnings."""
+    import warnings as python_warnings
 
+    from queries.charts import font_path
+
+    assert font_path() and "NotoSansCJK" in font_path()  # the packaged font, not a system one
     out = tmp_path / "c.png"
-    warnings = plot(compare(con, "亿元GDP生产安全事故死亡率"), "亿元GDP生产安全事故死亡率", str(out))
+    with python_warnings.catch_warnings(record=True) as caught:
+        python_warnings.simplefilter("always")
+        warnings = plot(compare(con, "亿元GDP生产安全事故死亡率"), "亿元GDP生产安全事故死亡率", str(out),
+                        subtitle="2021-2025 (十四五)")
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert bool(warnings) == (cjk_font() is None)
+    assert warnings == [] and not [w for w in caught if "Glyph" in str(w.message)]
 
 
 def test_cli_targets_compare_ask(con, tmp_path):

@@ -1,0 +1,134 @@
+"""The query verbs as a new user meets them: tables fit 80 columns, every table verb has
+--json and the shared filters, bad values are a message and exit 2 (never a traceback),
+regions match by short name, `ask ""` and out-of-corpus questions are answered plainly."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.cells import cell_len
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+TABLE_VERBS = {"documents": [], "targets": [], "projects": [], "responsibilities": [], "deadlines": [],
+               "compare": ["亿元GDP生产安全事故死亡率"]}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    from pipeline.ingest import ingest_files
+
+    path = tmp_path_factory.mktemp("cli") / "samples.duckdb"
+    files = sorted(str(p) for p in (ROOT / "corpus" / "samples").glob("*.txt"))
+    assert all(r["status"] == "stored" for r in ingest_files(files, path, embed=False))
+    return str(path)
+
+
+def run(db, *args, columns: int = 80):
+    return CliRunner().invoke(app, [*args, "--db", db], env={"COLUMNS": str(columns)})
+
+
+def widest(text: str) -> int:
+    return max((cell_len(line) for line in text.splitlines()), default=0)
+
+
+# --- widths -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("verb", ["documents", "targets"])
+def test_columns_80_in_a_real_process(db, verb):
+    """The issue's check as written: `COLUMNS=80 cnpolicy documents` and `targets`."""
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli", verb, "--db", db], cwd=ROOT, capture_output=True,
+                         text=True, env={**os.environ, "COLUMNS": "80"}, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("\n") > 3 and widest(out.stdout) <= 80, out.stdout
+
+
+@pytest.mark.parametrize("columns", [60, 80, 100, 160])
+@pytest.mark.parametrize("verb", list(TABLE_VERBS))
+def test_tables_fit_the_terminal(db, verb, columns):
+    res = run(db, verb, *TABLE_VERBS[verb], columns=columns)
+    assert res.exit_code == 0, res.output
+    assert widest(res.output) <= columns, res.output
+
+
+def test_tables_shorten_ids_titles_and_file_names(db):
+    res = run(db, "documents")
+    full = json.loads(run(db, "documents", "--json").output)
+    assert full[0]["doc_id"][:8] in res.output and full[0]["doc_id"] not in res.output
+    assert "…" in res.output  # long titles and file names end with an ellipsis
+    wide = run(db, "documents", columns=200).output
+    assert all(d["title"] in wide for d in full if len(d["title"]) <= 20)
+
+
+# --- --json and the shared filters ----------------------------------------------------------------
+@pytest.mark.parametrize("verb", list(TABLE_VERBS))
+def test_every_table_verb_has_json_and_the_shared_filters(db, verb):
+    res = run(db, verb, *TABLE_VERBS[verb], "--region", "山东", "--level", "county", "--json")
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert isinstance(rows, list)
+    assert all(r.get("province") in (None, "山东省") for r in rows)
+    assert all(r["admin_level"] in ("county", "district") for r in rows)
+
+
+def test_region_short_names(db):
+    full = json.loads(run(db, "targets", "--region", "四川省", "--json").output)
+    for name in ("四川", "遂宁", "遂宁市", "船山"):
+        assert json.loads(run(db, "targets", "--region", name, "--json").output) == full, name
+    assert full
+
+
+def test_documents_filters_and_sort(db):
+    rows = json.loads(run(db, "documents", "--kind", "plan", "--period", "十四五", "--sort", "targets", "--desc",
+                          "--json").output)
+    assert rows and all(r["kind"] == "plan" and r["period"] == "2021-2025" for r in rows)
+    assert [r["n_targets"] for r in rows] == sorted((r["n_targets"] for r in rows), reverse=True)
+
+
+def test_projects_investment_filter_is_a_count(db):
+    res = run(db, "projects", "--region", "船山区", "--min-investment", "1亿元", "--count")
+    assert res.exit_code == 0 and res.output.strip().isdigit()
+    assert int(run(db, "projects", "--region", "船山区", "--count").output) > 0
+
+
+def test_compare_says_which_period(db):
+    res = run(db, "compare", "亿元GDP生产安全事故死亡率", columns=120)
+    assert res.exit_code == 0 and "2021-2025 (十四五)" in res.output
+
+
+# --- errors are messages ------------------------------------------------------------------------
+@pytest.mark.parametrize("args, message", [
+    (["targets", "--level", "city"], "unknown level 'city'"),
+    (["search", "避难", "--level", "town"], "unknown level 'town'"),
+    (["documents", "--kind", "novel"], "unknown kind 'novel'"),
+    (["targets", "--period", "soon"], "period"),
+    (["targets", "--doc", "nosuchdoc"], "no stored document matches 'nosuchdoc'"),
+    (["projects", "--min-investment", "lots"], "is not an amount"),
+    (["ask", ""], "empty question"),
+    (["ask", "   "], "empty question"),
+])
+def test_bad_values_are_a_message_and_exit_2(db, args, message):
+    res = run(db, *args)
+    assert res.exit_code == 2, res.output
+    assert message in res.output and "Traceback" not in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)
+
+
+def test_missing_database_is_a_message(tmp_path):
+    res = CliRunner().invoke(app, ["targets", "--db", str(tmp_path / "none.duckdb")])
+    assert res.exit_code == 2 and "no such database" in res.output
+
+
+def test_ask_says_when_the_corpus_does_not_hold_the_answer(db):
+    res = run(db, "ask", "成都市的道路交通万车死亡率目标是多少？", "--json")
+    answer = json.loads(res.output)
+    assert answer["outside_corpus"] and "成都市" in answer["text"]
+    res = run(db, "ask", "明天天气怎么样？", "--json")
+    assert json.loads(res.output)["outside_corpus"]
+    inside = json.loads(run(db, "ask", "哪些县市的人均应急避难场所面积目标是2.5平方米？", "--json").output)
+    assert not inside.get("outside_corpus") and inside["regions"] == ["临清市"]
