@@ -493,8 +493,12 @@ def find_title(doc: Document, lines: list[str], notice: re.Match | None) -> tupl
 # --- region -----------------------------------------------------------------------------
 def _strip_citations(text: str) -> str:
     """The text with every 《…》 blanked (same length): a law or plan it cites names another
-    body's region."""
-    return re.sub(r"《[^《》]{1,80}》", lambda m: " " * len(m.group()), text)
+    body's region.  The document's own name is kept: a title that opens with 《…》 (…政策解读)
+    and what a notice 印发/发布s (what it 转发s is another body's)."""
+    def blank(m: re.Match) -> str:
+        own = m.start() == 0 or text[max(0, m.start() - 2):m.start()] in ("印发", "发布", "颁布")
+        return m.group() if own else " " * len(m.group())
+    return re.sub(r"《[^《》]{1,80}》", blank, text)
 
 
 def national_evidence(title: str | None, issuers: list[str], number: str | None, text: str) -> str | None:
@@ -523,8 +527,7 @@ def find_region(doc: Document, title: str | None, issuers: list[str], number: st
     from corpus import regions
 
     context = _strip_citations(doc.text)
-    if title and (r := regions.resolve(_strip_citations(title) if "《" in title and not title.startswith("《") else title,
-                                       context_text=context)):
+    if title and (r := regions.resolve(_strip_citations(title), context_text=context)):
         return r
     if issuers and (r := regions.resolve(" ".join(issuers), context_text=context)):
         return r

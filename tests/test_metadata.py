@@ -394,3 +394,11 @@ def test_report_date_from_its_dated_subtitle():
     m = meta_of(text)
     assert (m["kind"], m["issue_date"], m["period"]) == ("report", "1996-03-05", "1996-2000")
     assert (m["region"], m["admin_level"]) == ("全国", "national")
+
+
+def test_what_a_notice_issues_names_its_region_what_it_forwards_does_not():
+    m = meta_of("关于印发《上海市促进高端医疗器械产业全链条发展行动方案》的通知\n各区人民政府：\n现将《上海市促进高端医疗器械产业全链条发展行动方案》印发给你们。\n")
+    assert (m["region"], m["admin_level"]) == ("上海市", "province")
+    m = meta_of("关于转发《辽宁省安全生产委员会关于加强安全生产工作的意见》的通知\n各县区：\n现将《意见》转发给你们，请结合实际认真贯彻执行。\n"
+                "盘锦市安全生产委员会办公室\n2021年3月1日\n")
+    assert (m["region"], m["issuer"]) == ("盘锦市", "盘锦市安全生产委员会办公室")
