@@ -147,8 +147,11 @@ def _csv_cell(v):
     return "" if v is None else v
 
 
-def write_xlsx(path: Path, sheets: dict[str, tuple[list[str], list]]) -> None:
-    """One sheet per table: bold frozen header, autofilter, widths fitted to the content."""
+def write_xlsx(path, sheets: dict[str, tuple[list[str], list]]) -> None:
+    """One sheet per table: bold frozen header, autofilter, widths fitted to the content.
+    ``path`` is a file name or a binary file object (e.g. ``io.BytesIO`` for a download);
+    rows are tuples in column order; lists become JSON, control characters (PDF debris)
+    that Excel refuses become spaces."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter

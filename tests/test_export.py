@@ -109,3 +109,16 @@ def test_write_rows_exports_a_comparison_table(tmp_path):
 
     ws = load_workbook(tmp_path / "cmp.xlsx")["compare"]
     assert ws.freeze_panes == "A2" and ws.cell(2, 1).value == "临清市"
+
+
+def test_xlsx_to_a_buffer_survives_control_characters():
+    import io
+
+    from openpyxl import load_workbook
+
+    from pipeline.cmd_export import write_xlsx
+
+    buf = io.BytesIO()
+    write_xlsx(buf, {"t": (["quote", "lead"], [("表\x0c格\x01", ["市应急局"])])})
+    ws = load_workbook(io.BytesIO(buf.getvalue()))["t"]
+    assert ws.cell(2, 1).value == "表 格 " and ws.cell(2, 2).value == '["市应急局"]'
