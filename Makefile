@@ -3,7 +3,8 @@
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
-DB ?= samples.duckdb
+# The default database of every cnpolicy verb, so the README's examples run without --db.
+DB ?= cnpolicy.duckdb
 QUESTION ?= 哪些县市的人均应急避难场所面积目标是2.5平方米？
 
 .PHONY: demo test install install-dev browser fixtures fonts clean fuzz
@@ -27,6 +28,7 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	rm -f $(DB) $(DB).faiss $(DB).faiss.json
 	$(BIN)/cnpolicy ingest corpus/samples --db $(DB) --workers 2
+	$(BIN)/cnpolicy documents --db $(DB)
 	$(BIN)/cnpolicy targets --db $(DB) --limit 30
 	$(BIN)/cnpolicy compare "亿元GDP生产安全事故死亡率" --db $(DB) --plot samples_compare.png
 	$(BIN)/cnpolicy ask "$(QUESTION)" --db $(DB)
