@@ -208,3 +208,11 @@ def test_bars_keep_changes_apart_from_absolute_targets():
     groups = bar_groups(rows)
     assert [len(g["bars"]) for g in groups] == [2, 1]
     assert groups[0]["bars"][1]["pct"] == 100.0 and groups[0]["bars"][0]["pct"] == 50.0
+
+
+def test_comparison_exports_as_a_table(site):
+    client, _ = site
+    r = client.get(f"/compare?indicator={INDICATOR}&format=csv")
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8")[1:])))
+    assert [row["rank"] for row in rows] == [str(i) for i in range(1, len(rows) + 1)] and len(rows) >= 3
+    assert all(row["title"] and row["period"] and row["target"] for row in rows)
