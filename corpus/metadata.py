@@ -527,6 +527,8 @@ def find_region(doc: Document, title: str | None, issuers: list[str], number: st
     from corpus import regions
 
     context = _strip_citations(doc.text)
+    if issuers and national_evidence(None, issuers[:1], None, ""):
+        return dict(NATIONAL)  # 国务院关于支持贵州…: a national issuer's document about a region
     if title and (r := regions.resolve(_strip_citations(title), context_text=context)):
         return r
     if issuers and (r := regions.resolve(" ".join(issuers), context_text=context)):
@@ -534,6 +536,17 @@ def find_region(doc: Document, title: str | None, issuers: list[str], number: st
     if national_evidence(title, issuers, number, doc.text):
         return dict(NATIONAL)
     return regions.resolve_body(context)
+
+
+IMPRINT = re.compile(r"^(?P<org>\S.{1,38}?)\s*(?P<d>(?:19|20)\d{2}\s*年.{2,10}?日|[〇○零一二三四五六七八九]{4}年.{2,10}?日)\s*印发$")
+
+
+def imprint_date(lines: list[str]) -> str | None:
+    """The 版记's date: "济宁市人民政府办公室　　2021年12月28日印发" (the printing office and day)."""
+    for ln in reversed(lines[-40:]):
+        if (m := IMPRINT.match(ln)) and _org_like(m["org"]) and (d := _date_line(m["d"])):
+            return d
+    return None
 
 
 def _dated_subtitle(ln: str) -> str | None:
@@ -558,6 +571,8 @@ def _date(label: dict[str, str], sig, lines: list[str], notice_at: int | None, t
         for ln in lines[start + 1:start + 12]:
             if d := _date_line(ln) or _dated_subtitle(ln):
                 return d
+    if d := imprint_date(lines):
+        return d
     if (v := _label_value(label, "date_page")) and (d := parse_date(v)):
         return d
     if start is not None:  # a web page's time stamp under the title: 2006-12-15 09:20:49

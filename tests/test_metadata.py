@@ -402,3 +402,11 @@ def test_what_a_notice_issues_names_its_region_what_it_forwards_does_not():
     m = meta_of("关于转发《辽宁省安全生产委员会关于加强安全生产工作的意见》的通知\n各县区：\n现将《意见》转发给你们，请结合实际认真贯彻执行。\n"
                 "盘锦市安全生产委员会办公室\n2021年3月1日\n")
     assert (m["region"], m["issuer"]) == ("盘锦市", "盘锦市安全生产委员会办公室")
+
+
+def test_national_issuer_over_a_region_in_the_title_and_imprint_date():
+    m = meta_of("国务院关于支持贵州在新时代西部大开发上闯新路的意见\n国发〔2022〕2号\n各省、自治区、直辖市人民政府：\n"
+                "为支持贵州在新时代西部大开发上闯新路，现提出如下意见。\n一、总体要求\n" + BODY + "国务院\n2022年1月18日\n")
+    assert (m["region"], m["admin_level"], m["issuer"], m["kind"]) == ("全国", "national", "国务院", "opinion")
+    m = meta_of("临沂市“十四五”应急管理规划\n" + BODY * 3 + "抄送：市委各部门。\n临沂市人民政府办公室　　　2021年12月30日印发\n")
+    assert m["issue_date"] == "2021-12-30"
