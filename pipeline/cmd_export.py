@@ -153,28 +153,36 @@ def write_xlsx(path, sheets: dict[str, tuple[list[str], list]]) -> None:
     rows are tuples in column order; lists become JSON, control characters (PDF debris)
     that Excel refuses become spaces."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = Workbook(write_only=True)  # streams rows: a 100k-row chunks sheet stays small in memory
+    bold = Font(bold=True)
     for name, (cols, rows) in sheets.items():
         ws = wb.create_sheet(_sheet_title(name))
-        ws.append(cols)
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
+        cleaned = [[_xlsx_cell(v) for v in row] for row in rows]
+        # Widths are set before any row is written (write-only sheets), so measure first.
         widths = [_display_width(c) for c in cols]
-        for row in rows:
-            values = [_xlsx_cell(v) for v in row]
-            ws.append(values)
+        for values in cleaned:
             for i, v in enumerate(values):
                 if v is not None and widths[i] < XLSX_MAX_WIDTH:
                     widths[i] = max(widths[i], _display_width(str(v)))
+        for i, w in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(i)].width = min(XLSX_MAX_WIDTH, w + 2)
         ws.freeze_panes = "A2"
         if cols:
             ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{len(rows) + 1}"
-        for i, w in enumerate(widths, 1):
-            ws.column_dimensions[get_column_letter(i)].width = min(XLSX_MAX_WIDTH, w + 2)
+        header = []
+        for c in cols:
+            cell = WriteOnlyCell(ws, value=c)
+            cell.font = bold
+            header.append(cell)
+        ws.append(header)
+        for values in cleaned:
+            ws.append(values)
+    if not sheets:
+        wb.create_sheet("empty")
     wb.save(path)
 
 
