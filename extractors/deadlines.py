@@ -195,6 +195,13 @@ def _year_record(document: Document, m: re.Match, floor: int | None) -> dict:
         ev.add(W_BEFORE_DOC_YEAR, "year before the document's")
     what, clause_end = what_after(document, m.end())
     start = m.start()
+    milestone = what
+    note = _note_of(document, start)
+    if note is not None:  # （…，2024年6月底前完成）: the note's task is what is due
+        what = note[2] or what
+        if note[1] is not None and note[1] < clause_end:
+            clause_end = note[1]
+            milestone = document.text[m.end():clause_end].strip(" ，,；;）)")
     if not what:
         line_start = document.text.rfind("\n", 0, start) + 1
         what = document.text[line_start:start].strip(" （(")[-WHAT_MAX:]
@@ -206,6 +213,7 @@ def _year_record(document: Document, m: re.Match, floor: int | None) -> dict:
         "relative": None,
         "year_implied": False,
         "date_expr": m.group(0).strip(),
+        "milestone": milestone,
         "section_role": section_role(document, start)[0],
         **ev.fields(),
         **provenance(document, start, max(clause_end, m.end())),

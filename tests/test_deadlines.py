@@ -117,4 +117,12 @@ def test_a_news_article_promises_only_with_forward_words():
 def test_a_date_inside_a_bracketed_note_ends_at_the_bracket():
     doc = make_doc("三、主要任务\n\n推进危化品整治（县应急局牵头，2024年6月底前完成）。\n", period_start=2021, period_end=2025, kind="plan")
     (rec,) = extract_deadlines(doc)
-    assert (rec["year"], rec["month"], rec["what"], rec["quote"]) == (2024, 6, "完成", "2024年6月底前完成")
+    assert (rec["year"], rec["month"], rec["what"], rec["quote"]) == (2024, 6, "推进危化品整治", "2024年6月底前完成")
+    assert rec["milestone"] == "完成"
+
+
+def test_a_time_limit_label_inside_a_note():
+    doc = make_doc("三、主要任务\n\n2.完善应急预案。（牵头单位：县应急局；配合单位：县消防救援大队；完成时限：2024年底）\n",
+                   period_start=2021, period_end=2025, kind="plan")
+    (rec,) = extract_deadlines(doc)
+    assert (rec["year"], rec["month"], rec["what"]) == (2024, 12, "完善应急预案")

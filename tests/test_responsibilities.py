@@ -164,3 +164,17 @@ def test_task_table_with_other_role_headers_and_a_month_only_time_column():
     dated, open_ended = extract_deadlines(doc)
     assert (dated["year"], dated["month"], dated["year_implied"]) == (2023, 6, True)
     assert open_ended["relative"] == "持续推进" and open_ended["confidence"] < 0.5
+
+
+def test_supporters_on_the_next_line_a_time_limit_label_and_a_lead_marked_in_the_list():
+    doc = make_doc("（一）强化风险防控\n\n1.开展隐患排查治理。\n牵头单位：县应急局\n配合单位：县公安局、县住建局\n\n"
+                   "2.完善应急预案。（牵头单位：县应急局；配合单位：县消防救援大队；完成时限：2024年底）\n\n"
+                   "3.推进燃气整治。（责任单位：县住建局（牵头）、县市场监管局）\n")
+    recs = extract_responsibilities(doc)
+    assert [(r["lead"], r["support"]) for r in recs] == [
+        (["县应急局"], ["县公安局", "县住建局"]),
+        (["县应急局"], ["县消防救援大队"]),
+        (["县住建局"], ["县市场监管局"]),
+    ]
+    assert recs[0]["quote"] == "牵头单位：县应急局\n配合单位：县公安局、县住建局"
+    assert recs[0]["support_role"] == "配合单位"
