@@ -87,6 +87,7 @@ def process_file(path: str, extract: bool = True, embed: bool = True, ocr: str |
             extraction = run_extractors([doc])[0]
             res.rows.update(extraction.records)
             res.warnings += extraction.warnings
+            _note_in_meta(res.rows["documents"][0], "extract_warnings", extraction.warnings)
         if embed:
             from index.embed import embed_chunks
 
@@ -97,3 +98,13 @@ def process_file(path: str, extract: bool = True, embed: bool = True, ocr: str |
         res.error = f"{type(e).__name__}: {e}"
     res.seconds = time.perf_counter() - t0
     return res
+
+
+def _note_in_meta(row: dict, key: str, notes: list[str]) -> None:
+    """Keep warnings with the stored document (documents.meta), so they outlive the run."""
+    import json
+
+    if notes:
+        meta = json.loads(row.get("meta") or "{}")
+        meta[key] = notes
+        row["meta"] = json.dumps(meta, ensure_ascii=False)

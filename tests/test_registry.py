@@ -167,3 +167,20 @@ def test_an_older_database_gains_the_new_columns(tmp_path):
     assert {"frequency", "measure", "year_implied", "section_role"} <= set(cols)
     assert con.execute("SELECT indicator, confidence FROM targets").fetchall() == [("死亡率", None)]
     con.close()
+
+
+def test_a_failing_extractor_is_noted_on_the_stored_document(tmp_path, monkeypatch):
+    import extractors.base as base
+    from pipeline.process import process_file
+    from spacy.language import Language
+
+    @Language.component("fails_in_ingest")
+    def fails_in_ingest(doc):
+        raise ValueError("kaputt")
+
+    nlp = base.make_nlp(("cn_sentencizer", "fails_in_ingest", "targets"))
+    monkeypatch.setattr(base, "default_nlp", lambda: nlp)
+    res = process_file(SAMPLE, embed=False)
+    assert res.error is None and res.rows["targets"]
+    assert "kaputt" in res.warnings[0]
+    assert "kaputt" in json.loads(res.rows["documents"][0]["meta"])["extract_warnings"][0]
