@@ -46,7 +46,7 @@ CUES = [
     ("<=", "控制在|控制到|不超过|不高于|不大于|降至|降到|下降到|下降至|降低到|降低至|压减到|压减至|减少到|减少至"),
     ("<", "低于|少于|小于"),
     (">=", "不低于|不少于|不小于|至少|满足|力争达到"),
-    (">", "大于|高于|超过|多于"),
+    (">", "大于|高于|超过|多于|超"),
     ("=", "提高到|提高至|提升到|提升至|增加到|增加至|增长到|增长至|保持在|保持|稳定在|达到|达|为|约"),
     ("decrease_by", "下降|降低|减少|压减|减少"),
     ("increase_by", "提高|提升|增长|增加|上升"),
@@ -387,7 +387,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         else:
             ok = False
         if not ok and counted and num[:1].isdigit() and unit not in TIME_UNITS and obj \
-                and COUNT_VERB.search(prefix) and not ENUMERATED.search(prefix) \
+                and COUNT_VERB.search(before) and not ENUMERATED.search(prefix) \
                 and not SCOPE_BEFORE.search(prefix.strip()) and not SCOPE_AFTER.match(after):
             ok, weak = True, True  # 联通50个部门的数据, 19类功能模块: a count with its classifier
         else:
