@@ -50,8 +50,10 @@ def export_queries(con, min_confidence: float | None = DEFAULT_MIN_CONFIDENCE) -
     from extractors import registry
 
     out = {n: q.format(exclude=_exclude(con, n)) for n, q in STRUCTURE_EXPORTS.items()}
-    keep = "" if min_confidence is None else f" WHERE (x.confidence IS NULL OR x.confidence >= {float(min_confidence)!r})"
     for name in registry.tables():
+        # A database from before the confidence column has nothing to filter on.
+        keep = "" if min_confidence is None or "confidence" not in _columns(con, name) else \
+            f" WHERE (x.confidence IS NULL OR x.confidence >= {float(min_confidence)!r})"
         out[name] = (f"SELECT {DOC_COLUMNS}, x.* FROM {name} x JOIN documents d USING (doc_id){keep} "
                      "ORDER BY d.source_file, x.char_start")
     return out
@@ -86,10 +88,14 @@ def export_tables(con, out: Path, fmt: str, tables: list[str] | None = None,
     return done
 
 
+def _columns(con, table: str) -> set[str]:
+    return {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+
+
 def _exclude(con, table: str) -> str:
     """EXCLUDE clause for the machine-only columns this database actually has."""
-    have = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+    have = _columns(con, table)
     drop = [c for c in NOT_EXPORTED.get(table, ()) if c in have]
     return f"EXCLUDE ({', '.join(drop)})" if drop else ""
 

@@ -122,3 +122,20 @@ def test_xlsx_to_a_buffer_survives_control_characters():
     write_xlsx(buf, {"t": (["quote", "lead"], [("表\x0c格\x01", ["市应急局"])])})
     ws = load_workbook(io.BytesIO(buf.getvalue()))["t"]
     assert ws.cell(2, 1).value == "表 格 " and ws.cell(2, 2).value == '["市应急局"]'
+
+
+def test_an_older_database_without_confidence_exports(tmp_path):
+    """Read-only export of a database made before the evidence columns existed."""
+    db = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE documents (doc_id VARCHAR, source_file VARCHAR, title VARCHAR, region VARCHAR, "
+                "province VARCHAR, prefecture VARCHAR, county VARCHAR, admin_level VARCHAR, period VARCHAR, "
+                "period_start INTEGER, period_end INTEGER, kind VARCHAR, raw_text VARCHAR, text VARCHAR, offsets INTEGER[])")
+    con.execute("CREATE TABLE targets (doc_id VARCHAR, target_id VARCHAR, indicator VARCHAR, char_start INTEGER)")
+    con.execute("INSERT INTO documents (doc_id, source_file, title, period) VALUES ('d', 'a.txt', '某规划', '2021-2025')")
+    con.execute("INSERT INTO targets VALUES ('d', 'd:t0001', '死亡率', 0)")
+    con.close()
+    _export(db, tmp_path / "out", "--format", "csv", "-t", "targets")
+    with (tmp_path / "out" / "targets.csv").open(encoding="utf-8") as f:
+        (row,) = list(csv.DictReader(f))
+    assert row["indicator"] == "死亡率" and row["doc_title"] == "某规划"
