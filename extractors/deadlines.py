@@ -66,6 +66,7 @@ AS_OF = re.compile(r"(?:截至|截止|截止到|比|较|与|同)\s*$")
 # "发布日期：2022年1月": a date field of the page, not a promise.
 DATE_LABEL = re.compile(r"(?:日期|时间|发布|印发|成文|施行|生效|更新)\W{0,4}$")
 MODAL = re.compile(r"(?<![主重需纲必])要(?![求素点闻])|将(?!军)|应当?|须|必须|务必")
+OPEN_BRACKETS, CLOSE_BRACKETS = ("（", "("), ("）", ")")
 CLAUSE_START = "。，,；;：:、（(）)\n——"
 MONTH_WORDS = {"年底": 12, "年末": 12, "底": 12, "末": 12, "下半年": 12, "上半年": 6, "年中": 6}
 WHAT_MAX = 60
@@ -175,6 +176,9 @@ def _is_deadline(text: str, m: re.Match) -> bool:
         return False
     if DATE_LABEL.search(text[max(0, m.start() - 12):m.start()]):
         return False  # 发布日期：2022年1月
+    if not m.group("marker") and text[m.start() - 1:m.start()] in OPEN_BRACKETS \
+            and text[m.end():m.end() + 1] in CLOSE_BRACKETS:
+        return False  # 三次会议（2025年）: a year naming something, not a time limit
     if _line_of(text, start).strip() == m.group(0).strip() or after.startswith("印发"):
         return False  # a date line (issued 2021年11月), not a promise
     if RANGE_BEFORE.search(text[max(0, start - 8):start]) and not m.group("marker"):

@@ -166,3 +166,13 @@ def test_chinese_numeral_years():
     doc = make_doc("三、重点任务\n\n（一）完善预案\n\n二〇二三年六月底前，完成全市应急预案修订。\n", kind="plan")
     (rec,) = shown(extract_deadlines(doc))
     assert (rec["year"], rec["month"], rec["what"]) == (2023, 6, "完成全市应急预案修订")
+
+
+# liaoning_yingjiting_yuan-tixi-jianyi-dafu_2025.pdf (a web page printed to PDF), its first lines
+LIAONING = ("发布时间：2025年06月23日信息来源：救援协调和预案管理处\n"
+            "首页->信息公开->建议提案办理结果公开->省人大代表建议->省十四届人大三次会议（2025年）"
+            "省十四届人大三次会议《关于加快应急预案体系建设的建议》\n")
+
+
+def test_page_dates_and_a_year_naming_a_session_are_not_deadlines():
+    assert extract_deadlines(make_doc(LIAONING, kind="notice")) == []
