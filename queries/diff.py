@@ -110,14 +110,14 @@ class Diff:
 
 # --- small text helpers ---------------------------------------------------------------
 _NOT_KEY = re.compile(r"[\s\u3000，。、；：:;,.!?！？“”‘’\"'（）()《》【】\[\]—\-·]+")
-_LEADING_NUMBER = re.compile(
-    r"^(?:第[一二三四五六七八九十百零\d]+[章节篇部分条]|[一二三四五六七八九十]+[、.]|[（(][一二三四五六七八九十\d]+[）)]"
-    r"|\d+(?:\.\d+)*[.、]?|[①-⑳]|专栏\s*\d*|表\s*\d+)\s*")
-
-
 def title_key(title: str) -> str:
-    """A heading's identity: its words without numbering, spaces or punctuation."""
-    return _NOT_KEY.sub("", _LEADING_NUMBER.sub("", (title or "").strip()))
+    """A heading's identity: its words without numbering (read by corpus.numbering, the one
+    numbering grammar), spaces or punctuation."""
+    from corpus.numbering import parse_heading
+
+    text = (title or "").strip()
+    heading = parse_heading(text)
+    return _NOT_KEY.sub("", heading.rest if heading else text)
 
 
 def ratio(a: str, b: str) -> float:

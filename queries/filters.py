@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path
 
-from corpus.metadata import five_year
+from corpus.numbering import five_year, plan_period
 from corpus.regions import short_name
 
 DATA = Path(__file__).parent / "data" / "filter_words.json"
@@ -75,19 +75,8 @@ def parse_attribute(value: str | None) -> str | None:
     return attr
 
 
-_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_FIVE_YEAR = re.compile(r"^[“\"]?(十?[一二三四五六七八九]?|\d{1,2})五[”\"]?(?:规划|计划|时期)?$")
+_DIGIT_FIVE_YEAR = re.compile(r"^(\d{1,2})五$")  # 14五, as people type it
 _YEAR_RANGE = re.compile(r"^((?:19|20)\d{2})\s*(?:年)?\s*[-–—~至到]\s*((?:19|20)\d{2})\s*年?$")
-
-
-def _five_year_number(text: str) -> int | None:
-    if text.isdigit():
-        return int(text)
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + _CN_DIGITS.get(text[1:], 0) if len(text) == 2 else None
-    return _CN_DIGITS.get(text)
 
 
 def parse_period(value) -> tuple[int, int] | None:
@@ -97,12 +86,11 @@ def parse_period(value) -> tuple[int, int] | None:
     if isinstance(value, (tuple, list)) and len(value) == 2:
         start, end = int(value[0]), int(value[1])
     else:
-        text = str(value).strip()
-        if m := _FIVE_YEAR.match(text):
-            n = _five_year_number(m.group(1))
-            if n is None or not 3 <= n <= 20:
-                raise FilterError("period", f"cannot read {value!r} as a five-year plan (e.g. 十四五)")
-            return five_year(n)
+        text = re.sub(r"(?:规划|计划|时期)$", "", str(value).strip())
+        if named := plan_period(text):  # 十四五, 九五, 第十一个五年 (corpus.numbering)
+            return named
+        if (m := _DIGIT_FIVE_YEAR.match(text)) and 1 <= int(m.group(1)) <= 20:
+            return five_year(int(m.group(1)))
         if not (m := _YEAR_RANGE.match(text)):
             raise FilterError("period", f"cannot read {value!r}: write a five-year plan (十四五) or years (2021-2025)")
         start, end = int(m.group(1)), int(m.group(2))
