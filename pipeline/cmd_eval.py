@@ -57,7 +57,8 @@ def eval_command(
     if report["missing_docs"]:
         console.print(f"[yellow]not in the database (ingest them first):[/yellow] {', '.join(report['missing_docs'])}")
     console.print("records scored: " + ("all" if threshold is None else f"confidence ≥ {threshold:g} (or none)")
-                  + (f"; no gold for: {', '.join(report['unscored'])}" if report["unscored"] else ""))
+                  + (f"; no gold for: {', '.join(report['unscored'])}" if report["unscored"] else "")
+                  + (f"; not record files (not scored): {', '.join(report['other_files'])}" if report["other_files"] else ""))
     _print_types(report)
     _print_per_doc(report)
     _print_metadata(report)

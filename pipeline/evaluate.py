@@ -264,7 +264,8 @@ def evaluate(con, gold_dir: str | Path, min_confidence: float | None = DEFAULT_M
         "SELECT source_file, doc_id, raw_text, to_json(d) FROM documents d").fetchall()}
     kinds = [k for k in key_fields() if k in gold]
     report: dict = {"types": {}, "documents": {}, "per_doc": {}, "missing_docs": [],
-                    "min_confidence": min_confidence, "unscored": [k for k in key_fields() if k not in gold]}
+                    "min_confidence": min_confidence, "unscored": [k for k in key_fields() if k not in gold],
+                    "other_files": sorted(p.name for p in Path(gold_dir).glob("*.jsonl") if p.stem not in gold)}
     gold_docs = sorted({stem(r["doc"]) for rows in gold.values() for r in rows})
     report["missing_docs"] = [d for d in gold_docs if d not in docs]
     for kind in kinds:
@@ -334,7 +335,8 @@ def summary(report: dict, details: bool = False) -> dict:
     """A JSON-friendly summary of a report; ``details`` adds each document's misses, extras,
     not-gold hits and wrong fields."""
     out = {"types": {}, "documents": report["documents"]["accuracy"], "missing_docs": report["missing_docs"],
-           "min_confidence": report["min_confidence"], "unscored": report["unscored"]}
+           "min_confidence": report["min_confidence"], "unscored": report["unscored"],
+           "other_files": report["other_files"]}
     for kind, s in report["types"].items():
         out["types"][kind] = {"gold": s.gold, "pred": s.pred, "tp": s.tp, "precision": round(s.precision, 4),
                               "recall": round(s.recall, 4), "f1": round(s.f1, 4),
