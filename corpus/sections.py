@@ -65,6 +65,7 @@ class Head:
     value: int | None
     title: str
     item: bool = False  # a numbered list row rather than a heading
+    title_line: int | None = None  # the line holding the title when the number stands alone
     rows_seen: dict = field(default_factory=dict)
 
 
@@ -122,6 +123,18 @@ def parse_numbered(line: Line) -> Head | None:
     inline_list = bool(re.match(r"\s*(?:\d{1,2}[.．、]|[（(]\d{1,2}[）)]|[①-⑳])", body))
     head.item = sentence_only or inline_list
     return head
+
+
+def number_alone(line: Line, lines: list[Line]) -> Head | None:
+    """A heading whose number stands alone on its line, the title on the next ("一、" /
+    "总体要求": a layout that broke the line after the number)."""
+    h = parse_heading(line.text, OUTLINE_STYLES)
+    if h is None or h.rest or h.rank is None or h.bare:
+        return None
+    nxt = next((ln for ln in lines[line.index + 1:line.index + 3] if ln.text), None)
+    if nxt is None or parse_heading(nxt.text) or not _shape(nxt.text, MAX_TITLE):
+        return None
+    return Head(line.index, line.start, h.style, h.rank, h.kind, h.number, h.value, nxt.text, title_line=nxt.index)
 
 
 # --- 2. list rows, misnumbered headings --------------------------------------------------
@@ -385,7 +398,7 @@ def _front_and_toc(doc: Document, lines: list[Line], toc: tuple[int, int] | None
 def build_sections(doc: Document) -> list[Section]:
     text = doc.text
     lines = split_lines(text)
-    heads = [h for ln in lines if ln.text and (h := parse_numbered(ln))]
+    heads = [h for ln in lines if ln.text and (h := parse_numbered(ln) or number_alone(ln, lines))]
     heads = drop_list_rows(heads)
     toc = find_toc(lines, heads)
     if toc:
@@ -394,7 +407,8 @@ def build_sections(doc: Document) -> list[Section]:
     ranks = [h.rank for h in heads if h.rank is not None]
     top_rank = min(ranks) if ranks else 0
     first_numbered = min((h.line for h in heads if h.rank is not None), default=None)
-    taken = {h.line for h in heads} | (set(range(toc[0], toc[1] + 1)) if toc else set())
+    taken = ({h.line for h in heads} | {h.title_line for h in heads if h.title_line is not None}
+             | (set(range(toc[0], toc[1] + 1)) if toc else set()))
     heads = sorted(heads + plain_headings(lines, taken, first_numbered,
                                                  column_width(doc.raw_text.split("\n"))), key=lambda h: h.start)
     if toc:  # nothing before the table of contents is a heading: it is the front matter

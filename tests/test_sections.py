@@ -256,3 +256,10 @@ def test_glued_table_of_contents_of_a_cnki_export():
     assert "toc" in [s.kind for s in doc.sections]
     assert top(doc, kinds=("chapter",)) == ["第一篇指导思想和发展目标", "第二篇调整经济结构"]
     assert full_path(doc, "第一节加强农业基础设施建设") == "第二篇调整经济结构/第三章巩固和强化农业基础地位/第一节加强农业基础设施建设"
+
+
+def test_number_alone_on_its_line():
+    doc = from_text("一、\n总体要求\n坚持人民至上、生命至上，统筹发展和安全，全面提升防灾减灾救灾能力。\n"
+                    "二、\n主要任务\n（一）\n加强监测预警\n完善监测站网，提升预警信息发布能力，确保预警信息覆盖全体群众。\n")
+    assert top(doc) == ["一、总体要求", "二、主要任务"]
+    assert full_path(doc, "（一）加强监测预警") == "二、主要任务/（一）加强监测预警"
