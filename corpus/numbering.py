@@ -83,8 +83,8 @@ def cn_year(text: str | None) -> int | None:
 
 
 # --- dates -------------------------------------------------------------------------------
-_YD = rf"[0-9０-９〇○零一二三四五六七八九Ｏ]"  # a year digit, any spelling
-_MD = rf"(?:[0-9０-９]{{1,2}}|[〇零一二三四五六七八九十]{{1,3}})"  # a month or day number
+_YD = r"[0-9０-９〇○零一二三四五六七八九Ｏ]"  # a year digit, any spelling
+_MD = r"(?:[0-9０-９]{1,2}|[〇零一二三四五六七八九十]{1,3})"  # a month or day number
 DATE = re.compile(
     rf"(?P<y>{_YD}{{4}})\s*年\s*(?P<m>{_MD})\s*月\s*(?:(?P<d>{_MD})\s*[日号])?"
     rf"|(?P<y2>(?:19|20)\d{{2}})\s*[-/.]\s*(?P<m2>\d{{1,2}})\s*[-/.]\s*(?P<d2>\d{{1,2}})(?!\d)"
