@@ -535,6 +535,8 @@ def find_region(doc: Document, title: str | None, issuers: list[str], number: st
         return r
     if national_evidence(title, issuers, number, doc.text):
         return dict(NATIONAL)
+    if r := regions.province_of_doc_number(number, context):
+        return r
     return regions.resolve_body(context)
 
 

@@ -223,6 +223,21 @@ def level_hint(text: str) -> Counter:
     return hint
 
 
+def province_of_doc_number(number: str | None, text: str) -> dict | None:
+    """The province a 文号's one-character abbreviation names (辽应急复字〔2025〕34号 → 辽宁省),
+    when the text speaks of itself as a province (我省, 全省, 省X厅/委/局); else None."""
+    if not number:
+        return None
+    import json
+
+    table = json.loads((DATA.parent / "region_words.json").read_text(encoding="utf-8"))["province_abbreviations"]
+    name = table.get(number[:1])
+    if not name or not re.search(r"(?:我|全|本)省|省[\u4e00-\u9fff]{0,6}(?:厅|委|局|政府)", text):
+        return None
+    unit = next((u for u in _units().values() if u.name == name and u.level == "province"), None)
+    return describe(unit) if unit else None
+
+
 def _province_mentions(text: str) -> list[Mention]:
     """Short and informal names of provinces (宁夏, 内蒙古, 广西, 新疆, 西藏, 香港 …): distinctive
     enough to count on their own, where short prefecture names (平安, 东方) are not."""

@@ -410,3 +410,13 @@ def test_national_issuer_over_a_region_in_the_title_and_imprint_date():
     assert (m["region"], m["admin_level"], m["issuer"], m["kind"]) == ("全国", "national", "国务院", "opinion")
     m = meta_of("临沂市“十四五”应急管理规划\n" + BODY * 3 + "抄送：市委各部门。\n临沂市人民政府办公室　　　2021年12月30日印发\n")
     assert m["issue_date"] == "2021-12-30"
+
+
+def test_province_from_its_doc_number_abbreviation():
+    # liaoning_yingjiting_yuan-tixi-jianyi-dafu_2025.pdf (its first page: no 落款, the
+    # province named only inside the 《…》 it cites)
+    m = meta_of("省十四届人大三次会议《关于加快应急预案体系建设的建议》（第1431408号）答复\n辽应急复字〔2025〕34号\n孙彩宏代表：\n"
+                "您提出的建议收悉，省应急厅高度重视，现答复如下：\n一、完善制度顶层设计\n"
+                "省应急厅积极组织推动《辽宁省突发事件总体应急预案》修订工作，结合我省应急管理工作实际。\n")
+    assert (m["region"], m["admin_level"]) == ("辽宁省", "province")
+    assert regions.province_of_doc_number("苏府〔2021〕3号", "全市上下") is None  # 苏州: no province self-reference
