@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
+from corpus.model import LoadError
 from pipeline.ingest import ingest_files
 
 FIX = Path("tests/fixtures")
@@ -214,7 +215,11 @@ def test_five_thousand_blank_pages_refused_quickly(tmp_path):
     t0 = time.perf_counter()
     res = _process(path)
     assert time.perf_counter() - t0 < 30
-    assert res.error.startswith("no text layer (scanned/image-only PDF)")
+    assert res.error == "no text layer (scanned/image-only PDF); OCR not run (--ocr never)"
+    from corpus.loaders import load
+
+    with pytest.raises(LoadError, match="no text in PDF: the pages are blank or hold only graphics"):
+        load(path, ocr="auto")
 
 
 def test_reader_library_failures_become_named_errors(tmp_path, monkeypatch):

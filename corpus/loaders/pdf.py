@@ -60,11 +60,11 @@ def load_bytes(path: str, data: bytes, ocr: str | None = None) -> Document:
         if failed:
             warnings.append(f"damaged PDF: page(s) {_page_list(failed)} could not be read; "
                             f"the other {count - len(failed)} page(s) were")
-        repaired, ocred = rescue_text_layer(path, pdf, data, pages, mode, warnings, set(failed))
+        repaired, ocred, tried = rescue_text_layer(path, pdf, data, pages, mode, warnings, set(failed))
     finally:
         pdf.close()
     check_text_layer(path, "".join(p for c in pages for p in c.pieces if isinstance(p, str)),
-                     _no_text_reason(mode, tried_ocr=bool(ocred) or mode != "never"))
+                     _no_text_reason(mode, tried))
     merge_cross_page_tables(pages)
     doc = render(path, pages)
     for page in doc.pages:
@@ -72,7 +72,7 @@ def load_bytes(path: str, data: bytes, ocr: str | None = None) -> Document:
     if ocred:
         doc.meta["ocr_pages"] = sorted(ocred)
     if repaired:
-        doc.meta["text_layer_pages"] = sorted(repaired)  # read with pdfminer's CMaps
+        doc.meta["pdfminer_pages"] = sorted(repaired)  # text layer read with pdfminer's CMaps
     if warnings:
         doc.meta["load_warnings"] = warnings
     return doc
@@ -106,13 +106,17 @@ def _open_error(message: str) -> str:
     return f"not a valid PDF: {message.split('(PDFium: ')[-1].rstrip(').') or message}"
 
 
-def _no_text_reason(mode: str, tried_ocr: bool) -> str:
+def _no_text_reason(mode: str, tried: bool) -> str:
+    """Why a PDF without readable text is refused: OCR off, missing, fruitless, or the
+    pages hold nothing to read (blank, or graphics without a page-sized image)."""
     from corpus.loaders import ocr
 
     if mode == "never":
         return NO_TEXT.replace("OCR not available", "OCR not run (--ocr never)")
     if not ocr.available():
         return NO_TEXT + " (pip install rapidocr-onnxruntime)"
+    if not tried:
+        return "no text in PDF: the pages are blank or hold only graphics"
     return NO_TEXT.replace("OCR not available", "OCR found no text")
 
 
@@ -175,11 +179,12 @@ SCAN_IMAGE = 0.3  # share of the page an image must cover to be a scanned page
 
 
 def rescue_text_layer(path: str, pdf, data: bytes, pages: list[PageContent], mode: str,
-                      warnings: list[str], failed: set[int] = frozenset()) -> tuple[set[int], set[int]]:
+                      warnings: list[str], failed: set[int] = frozenset()) -> tuple[set[int], set[int], bool]:
     """Replace the text of pages pdfium reads badly: first with pdfminer (its Adobe CMaps
     map CID fonts that pdfium cannot, and its layout analysis restores reading order),
     then with OCR.  A replacement is kept only when it holds more readable characters.
-    Returns the page numbers read by pdfminer and by OCR; ``failed``: pages pdfium cannot load."""
+    Returns the page numbers read by pdfminer and by OCR, and whether OCR was tried;
+    ``failed``: pages pdfium cannot load."""
     suspect = [i for i, c in enumerate(pages) if unreadable(page_text(c)) or scrambled(page_text(c))]
     repaired: set[int] = set()
     if suspect:
@@ -189,23 +194,23 @@ def rescue_text_layer(path: str, pdf, data: bytes, pages: list[PageContent], mod
                 pages[i].pieces = [text]
                 repaired.add(i + 1)
     if mode == "never":
-        return repaired, set()
+        return repaired, set(), False
     todo = [i for i, c in enumerate(pages) if i + 1 not in failed
             and (mode == "always" or (i + 1 not in repaired and _needs_ocr(pdf, i, page_text(c))))]
     if not todo:
-        return repaired, set()
+        return repaired, set(), False
     from corpus.loaders import ocr
 
     if not ocr.available():
-        return repaired, set()
+        return repaired, set(), True
     try:
         texts, notes = ocr.ocr_pages(pdf, todo, path.replace("\\", "/").rsplit("/", 1)[-1])
     except ocr.OcrUnavailable as e:
         warnings.append(str(e))
-        return repaired, set()
+        return repaired, set(), True
     except Exception as e:  # onnxruntime/opencv failures: keep the text layer we have
         warnings.append(f"OCR failed ({type(e).__name__}); pages kept as their text layer reads")
-        return repaired, set()
+        return repaired, set(), True
     warnings.extend(notes)
     ocred: set[int] = set()
     for i, text in texts.items():
@@ -213,7 +218,7 @@ def rescue_text_layer(path: str, pdf, data: bytes, pages: list[PageContent], mod
             pages[i].pieces = [text]
             ocred.add(i + 1)
             repaired.discard(i + 1)
-    return repaired, ocred
+    return repaired, ocred, True
 
 
 def _needs_ocr(pdf, index: int, text: str) -> bool:
