@@ -23,7 +23,7 @@ from spacy.tokens import Doc
 
 from corpus.model import Document
 from extractors.base import provenance
-from extractors.context import DATA, Evidence, section_role, vocabulary
+from extractors.context import DATA, Evidence, section_index, section_role, vocabulary
 from extractors.departments import canonical
 
 
@@ -535,9 +535,10 @@ def task_of(document: Document, pos: int) -> str:
         title = rest[:cut.start()] if cut else rest
         if 0 < len(title) <= 40:
             return title.strip()
-    section = document.section_at(pos)
+    index = section_index(document)
+    section = index.at(pos)
     while section is not None and (section.kind in ("box", "table") or not section.title):
-        section = next((s for s in document.sections if s.id == section.parent), None)
+        section = index.by_id.get(section.parent) if section.parent else None
     if section is not None and section.kind not in ("preface",) and section.start < pos and len(document.sections) > 1:
         return section.title
     return sentence_before(text, pos)

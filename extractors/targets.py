@@ -102,6 +102,8 @@ ATTRIBUTE = re.compile(r"约束性|预期性")
 LONG_RANGE = vocabulary("long_range_cues")
 SCOPE_THRESHOLD = re.compile(vocabulary("scope_after").pattern)
 COUNT_VERB = vocabulary("count_verbs")
+# 年产值超100亿元、具备…的龙头企业2家: the first number qualifies the thing the second counts.
+QUALIFIES_LATER = re.compile(r"(?:以上|以下)?(?:、[^，。；\d]{0,20})?的[^，。；、\d]{1,15}\d")
 BANDWIDTH_AFTER = re.compile(r"(?:到|进|至|升级|以上|以内|的?带宽|出口|[，。；、,;）)]|$)")
 ENUMERATED = re.compile(r"、[^、，,]{1,8}$|等\s*$")  # 甲、乙、丙4个县 / 冶金等8个行业: counts a list
 NAMES_RATE = re.compile(r"^[^，。；、\d]{0,6}?(?:死亡率|发生率|率)")  # 10万人死亡率: the number names the rate
@@ -510,13 +512,15 @@ def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = 
         ev.add(0.0, "bare count after an action verb")
     before, after = clause[:v.start], clause[v.end:]
     if vocabulary("condition_cues").search(before):
-        ev.add(-4.0, "condition")
+        ev.add(-5.0, "condition")
     if SCOPE_THRESHOLD.match(after):
-        ev.add(-4.0, "scope threshold")
+        ev.add(-5.0, "scope threshold")
     if vocabulary("definition_cues").search(sentence or clause):
-        ev.add(-4.0, "definition or grading rule")
+        ev.add(-5.0, "definition or grading rule")
     if vocabulary("rule_cues").search(sentence or clause):
-        ev.add(-1.5, "procedural rule")
+        ev.add(-3.0, "procedural rule")
+    if QUALIFIES_LATER.match(after):
+        ev.add(-5.0, "qualifies a later count")
     if vocabulary("result_cues").search(clause):
         ev.add(-3.0, "result cue")
     if vocabulary("scoring_cues").search(clause):
