@@ -114,9 +114,10 @@ def cell(v) -> str:
 
 # Column kinds: the widest a column may be, the narrowest it is squeezed to, and in which
 # order columns give up width when the terminal is narrow (text first, ids never).
-CAPS = {"id": 8, "file": 18, "title": 28, "name": 18, "text": 60, "": 14}
-FLOORS = {"id": 8, "file": 12, "title": 10, "name": 6, "text": 16, "": 4}
-SQUEEZE = ("text", "file", "title", "name", "")
+KEEP = 10 ** 6  # "keep": short fixed-form values (periods, levels, numbers) are never cut
+CAPS = {"keep": KEEP, "id": 8, "file": 18, "title": 28, "name": 18, "text": 60, "": 14}
+FLOORS = {"keep": KEEP, "id": 8, "file": 12, "title": 12, "name": 6, "text": 16, "": 4}
+SQUEEZE = {"caps": ("text", "file", "title", "name", ""), "floors": ("text", "file", "name", "", "title")}
 TEXT_LINES = 3  # a quote wraps to at most this many lines
 
 
@@ -127,8 +128,8 @@ def _widths(rows: list[list[str]], labels: list[str], kinds: list[str], width: i
 
     widths = [max([cell_len(lab)] + [cell_len(r[i]) for r in rows]) for i, lab in enumerate(labels)]
     room = width - (len(widths) - 1)  # one space between columns
-    for limits in (CAPS, FLOORS):
-        for kind in SQUEEZE:
+    for limits, order in ((CAPS, SQUEEZE["caps"]), (FLOORS, SQUEEZE["floors"])):
+        for kind in order:
             for i, k in enumerate(kinds):
                 excess = sum(widths) - room
                 if excess <= 0:
@@ -180,4 +181,6 @@ def table(title: str, rows: list[dict], columns: list[tuple[str, str, str]], wid
 
 
 def print_table(title: str, rows: list[dict], columns: list[tuple[str, str, str]]) -> None:
+    if not rows:
+        return console.print(f"{title} match", highlight=False)
     console.print(table(title, rows, columns), crop=True, highlight=False)

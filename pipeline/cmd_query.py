@@ -14,8 +14,8 @@ import typer
 from pipeline import cli_common as c
 from pipeline.cli import DB_OPTION, app
 
-TARGET_COLUMNS = [("region", "region", "name"), ("indicator", "indicator", "name"), ("target", "target", ""),
-                  ("year", "year", ""), ("attribute", "attr", ""), ("doc_id", "doc", "id"),
+TARGET_COLUMNS = [("region", "region", "name"), ("indicator", "indicator", "name"), ("target", "target", "keep"),
+                  ("year", "year", "keep"), ("attribute", "attr", ""), ("doc_id", "doc", "id"),
                   ("page", "p.", ""), ("quote", "quote", "text")]
 
 
@@ -46,13 +46,14 @@ def documents(
         return c.print_json(shown)
     from queries.filters import words
 
-    labels = words()["level_labels"]
-    for r in shown:
-        r["level_label"] = labels.get(r["admin_level"] or "", r["admin_level"])
+    levels, kinds = words()["level_labels"], words()["kind_labels"]
+    for r in shown:  # short Chinese labels in the table; --json keeps the stored values
+        r["level_label"] = levels.get(r["admin_level"] or "", r["admin_level"])
+        r["kind_label"] = kinds.get(r["kind"] or "", r["kind"])
     c.print_table(_total_note(len(shown), len(rows), "documents"), shown, [
         ("doc_id", "doc", "id"), ("title", "title", "title"), ("region", "region", "name"),
-        ("level_label", "level", ""), ("period", "period", ""), ("kind", "kind", ""),
-        ("n_targets", "tgt", ""), ("n_projects", "prj", ""), ("n_responsibilities", "task", ""),
+        ("level_label", "level", "keep"), ("period", "period", "keep"), ("kind_label", "kind", ""),
+        ("n_targets", "tgt", "keep"), ("n_projects", "prj", "keep"), ("n_responsibilities", "task", "keep"),
         ("source_file", "file", "file")])
 
 
@@ -171,7 +172,7 @@ def deadlines(
     if as_json:
         return c.print_json(shown)
     c.print_table(_total_note(len(shown), len(rows), "deadlines"), shown, [
-        ("region", "region", "name"), ("year", "year", ""), ("month", "m", ""), ("what", "what", "text"),
+        ("region", "region", "name"), ("year", "year", "keep"), ("month", "m", "keep"), ("what", "what", "text"),
         ("doc_id", "doc", "id"), ("page", "p.", "")])
 
 
@@ -205,7 +206,7 @@ def compare_cmd(
     direction = {"lower_is_better": "lower is better", "higher_is_better": "higher is better"}.get(
         result["direction"] or "", "direction unknown")
     c.print_table(f"{indicator} — {len(rows)} plans, {result['period_label']} ({direction})", rows, [
-        ("rank", "#", ""), ("region", "region", "name"), ("target", "target", ""), ("year", "year", ""),
+        ("rank", "#", "keep"), ("region", "region", "name"), ("target", "target", "keep"), ("year", "year", "keep"),
         ("indicator", "as written", "name"), ("doc_id", "doc", "id"), ("page", "p.", ""), ("quote", "quote", "text")])
     left_out = [p for p in result["periods"] if p["compared"] < p["plans"]]
     if left_out and result["period"]:
