@@ -604,10 +604,11 @@ def extract_metadata(doc: Document) -> dict:
     hints = loader_hints(doc)
     lines = _lines(doc.text)
     label = labels(lines)
-    notice = find_notice(lines)
+    heads = ([v] if (v := _label_value(label, "title")) else []) + lines  # a portal's 标题: first
+    notice = find_notice(heads)
     sig = signature(lines[:HEADER_LINES * 2])
 
-    title, source = find_title(doc, lines, notice)
+    title, source = find_title(doc, heads, notice)
     kind, conf, reasons, alt = find_kind(doc, title, source, notice, lines)
     meta["kind"] = kind
     if notice and kind != "plan":  # the notice (or a notice that issues rules) is named by its own title

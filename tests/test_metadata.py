@@ -420,3 +420,14 @@ def test_province_from_its_doc_number_abbreviation():
                 "省应急厅积极组织推动《辽宁省突发事件总体应急预案》修订工作，结合我省应急管理工作实际。\n")
     assert (m["region"], m["admin_level"]) == ("辽宁省", "province")
     assert regions.province_of_doc_number("苏府〔2021〕3号", "全市上下") is None  # 苏州: no province self-reference
+
+
+def test_portal_label_block_with_title_and_generated_date():
+    # the label block of a government portal (信息索引号/标题/发文字号/生成日期), then the notice
+    text = ("信息索引号：11370800004202/2021-0001\n标题：济宁市人民政府关于印发济宁市“十四五”应急管理体系建设规划的通知\n"
+            "发文字号：济政字〔2021〕85号\n生成日期：2021-12-30\n首页 > 政务公开\n各县（市、区）人民政府：\n"
+            "现将《济宁市“十四五”应急管理体系建设规划》印发给你们。\n济宁市人民政府\n2021年12月28日\n"
+            "济宁市“十四五”应急管理体系建设规划\n" + BODY * 3)
+    m = meta_of(text)
+    assert (m["title"], m["kind"], m["doc_number"]) == ("济宁市“十四五”应急管理体系建设规划", "plan", "济政字〔2021〕85号")
+    assert (m["issuer"], m["issue_date"]) == ("济宁市人民政府", "2021-12-28")  # the 落款, not the page's 生成日期
