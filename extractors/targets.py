@@ -119,6 +119,7 @@ class Context:
     plan_start: int | None
     plan_end: int | None
     prior: Evidence
+    horizon: int | None = None  # a goal section's year when no plan period is known
 
     def role(self, pos: int) -> tuple[str, float]:
         return section_role(self.doc, pos)
@@ -149,11 +150,24 @@ class Context:
         return ev
 
 
+def goal_horizon(doc: Document) -> int | None:
+    """Without a plan period, the first 到20XX年 stated in a goal section is the document's
+    horizon (an action plan's 到2027年，… frames its task list)."""
+    for m in HORIZON.finditer(doc.text):
+        if section_role(doc, m.start())[0] == "goal":
+            return cn_year(m.group(1))
+    return None
+
+
+HORIZON = re.compile(r"(?:到|展望)\s*(20\d\d)\s*年")
+
+
 def build_context(doc: Document) -> Context:
     start, end = plan_period(doc)
+    horizon = goal_horizon(doc) if end is None else None
     # A number that passed the target grammar (a comparator, a measured quantity, a count of
     # things to build) is itself evidence that it is a goal: the prior starts above even.
-    return Context(doc, start, end, document_prior(doc, base=GRAMMAR_PRIOR))
+    return Context(doc, start, end, document_prior(doc, base=GRAMMAR_PRIOR), horizon)
 
 
 # --- records -----------------------------------------------------------------------
@@ -563,7 +577,7 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
     if own:
         return own[-1]
     framing = [y for p, y in at if p < sent_start and (not ctx.plan_end or y >= ctx.plan_end)]
-    return framing[-1] if framing else lead_year or ctx.heading_year(pos) or ctx.plan_end
+    return framing[-1] if framing else lead_year or ctx.heading_year(pos) or ctx.plan_end or ctx.horizon
 
 
 LEADING_YEAR = re.compile(rf"[\s“”\"]*{_Y}\s*年(?:底|末)?[，,]")
