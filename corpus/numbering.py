@@ -50,8 +50,11 @@ def cn_int(text: str | None) -> int | None:
     if not text:
         return None
     s = text.strip()
-    if len(s) == 1 and "①" <= s <= "⑳":
-        return ord(s) - ord("①") + 1
+    if len(s) == 1:
+        for first, last in (("①", "⑳"), ("⑴", "⒇"), ("⒈", "⒛"), ("㈠", "㈩")):
+            if first <= s <= last:
+                return ord(s) - ord(first) + 1
+    s = re.sub(r"\s", "", s)  # OCR and CNKI space the digits: 十 二
     if not s:
         return None
     if all(_digit(c) is not None for c in s):  # a digit run: 2021, 二〇二一, 二0一七
@@ -202,7 +205,7 @@ class Heading:
 TITLE_END = "。；;！？!?：:"
 TITLE_MAX = 40
 _S = r"[ \t\u3000]*"  # blanks some layouts put inside a number (第 一 章, （ 一 ）)
-_CN = r"[一二三四五六七八九十百零〇两]+"
+_CN = r"[一二三四五六七八九十百零〇两](?:[ \u3000]?[一二三四五六七八九十百零〇两])*"  # 十二, OCR's 十 二
 # (style, rank, kind, pattern); group "n" is the number.  Order matters: first match wins.
 _HEADINGS = [
     ("part", -1, "chapter", rf"第{_S}(?P<n>{_CN}|\d+){_S}(?:篇|部分)"),
@@ -210,11 +213,11 @@ _HEADINGS = [
     ("jie", 1, "section", rf"第{_S}(?P<n>{_CN}|\d+){_S}节"),
     ("tiao", 1.5, "clause", rf"第{_S}(?P<n>{_CN}|\d+){_S}条(?!第|规定|的|之|[、和及至或，,）)])"),  # not "第二十条第（一）项"
     ("cn", 2, "section", rf"(?P<n>[一二三四五六七八九十]+){_S}[、.．](?![\d一二三四五六七八九十])"),
-    ("paren_cn", 3, "item", rf"[（(]{_S}(?P<n>[一二三四五六七八九十]+){_S}[）)]"),
+    ("paren_cn", 3, "item", rf"[（(]{_S}(?P<n>[一二三四五六七八九十]+){_S}[）)]|(?P<n2>[㈠-㈩])"),
     ("paren_cn_open", 3, "item", r"(?P<n>[一二三四五六七八九十]+)[）)]"),  # "一)": lost "("
     ("decimal", 4.5, "item", r"(?P<n>\d{1,2}(?:[.．]\d{1,2}){1,3})(?![\d.．])[ \t\u3000]*(?=[\u4e00-\u9fff“])"),
-    ("arabic", 4, "item", r"(?P<n>\d{1,2})(?:[.．、](?!\d)|(?=[\u4e00-\u9fff“]))"),
-    ("paren_ar", 5, "subitem", rf"[（(]{_S}(?P<n>\d{{1,2}}){_S}[）)]"),
+    ("arabic", 4, "item", r"(?P<n>\d{1,2})(?:[.．、](?!\d)|[ \u3000][、．](?!\d)|(?=[\u4e00-\u9fff“]))|(?P<n2>[⒈-⒛])"),
+    ("paren_ar", 5, "subitem", rf"[（(]{_S}(?P<n>\d{{1,2}}){_S}[）)]|(?P<n2>[⑴-⒇])"),
     ("circled", 6, "subitem", r"(?P<n>[①-⑳])"),
     ("box", None, "box", rf"专栏{_S}(?P<n>\d+|[一二三四五六七八九十]+)"),
     ("table", None, "table", rf"(?:附)?表{_S}(?P<n>\d+)(?![.．\d])"),
@@ -224,7 +227,7 @@ _COMPILED = [(s, r, k, re.compile(p)) for s, r, k, p in _HEADINGS]
 NOT_BARE_NUMBER_NEXT = "年月日号万亿千百十个位名项次届期条类支人家座处级倍%"
 # Does a line open with a heading number (bare "1总体目标" excluded: too like "2025年")?
 HEADING_START = re.compile(
-    "(?:" + "|".join(p.replace("?P<n>", "") for s, _, _, p in _HEADINGS if s not in ("arabic", "paren_cn_open"))
+    "(?:" + "|".join(p.replace("?P<n>", "").replace("?P<n2>", "") for s, _, _, p in _HEADINGS if s not in ("arabic", "paren_cn_open"))
     + r"|\d{1,2}[.．、](?!\d)|专栏|附件|附表)")
 
 
@@ -247,15 +250,16 @@ def parse_heading(line: str, styles: tuple[str, ...] | None = None) -> Heading |
         m = pat.match(text)
         if not m:
             continue
+        n = m["n"] if m["n"] is not None else m.groupdict().get("n2")
         rest = text[m.end():]
-        bare = style == "arabic" and not re.match(r"\d{1,2}[.．、]", text)
-        if bare and (len(text) > 20 or int(m["n"]) > 20 or rest[:1] in NOT_BARE_NUMBER_NEXT):
+        bare = style == "arabic" and m["n"] is not None and not re.match(r"\d{1,2}\s?[.．、]", text)
+        if bare and (len(text) > 20 or int(n) > 20 or rest[:1] in NOT_BARE_NUMBER_NEXT):
             return None
         if style == "decimal" and (len(text) > 40 or rest[:1] in NOT_BARE_NUMBER_NEXT or re.search(r"[。；，]", rest)):
             continue  # "2.5倍", "1.5万人次": a quantity; decimal headings are short title lines
-        value = cn_int(m["n"]) if style != "decimal" else int(re.split(r"[.．]", m["n"])[-1])
+        value = cn_int(n) if style != "decimal" else int(re.split(r"[.．]", n)[-1])
         if style == "decimal":
-            rank = 4 + 0.25 * min(m["n"].count(".") + m["n"].count("．"), 3)  # 1.1 → 4.25, 1.1.1 → 4.5
+            rank = 4 + 0.25 * min(n.count(".") + n.count("．"), 3)  # 1.1 → 4.25, 1.1.1 → 4.5
         number = re.sub(r"\s", "", text[:m.end()])
         if style == "paren_cn_open":
             number, style = ("(" if number.endswith(")") else "（") + number, "paren_cn"

@@ -130,3 +130,15 @@ def test_prose_naming_a_chapter_is_no_break():
 def test_cited_article_is_no_heading():
     # hongze-qu_zhengfu-xinxi-gongkai-nianbao_2023.pdf: table cells cite 第二十条第（一）项
     assert parse_heading("第二十条第（一）项") is None and parse_heading("第十条规定的情形") is None
+
+
+@pytest.mark.parametrize("line,style,number,value", [
+    ("第 十 二 章 保障措施", "chapter", "第十二章", 12),  # OCR / CNKI spacing
+    ("1 、加强组织领导", "arabic", "1、", 1),
+    ("⑴加强监测", "paren_ar", "⑴", 1),
+    ("㈡基本原则", "paren_cn", "㈡", 2),
+    ("⒊保障措施", "arabic", "⒊", 3),
+])
+def test_spaced_and_enclosed_numbers(line, style, number, value):
+    h = parse_heading(line)
+    assert (h.style, h.number, h.value) == (style, number, value)
