@@ -35,6 +35,7 @@ KEYWORD = re.compile(r"(?P<w>前\s*言|序\s*言|引\s*言|导\s*言|结\s*束\s
 PREFACE_WORDS = ("前言", "序言", "引言", "导言")
 TOC_WORD = re.compile(r"^目\s*录$")
 TABLE_TITLE = re.compile(r".{4,40}(?:指标|一览表|统计表|情况表|清单|表)(?:[(（][^)）]{1,20}[)）])?$")
+YEARS_SUFFIX = re.compile(r"[（(]\s*\d{4}\s*[-—–~～至]+\s*\d{4}\s*年?\s*[）)]$")  # a plan title's (2016—2020年)
 DOUBLED = re.compile(r"(\S{4,})\1")
 TITLE_END = "。；;！？：:"
 SHAPE_BAD = re.compile(r"[。，；！？,;!?：:\t|]|https?:|\.pdf$|^[\d（(]")
@@ -251,7 +252,7 @@ def _shape(text: str, limit: int) -> bool:
     """Looks like a title: short, mostly Chinese, no sentence punctuation, brackets balanced,
     not a page label."""
     return (2 <= len(text) <= limit and not SHAPE_BAD.search(text) and not text.endswith("、")
-            and _cjk_share(text) >= 0.6 and _balanced(text) and text not in _label_words())
+            and _cjk_share(YEARS_SUFFIX.sub("", text)) >= 0.6 and _balanced(text) and text not in _label_words())
 
 
 def _body(text: str, wrap_width: int | None = None) -> bool:

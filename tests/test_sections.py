@@ -263,3 +263,12 @@ def test_number_alone_on_its_line():
                     "二、\n主要任务\n（一）\n加强监测预警\n完善监测站网，提升预警信息发布能力，确保预警信息覆盖全体群众。\n")
     assert top(doc) == ["一、总体要求", "二、主要任务"]
     assert full_path(doc, "（一）加强监测预警") == "二、主要任务/（一）加强监测预警"
+
+
+def test_plan_title_with_its_years_after_the_notice():
+    # 05_longling-xian_fangzai-13-5.txt (traditional in the file; simplified here)
+    doc = from_text("龙陵县减灾委办公室关于印发龙陵县综合防灾减灾规划(2016—2020年)的通知\n各乡镇人民政府、县减灾委成员单位:\n"
+                    "现将《龙陵县综合防灾减灾规划(2016—2020年)》印发给你们,请认真贯彻执行。\n龙陵县减灾委办公室\n2017年3月28日\n"
+                    "龙陵县综合防灾减灾规划(2016—2020年)\n"
+                    "为进一步提高龙陵县综合防灾减灾能力,确保广大人民群众生命财产安全,依据有关法律法规,制定本规划。\n")
+    assert top(doc) == ["卷首", "龙陵县综合防灾减灾规划(2016—2020年)"]
