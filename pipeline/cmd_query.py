@@ -72,7 +72,7 @@ def targets(
 ) -> None:
     """Quantitative targets with citations, filtered by indicator concept and the shared filters.
 
-    Example: [bold]cnpolicy targets --indicator 避难场所面积 --level county[/bold]
+    Example: [bold]cnpolicy targets --indicator 人均应急避难场所面积 --level county[/bold]
     """
     from queries.compare import format_target
     from queries.targets import query_targets
