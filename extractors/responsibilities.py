@@ -428,18 +428,35 @@ def _header_cell(c: str) -> str:
     return re.sub(r"\s+", "", c)
 
 
+PIPE_RULE = re.compile(r"^\|?[\s:|-]*-{3,}[\s:|-]*$")
+
+
+def row_cells(line: str) -> list[str] | None:
+    """Cells of a tab-separated or markdown (| a | b |) table row; None for other lines."""
+    if "\t" in line:
+        return [c.strip() for c in line.split("\t")]
+    body = line.strip()
+    if body.startswith("|") and body.count("|") >= 3:
+        return [c.strip() for c in body.strip("|").split("|")]
+    return None
+
+
 def task_tables(text: str):
     """Yield (header cells, row cells, row start, row end) for every body row of a
-    tab-separated table whose header names a role column (牵头单位, 责任单位…)."""
+    tab-separated or markdown table whose header names a role column (牵头单位, 责任单位…)."""
+    if "\t" not in text and "|" not in text:
+        return
     header: list[str] | None = None
     is_role = regexes()["header"].match
     pos = 0
     for line in text.split("\n"):
         start, pos = pos, pos + len(line) + 1
-        if "\t" not in line:
+        cells = row_cells(line)
+        if cells is None:
             header = None
             continue
-        cells = [c.strip() for c in line.split("\t")]
+        if PIPE_RULE.match(line.strip()):
+            continue  # the |---|---| line under a markdown header
         if any(is_role(_header_cell(c)) for c in cells):
             header = [_header_cell(c) for c in cells]
         elif header is not None:

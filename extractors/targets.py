@@ -73,7 +73,7 @@ TRAIL_NOISE = re.compile(rf"(?:{BUILD_VERB}|(?<!年)均|都|要|应|须|必须|�
 SCOPE_BEFORE = re.compile(r"(?:在|对|全市|全区|全县|全省|全镇|各|所有|覆盖|涉及|全部|其中|共有|现有|共)$")
 SCOPE_AFTER = re.compile(r"^[^，。；]{0,16}?(?:全部|均|都|全面|每个)")
 # Not values: ordinals, dates, codes, counts in structures (两类, 三级, 五大), formulas.
-BAD_BEFORE = re.compile(r"(?:第|[A-Za-z/+×*#.\-—~]\s?|\d)$")  # GB 50223, 第3, a/b
+BAD_BEFORE = re.compile(r"(?:第|[A-Za-z/+×*#.\-—~]\s?|\d)$")  # GB 12345 (a code), 第3, a/b
 BAD_AFTER = re.compile(r"^(?:[A-Za-z/+×*#\-—–∶]|年(?!均)|月|日|号|届|大(?!于)|种|方面|项(?:重点|工作|任务|措施|制度)|"
                        r"个(?:一|体系|方面|环节|清单)|道|期|批次|版|型|点[零〇一二三四五六七八九\d])")
 DURATION_NAMES_RATE = re.compile(r"^[^，。；、\d]{0,12}?(?:率|比例|比重)")
@@ -102,7 +102,7 @@ ATTRIBUTE = re.compile(r"约束性|预期性")
 LONG_RANGE = vocabulary("long_range_cues")
 SCOPE_THRESHOLD = re.compile(vocabulary("scope_after").pattern)
 COUNT_VERB = vocabulary("count_verbs")
-# 年产值超100亿元、具备…的龙头企业2家: the first number qualifies the thing the second counts.
+# 年产值超N亿元、具备…的企业M家: the first number qualifies the thing the second counts.
 QUALIFIES_LATER = re.compile(r"(?:以上|以下)?(?:、[^，。；\d]{0,20})?的[^，。；、\d]{1,15}\d")
 BANDWIDTH_AFTER = re.compile(r"(?:到|进|至|升级|以上|以内|的?带宽|出口|[，。；、,;）)]|$)")
 ENUMERATED = re.compile(r"、[^、，,]{1,8}$|等\s*$")  # 甲、乙、丙4个县 / 冶金等8个行业: counts a list
@@ -282,7 +282,7 @@ def combine_comparator(cue: str | None, own: str | None, unit: str) -> str | Non
     The value's marks (range, ≥, 以内, 以上) outrank a cue word, except that a change stays a
     change: 下降10%以上 is a decrease by 10%.  An increase of a count (加固提升80公里, 增加5个)
     is an amount of work to do, stated like any other count."""
-    if cue == "share":  # 满足30%…需求 is the share met; 满足保障10万人 a floor
+    if cue == "share":  # 满足X%…需求 is the share met; 满足保障N万人 a floor
         cue = "=" if unit in RATE_UNITS else ">="
     if cue == "increase_by" and unit not in RATE_UNITS:
         cue = None
@@ -348,7 +348,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         zero_goal = num == "零" and cue and not after.strip()  # 死亡人数力争为零
         data_unit = v.unit in DATA_UNITS  # 千兆到乡镇, 万兆到县: a bandwidth, whatever its numeral
         if data_unit and not BANDWIDTH_AFTER.match(after):
-            continue  # 千兆光纤网络, 万兆网络: a grade naming a network, not a capacity to reach
+            continue  # 千兆光纤网络: a grade naming a network, not a capacity to reach
         if CN_NUMERAL_ONLY.match(num) and not num.startswith("百分之") and not zero_goal and not data_unit and not (
                 m.group("unit") and (cue or (m.group("unit") == "次" and _frequency(before)))):
             continue  # 一支, 一批, 四个方阵: Chinese numerals count only after a comparator
@@ -371,7 +371,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         # Decide whether this value states a goal.
         subj_clean = _clean_indicator(BASELINE_PHRASE.sub("", subject))
         if not subj_clean and not prev_subject and colon_name:
-            subj_clean = colon_name  # 道路交通万车死亡率:比2010年下降32%
+            subj_clean = colon_name  # 名称：比基期下降X%
         if unit in TIME_UNITS and DIGIT_OR_PERCENT.search(after) and (
                 m.group("post") in ("内", "之内") or DURATION_NAMES_RATE.match(after)):
             continue  # "12小时之内…救助率达100%", "24小时扑灭率达到95%": the duration names the indicator
@@ -387,9 +387,9 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         elif unit == "级":
             ok = True  # 具备抵御6级地震能力
         elif data_unit:
-            ok = True  # 扩容至5G, 20兆进牧户: a capacity to reach
+            ok = True  # 出口扩容至NG, N兆到村: a capacity to reach
         elif unit in ("%", "‰") and after.startswith("的"):
-            ok = True  # 全市90%的重点领域市场主体纳入平台: a share to reach
+            ok = True  # 全市X%的市场主体纳入平台: a share to reach
         elif counted and clause_has_build and not SCOPE_BEFORE.search(prefix.strip()) \
                 and not (obj and SCOPE_AFTER.match(after)):
             # 建成…示范社区5个 / 建成1处平台 / 等10座水库: a count of things to build.
@@ -405,7 +405,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         if not ok and counted and num[:1].isdigit() and unit not in TIME_UNITS and obj \
                 and COUNT_VERB.search(before) and not ENUMERATED.search(prefix) \
                 and not SCOPE_BEFORE.search(prefix.strip()) and not SCOPE_AFTER.match(after):
-            ok, weak = True, True  # 联通50个部门的数据, 19类功能模块: a count with its classifier
+            ok, weak = True, True  # 联通N个部门的数据, 涵盖N类模块: a count with its classifier
         else:
             weak = False
         if not ok:
@@ -467,7 +467,7 @@ COLON_NAME = re.compile(r"([^，。；,;：:（）()]{2,30})\s*[：:]\s*$")
 
 
 def _colon_name(before: str) -> str:
-    """The indicator named before a colon that opens a statement (名称：比2010年下降X%)."""
+    """The indicator named before a colon that opens a statement (名称：比基期年下降X%)."""
     m = COLON_NAME.search(before)
     return _clean_indicator(m.group(1)) if m else ""
 
@@ -502,7 +502,7 @@ def _measure(prefix: str) -> str:
 
 
 def _year_after_baseline(clause: str) -> int | None:
-    """比2010年下降32% in a plan whose period is unknown: goals are set against the end year
+    """比20X0年下降X% in a plan whose period is unknown: goals are set against the end year
     of the previous five-year plan, so the horizon is five years on."""
     m = BASELINE_YEAR.search(clause)
     if m and int(m.group(1)) % 5 == 0:

@@ -34,14 +34,14 @@ _NOT_AFTER = {"米": "粮", "次": "生要数", "部": "门署", "家": "庭属"
               "间": "隔", "队": "伍员", "批": "准复", "本": "质级地", "块": "状", "户": "籍外",
               "人": "员口民群防", "台": "风账湾", "处": "置理罚", "级": "别",
               "例": "如外行会", "起": "草步火来到止始点"}
-# Latin units stand alone: 5G基站 is a network generation, 5G出口 a bandwidth; GB 50223 a code.
+# Latin units stand alone: a NG基站 is a network generation, 扩容至NG a bandwidth; GB NNNNN a code.
 _LATIN_END = r"(?![A-Za-z0-9\u4e00-\u9fff+＋])"
 _LATIN_BEFORE = r"(?=以上|以内|以下|带宽|宽带|到|进|的带宽|的)"
 _BANDWIDTH = {"兆": "瓦帕赫欧焦"}
 _NOT_AFTER.update({"类": "型别似", "栋": "梁", "亩": "产", "颗": "粒", "发": "展生布现挥放起出动电言", "件": "事数"})
 
 
-_G_END = r"(?=[。；;，,]|$|以上|以内|带宽|出口)"  # 扩容至5G。 — never 5G、大数据, （6G）网络 or 5G基站
+_G_END = r"(?=[。；;，,]|$|以上|以内|带宽|出口)"  # 扩容至NG。 — never NG、大数据, （NG）网络 or NG基站
 
 
 def _unit_pattern(u: str) -> str:
