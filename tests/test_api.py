@@ -202,3 +202,17 @@ def test_cli_and_http_return_the_same_rows(server, verb, args, params):
     page = client.get(f"/{verb}", params={**params, "limit": 500}).json()
     assert page["total"] == len(cli_rows) and page["items"] == cli_rows
     assert cli_rows, "the query should find something in the samples"
+
+
+def test_cli_and_http_search_and_ask_agree(server):
+    import json
+
+    from pipeline.cli import app
+
+    client, db, _ = server
+    cli = CliRunner().invoke(app, ["search", "应急物资储备", "-k", "3", "--region", "山东", "--json", "--db", str(db)])
+    http = client.get("/search", params={"q": "应急物资储备", "k": 3, "region": "山东"}).json()["items"]
+    assert json.loads(cli.output) == http and http
+    q = "临清市有多少项任务由市应急局牵头？"
+    cli = CliRunner().invoke(app, ["ask", q, "--json", "--db", str(db)])
+    assert json.loads(cli.output) == client.get("/ask", params={"q": q}).json()
