@@ -318,7 +318,7 @@ def not_a_title(ln: str) -> bool:
     return (len(s) < 4 or PAGE_NUMBER.match(s) is not None or "|" in s or "\t" in s
             or INDEX_NO.match(s) is not None or _date_line(s) is not None or bool(_label_pairs(s))
             or parse_heading(s) is not None or any(w in s for w in words()["not_title"])
-            or any(w in s for w in words()["nav"][:2]) or s.startswith(("各", "现将", "根据", "为", "按照"))
+            or any(w in s for w in words()["nav_words"]) or s.startswith(tuple(words()["not_title_starts"]))
             or bool(SENT_PUNCT.search(s.replace("，", ""))) or s.endswith("：") or s.endswith(":")
             or bool(re.match(r"^[—\-–（(\[【]", s)))
 
@@ -372,7 +372,7 @@ def headline(doc: Document, lines: list[str]) -> str | None:
 
 def interpretation_title(lines: list[str]) -> str | None:
     """A 政策解读 headline among the first lines (not a navigation bar's menu item)."""
-    nav = words()["nav"]
+    nav = words()["nav_words"] + words()["nav_marks"]
     for ln in lines[:8]:
         ln = strip_site_suffix(ln)
         nk = name_kind(ln)
@@ -393,7 +393,7 @@ def wraps_document(doc: Document, lines: list[str], notice: re.Match) -> bool:
         return True
     if len(doc.text) > 8000:
         return True
-    issues_it = re.search(r"(?:印发给你们|现予印发|予以印发|现印发|印发给你|现予发布|现予公布)", doc.text[:HEADER_CHARS])
+    issues_it = any(p in doc.text[:HEADER_CHARS] for p in words()["issuing_phrases"])
     heads = sum(1 for ln in lines if (h := parse_heading(ln)) and h.rank is not None and h.rank <= 3)
     return not issues_it and heads >= 2
 
