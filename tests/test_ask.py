@@ -115,3 +115,30 @@ def test_parser_department_and_projects(con):
     assert (p.intent, p.department, p.role, p.regions) == ("count_responsibilities", "市应急局", "lead", ["临清市"])
     p = parse("山亭区有哪些重点工程？", regions, {})
     assert p.intent == "projects" and p.regions == ["山亭区"]
+
+
+# --- questions a new user asks ----------------------------------------------------------------
+@pytest.mark.parametrize("question", ["", "   ", None])
+def test_empty_question_is_an_error_with_an_example(con, question):
+    from queries.ask import AskError
+
+    with pytest.raises(AskError, match="empty question"):
+        ask(con, question)
+
+
+def test_investment_over_an_amount_is_a_filter_and_a_count(con):
+    from queries.ask import investment_bounds
+
+    p = parse("船山区投资超过1亿元的项目有多少个？", known_regions(con), {})
+    assert p.intent == "projects" and investment_bounds(p) == {"investment_min": 10000.0}
+    a = ask(con, "船山区投资超过1亿元的项目有多少个？")
+    assert a["count"] == len(a["rows"]) and "投资超过1亿元的项目共" in a["text"]
+    assert all((r["investment"] or 0) > 10000 for r in a["rows"])
+
+
+def test_outside_the_corpus_is_said_plainly(con):
+    a = ask(con, "成都市的道路交通万车死亡率目标是多少？")
+    assert a["outside_corpus"] and "没有关于成都市的文件" in a["text"]
+    a = ask(con, "明天天气怎么样？")
+    assert a["outside_corpus"] and "语料中没有" in a["text"]
+    assert not ask(con, "哪些县市的人均应急避难场所面积目标是2.5平方米？").get("outside_corpus")
