@@ -178,3 +178,15 @@ def test_supporters_on_the_next_line_a_time_limit_label_and_a_lead_marked_in_the
     ]
     assert recs[0]["quote"] == "牵头单位：县应急局\n配合单位：县公安局、县住建局"
     assert recs[0]["support_role"] == "配合单位"
+
+
+def test_markdown_task_table():
+    table = ("## 重点任务分工\n\n| 序号 | 重点任务 | 牵头部门 | 责任单位 | 完成时限 |\n|---|---|---|---|---|\n"
+             "| 1 | 建设应急指挥平台 | 市应急局 | 市大数据局、市公安局 | 2024年底前 |\n"
+             "| 2 | 修订总体应急预案 | 市应急局 |  | 持续推进 |\n\n三、保障措施\n")
+    recs = extract_responsibilities(make_doc(table))
+    assert [(r["task"], r["lead"], r["support"]) for r in recs] == [
+        ("建设应急指挥平台", ["市应急局"], ["市大数据局", "市公安局"]),
+        ("修订总体应急预案", ["市应急局"], []),
+    ]
+    assert recs[0]["lead_role"] == "牵头部门" and recs[0]["support_role"] == "责任单位"
