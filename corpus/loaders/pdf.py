@@ -185,12 +185,14 @@ def rescue_text_layer(path: str, pdf, data: bytes, pages: list[PageContent], mod
     then with OCR.  A replacement is kept only when it holds more readable characters.
     Returns the page numbers read by pdfminer and by OCR, and whether OCR was tried;
     ``failed``: pages pdfium cannot load."""
-    suspect = [i for i, c in enumerate(pages) if unreadable(page_text(c)) or scrambled(page_text(c))]
+    suspect = {i for i, c in enumerate(pages) if unreadable(page_text(c)) or scrambled(page_text(c))}
     repaired: set[int] = set()
-    if suspect:
-        mined = pdfminer_texts(data, suspect, pdf)
+    if suspect:  # fonts pdfium cannot map: the other pages may have lost characters silently
+        mined = pdfminer_texts(data, [i for i in range(len(pages)) if i + 1 not in failed], pdf)
         for i, text in mined.items():
-            if not unreadable(text) and meaningful(text) >= meaningful(page_text(pages[i])) * 0.9:
+            have = meaningful(page_text(pages[i]))
+            better = have * 0.9 if i in suspect else have * 1.5 + 50
+            if not unreadable(text) and meaningful(text) >= better:
                 pages[i].pieces = [text]
                 repaired.add(i + 1)
     if mode == "never":
