@@ -132,13 +132,10 @@ def _add_error_handlers(app: FastAPI) -> None:
             where = ".".join(str(x) for x in e.get("loc", ()) if x not in ("query", "path"))
             given = f" (got {e['input']!r})" if e.get("input") not in (None, {}) else ""
             problems.append(f"{where}: {e.get('msg', 'invalid')}{given}")
-        return JSONResponse(status_code=422, content={"detail": "; ".join(problems), "errors": jsonable(exc)})
+        from fastapi.encoders import jsonable_encoder
 
-
-def jsonable(exc: RequestValidationError) -> list:
-    from fastapi.encoders import jsonable_encoder
-
-    return jsonable_encoder(exc.errors())
+        return JSONResponse(status_code=422, content={"detail": "; ".join(problems),
+                                                      "errors": jsonable_encoder(exc.errors())})
 
 
 # --- the app ------------------------------------------------------------------------------------------
@@ -272,8 +269,3 @@ def create_api(db_path: str | Path) -> FastAPI:
         return result.to_dict()
 
     return app
-
-
-def create_app(db: str) -> FastAPI:
-    """The API alone (older name of ``create_api``)."""
-    return create_api(db)

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from queries.filters import LEVEL_HELP
 
+
 class _Lazy:
     """A rich Console made when first used in a command, so it reads COLUMNS and the
     streams of that run (not of the import)."""
@@ -85,21 +86,28 @@ def short_id(doc_id: str | None) -> str:
     return (doc_id or "")[:8]
 
 
-def ellipsis(text: str, n: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= n else text[: max(1, n - 1)] + "…"
+def _cells_from_end(text: str, n: int) -> str:
+    """The end of ``text`` that fits ``n`` terminal cells."""
+    from rich.cells import set_cell_size
+
+    return set_cell_size(text[::-1], n)[::-1].strip() if n > 0 else ""
 
 
 def short_file(name: str | None, n: int = 18) -> str:
-    """A file name cut in the middle, keeping its start and extension: 000_fc45…f44a.txt."""
+    """A file name cut in the middle to ``n`` terminal cells, keeping its start and its
+    extension: 000_fc45…f44a.txt (wide characters count two cells)."""
+    from rich.cells import cell_len, set_cell_size
+
     name = name or ""
-    if len(name) <= n:
+    if cell_len(name) <= n:
         return name
     stem, dot, ext = name.rpartition(".")
     tail = (dot + ext) if dot and len(ext) <= 5 else ""
-    keep = n - len(tail) - 1
-    head = (stem if dot else name)
-    return f"{head[: keep - keep // 3]}…{head[-(keep // 3):] if keep // 3 else ''}{tail}"
+    head = stem if tail else name
+    budget = max(1, n - cell_len(tail) - 1)
+    back = budget // 3
+    front = set_cell_size(head, budget - back).rstrip()
+    return f"{front}…{_cells_from_end(head, back)}{tail}"
 
 
 def cell(v) -> str:

@@ -132,3 +132,31 @@ def test_ask_says_when_the_corpus_does_not_hold_the_answer(db):
     assert json.loads(res.output)["outside_corpus"]
     inside = json.loads(run(db, "ask", "哪些县市的人均应急避难场所面积目标是2.5平方米？", "--json").output)
     assert not inside.get("outside_corpus") and inside["regions"] == ["临清市"]
+
+
+# --- the table fitter on its own ---------------------------------------------------------------
+def test_short_file_keeps_start_and_extension_in_cells():
+    from pipeline.cli_common import short_file
+
+    assert short_file("000_fc45d8a9daaaf44a.txt", 18) == "000_fc45d…f44a.txt"
+    cut = short_file("龙陵县综合防灾减灾规划2016-2020年.docx", 18)
+    assert cut.startswith("龙陵") and cut.endswith(".docx") and "…" in cut and cell_len(cut) <= 18
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_wide_characters_never_overflow(width):
+    from rich.console import Console
+
+    from pipeline.cli_common import table
+
+    rows = [{"doc_id": "9202bdcfbd7b708c", "title": "龙陵县“十四五”综合防灾减灾救灾规划（2021—2025年）",
+             "region": "宁夏回族自治区", "period": "2021-2025", "source_file": "龙陵县综合防灾减灾规划.docx",
+             "quote": "城市、县城常住人口人均应急避难场所面积不低于2.5平方米" * 3}] * 3
+    cols = [("doc_id", "doc", "id"), ("title", "title", "title"), ("region", "region", "name"),
+            ("period", "period", "keep"), ("source_file", "file", "file"), ("quote", "quote", "text")]
+    console = Console(width=width, record=True, file=open(os.devnull, "w"))
+    console.print(table("3 rows", rows, cols, width=width))
+    text = console.export_text()
+    assert widest(text) <= width, text
+    if width >= 60:  # narrower than that, the widest columns give way too
+        assert "9202bdcf" in text and "2021-2025" in text
