@@ -30,13 +30,13 @@ def ask(
     if as_json:
         return c.print_json(result)
     c.console.print(f"[bold]{result['text']}[/bold]", highlight=False)
-    if result.get("outside_corpus"):
-        return
-    if result["answer_type"] == "passages":
-        c.console.print("[dim](no structured answer: best matching passages)[/dim]")
     rows = result["rows"] or result.get("passages") or []
-    if result["rows"] == [] and rows:
+    if not rows:
+        return
+    if result.get("outside_corpus") or result["rows"] == []:
         c.console.print("[dim]Nearest passages (context, not an answer):[/dim]")
+    elif result["answer_type"] == "passages":
+        c.console.print("[dim](no structured answer: best matching passages)[/dim]")
     quote_key = "quote" if rows and "quote" in rows[0] else "text"
     c.print_table("citations", rows[:30], [
         ("region", "region", "name"), ("doc_id", "doc", "id"), ("section_path", "section", "title"),
