@@ -25,11 +25,13 @@ from spacy.tokens import Doc
 
 from corpus.model import Document, Section
 from extractors.base import provenance
+from extractors.context import Evidence, section_role, section_titles
 from extractors.texttables import Cell, line_tables, to_text
 
 # A chapter/section whose sub-headings are projects.
 PROJECT_CHAPTER = re.compile(r"(?:重点|重大|主要)(?:建设)?(?:工程|项目)|工程项目|建设项目|(?:提升|建设|治理|保障|能力)工程$")
-NOT_PROJECT_CHAPTER = re.compile(r"成效|成就|回顾|进展|完成情况|现状|形势|问题|[？?]")
+# A question heading (a 解读's “…有哪些重点工程？”) explains projects rather than listing them.
+QUESTION = re.compile(r"[？?]")
 # A box whose items are projects even outside a project chapter.
 PROJECT_BOX = re.compile(r"工程|项目")
 NOT_PROJECT_BOX = re.compile(r"指标|目标|任务表|分工")
@@ -83,7 +85,7 @@ def _build_sections(document: Document) -> list[Section]:
 
 def _is_project_chapter(s: Section) -> bool:
     return (s.kind not in ("box", "table", "toc", "preface") and bool(PROJECT_CHAPTER.search(s.title))
-            and not NOT_PROJECT_CHAPTER.search(s.title) and s.level <= 2)
+            and s.level <= 2)
 
 
 def _children(sections: list[Section], parent: Section) -> list[Section]:
@@ -209,12 +211,29 @@ def _first_clause(s: str) -> str:
     return (s[:cut.start()] if cut else s)[:NAME_MAX]
 
 
+# Log-odds evidence (see extractors/data/README.md): a project structure is strong evidence;
+# a section that reports results (成效, 进展, 现状 … — context.section_role) or a question
+# heading is evidence against, not a gate.
+W_BASE, W_STRUCTURE, W_QUESTION = 1.0, 1.5, -3.0
+ROLE_WEIGHT = {"history": -4.0, "baseline": -3.0}
+
+
+def _evidence(document: Document, start: int) -> dict:
+    role, sure = section_role(document, start)
+    ev = Evidence(W_BASE, [f"base ({W_BASE:+.1f})"]).add(W_STRUCTURE, "project heading, item or row")
+    ev.add(round(ROLE_WEIGHT.get(role, 0.0) * sure, 2), f"section {role}")
+    if any(QUESTION.search(t) for t in section_titles(document, start)):
+        ev.add(W_QUESTION, "under a question heading")
+    return {"section_role": role, **ev.fields()}
+
+
 def _record(document: Document, start: int, end: int, name: str, body: str, category: str) -> dict:
     return {
         "name": name.strip(" 　。：:"),
         "summary": summary(body),
         "investment": investment(body),
         "category": category or None,
+        **_evidence(document, start),
         **provenance(document, start, end),
     }
 

@@ -266,3 +266,12 @@ def test_box_items_on_one_line_or_in_a_table_cell():
     assert recs[0]["investment"] == 25000.0 and recs[1]["investment"] is None
     cell = "专栏2 基层能力建设工程\n基层基础\t1.乡镇应急所建设。配齐人员。 2.村级应急服务站建设。每村1个。\n\n五、附则\n"
     assert names(synthetic(cell)) == ["乡镇应急所建设", "村级应急服务站建设"]
+
+
+def test_projects_in_a_results_chapter_are_stored_with_low_confidence():
+    doc = make_doc("某市“十四五”应急体系规划\n\n一、“十三五”重点工程建设成效\n（一）应急指挥平台建设工程\n建成市级指挥平台。\n\n"
+                   "二、重点工程\n（一）应急物资储备库建设工程\n新建市级储备库1座。\n\n三、保障措施\n加强组织领导。\n")
+    recs = extract_projects(doc)
+    assert [(r["name"], r["confidence"] >= 0.5) for r in recs] == [
+        ("应急指挥平台建设工程", False), ("应急物资储备库建设工程", True)]
+    assert recs[0]["section_role"] == "history" and any("history" in x for x in recs[0]["reasons"])
