@@ -210,11 +210,16 @@ def _value_of(m: re.Match) -> Value | None:
     return Value(value, vmax, raw, unit, comparator, m.start(), m.end())
 
 
+@lru_cache(maxsize=4096)
 def _clean_indicator(text: str) -> str:
+    """The indicator name in a subject: list numbers, years, verbs and particles trimmed
+    from both ends (until nothing more comes off, at most three rounds)."""
     text = text.strip()
     for _ in range(3):
-        text = LEAD_NOISE.sub("", text)
-        text = TRAIL_NOISE.sub("", text)
+        cleaned = TRAIL_NOISE.sub("", LEAD_NOISE.sub("", text))
+        if cleaned == text:
+            break
+        text = cleaned
     return text.strip(" 　\t")
 
 
