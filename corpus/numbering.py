@@ -6,7 +6,7 @@ module (sections, metadata, the extractors, diff), so they agree on what a headi
 API (all pure functions, no state):
 
 - ``cn_int("二十三") → 23``; also 〇/零/两, 百/千/万, digit runs (二〇二一, 二0一七 → 2021,
-  2017), full-width and ASCII digits, circled ①–⑳.  ``None`` when it is not a number.
+  2017), full-width and ASCII digits, enclosed ①–⑳ ⑴–⒇ ⒈–⒛ ㈠–㈩, blanks inside (十 二).  ``None`` when it is not a number.
 - ``cn_year("二〇二一") → 2021``: a four-digit year in any of those spellings, else ``None``.
 - ``parse_date("二〇二一年十二月二十八日") → "2021-12-28"``; ISO-like ``2022-10-17``,
   ``2022年10月17日``, ``2022.10.17``; ``None`` when no valid date.  ``find_dates`` lists all.
@@ -15,12 +15,14 @@ API (all pure functions, no state):
 - ``parse_heading("（一）指导思想。以…") → Heading``: the numbering token at the start of a
   line (style, rank, kind, number as written, value, the rest of the line and its title);
   ``None`` when the line does not open with a heading number.
+- ``run_on_breaks(line)``: where headings start inside a line that lost its breaks.
 - Regex fragments: ``CN_NUM`` (Chinese numeral characters), ``NUM`` (a Chinese or Arabic
   number), ``HEADING_START`` (compiled: does a line open with any heading number).
 
-Ranks of nested numbering, highest first: 第X篇/部分 (-1) > 第X章 (0) > 第X节 (1) > 第X条 (1.5) > 一、 (2) > （一） (3)
-> 1. (4) > 1.1 / 1.1.1 (4.25 / 4.5) > （1） (5) > ① (6).  专栏N (box), 表N (table) and 附件N (annex) have no rank: they
-are containers or appendices, not steps of the outline.
+Ranks of nested numbering, highest first: 第X篇/部分 (-1) > 第X章 (0) > 第X节 (1) > 第X条 (1.5)
+> 一、 (2) > （一）/㈠ (3) > 1./⒈ (4) > 1.1, 1.1.1 (4.25, 4.5) > （1）/⑴ (5) > ① (6).  专栏N (box),
+表N (table) and 附件N (annex) have no rank: they are containers or appendices, not steps of
+the outline.  Ranks order styles only; a document's levels come from the ranks it uses.
 """
 from __future__ import annotations
 
@@ -32,7 +34,6 @@ CN_DIGIT = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"�
 CN_UNIT = {"十": 10, "百": 100, "千": 1000}
 CN_NUM = "〇○零一二三四五六七八九十百千两"  # characters of a Chinese numeral (a class body)
 NUM = rf"(?:\d+|[０-９]+|[{CN_NUM}]+)"  # a Chinese or Arabic number
-_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 def _digit(ch: str) -> int | None:
@@ -197,8 +198,8 @@ class Heading:
     bare: bool = False  # arabic without punctuation ("1总体目标"); weaker evidence
 
     @property
-    def level(self) -> int | None:
-        """1-based outline level implied by the style alone (rank + 1); None for containers."""
+    def level(self) -> float | None:
+        """Outline depth implied by the style alone (rank + 1); None for containers."""
         return None if self.rank is None else self.rank + 1
 
 
