@@ -140,6 +140,62 @@ def one_size(n: int, args) -> dict:
     return row
 
 
+def _clone(res, i: int):
+    """A copy of a processed seed under a new doc_id (every id that embeds the old one follows)."""
+    import copy
+    import hashlib
+
+    new_id = hashlib.sha256(f"{res.doc_id}:{i}".encode()).hexdigest()[:16]
+    out = copy.copy(res)
+    out.path, out.doc_id = f"{res.path}#{i}", new_id
+    out.rows = {t: [{k: (v.replace(res.doc_id, new_id) if isinstance(v, str) else v) for k, v in r.items()}
+                    for r in rows] for t, rows in res.rows.items()}
+    return out
+
+
+def writer_only(args) -> None:
+    """The single writer and the index updates alone, on clones of the processed seeds: per-document
+    processing is a pure function of the file (constant per document), so the writer is what could
+    grow with the store.  Prints docs/s for each tenth of the run and the time of one more document.
+    Byte sizes are not representative here (clones repeat the seeds' chunk texts)."""
+    import pipeline.ingest as ingest_mod
+    from pipeline.process import process_file
+
+    seeds = [process_file(str(p)) for p in sorted((ROOT / "corpus" / "samples").glob("*.txt"))]
+    for n in args.sizes:
+        folder = Path(args.out) / f"writer{n}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        db = folder / "w.duckdb"
+        writer = ingest_mod.Writer(db, False, set(), True, None)
+        tenth, rates, t0, last = max(1, n // 10), [], time.perf_counter(), time.perf_counter()
+        for i in range(n):
+            writer.add(_clone(seeds[i % len(seeds)], i))
+            if (i + 1) % tenth == 0:
+                writer.flush()
+                now = time.perf_counter()
+                rates.append(tenth / (now - last))
+                last = now
+        writer.flush()
+        total = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        writer.add(_clone(seeds[0], n + 1))
+        writer.flush()
+        writer.close()
+        add_one = time.perf_counter() - t1
+        assert not writer.index_errors, writer.index_errors
+        print(f"writer-only n={n}: {n / total:.1f} docs/s overall; per tenth: "
+              f"{' '.join(f'{r:.0f}' for r in rates)}; add one document {add_one * 1000:.0f} ms; "
+              f"DuckDB {size_mb(db):.0f} MB, index {size_mb(Path(f'{db}.search')):.0f} MB; "
+              f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
+        if args.queries:
+            import duckdb
+
+            with duckdb.connect(str(db), read_only=True) as con:
+                print("   warm p50/p95 ms:", "  ".join(f"{k} {a:.0f}/{b:.0f}" for k, (a, b) in warm(con, args.rounds).items()))
+            print(f"   cold CLI search {cold_search(db):.2f} s", flush=True)
+
+
 def print_row(r: dict) -> None:
     rate = f"{r['docs'] / r['ingest_s']:.2f}" if r.get("ingest_s") else "reused"
     warm = "  ".join(f"{k} {a:.0f}/{b:.0f}" for k, (a, b) in r["warm"].items())
@@ -159,7 +215,12 @@ def main() -> None:
     ap.add_argument("--no-embed", action="store_true")
     ap.add_argument("--bytes", action="store_true", help="print where the store's bytes go")
     ap.add_argument("--reuse", action="store_true", help="keep existing corpora and databases")
+    ap.add_argument("--writer-only", action="store_true", help="time the writer and index updates alone "
+                    "(clones of the processed seeds, no worker processes)")
+    ap.add_argument("--queries", action="store_true", help="with --writer-only: query latency too")
     args = ap.parse_args()
+    if args.writer_only:
+        return writer_only(args)
     print(f"workers {args.workers}, cpus {os.cpu_count()}, extract {not args.no_extract}, embed {not args.no_embed}; "
           f"warm p50/p95 ms")
     print("|   docs |   doc/s | src MB  | DuckDB MB       | idx MB  | RSS MB | add 1 s | cold s | warm p50/p95 ms |")

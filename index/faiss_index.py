@@ -24,7 +24,7 @@ _CACHE: dict[str, object] = {}  # kept for callers that clear it; segments are c
 
 @dataclass
 class DenseIndex:
-    home: Path
+    home: Path | None  # None: no index could be opened or built here (searches find nothing)
     model: str | None
     built: bool = False
 
@@ -32,6 +32,8 @@ class DenseIndex:
     def ntotal(self) -> int:
         from index.sidecar import open_sqlite
 
+        if self.home is None:
+            return 0
         sql = open_sqlite(self.home)
         try:
             return sql.execute("SELECT count(*) FROM vectors").fetchone()[0]
@@ -44,6 +46,8 @@ class DenseIndex:
 
         from index.sidecar import load_segment, open_sqlite
 
+        if self.home is None:
+            return []
         sql = open_sqlite(self.home)
         try:
             segs = sql.execute("SELECT seg, n, dead, dim FROM segments ORDER BY seg").fetchall()
@@ -92,6 +96,8 @@ def load(con, model: str | None = None, save_file: bool = True) -> DenseIndex:  
 
     try:
         home = ensure(con)
-    except SidecarError:
+    except SidecarError:  # stale and read-only: search what is there, if anything
         home = home_of(con)
+        if not (home / "index.sqlite").exists():
+            home = None
     return DenseIndex(home, model)

@@ -84,8 +84,10 @@ def bm25(con, tokens: list[str], n: int, doc_ids: set[str] | None = None) -> lis
         return []
     try:
         home = ensure(con)
-    except SidecarError:
+    except SidecarError:  # stale and read-only: answer from what is there, if anything
         home = home_of(con)
+        if not (home / "index.sqlite").exists():
+            return []
     sql = open_sqlite(home)
     try:
         where, params = "", [match_expression(tokens)]

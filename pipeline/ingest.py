@@ -7,8 +7,11 @@
    then refused by name; the rest of the batch goes on.  Workers die with the parent (Linux
    PDEATHSIG, and a watcher thread elsewhere), so a killed ingest leaves no process behind.
 3. The single writer stores results in batches (``BATCH_DOCS`` documents or ``BATCH_SECONDS``),
-   opening the database only for the batch — between batches readers (``serve``, ``ask``)
-   get in — and adds each committed batch to the search indexes before letting go.
+   one transaction each, and adds each committed batch to the search indexes.  It keeps the
+   database open between batches (closing forces a checkpoint, whose cost grows with the
+   table) unless a reader asked for its turn (``pipeline.store.wanted_file``): then it closes
+   after the batch and the reader (``serve``, ``ask``) gets in.  DuckDB checkpoints on its own
+   when the WAL passes ``CHECKPOINT_THRESHOLD``.
 4. ``index.refresh`` runs at the end of every ingest, even one that stored nothing, so an
    interrupted index update is finished by the rerun.
 """
@@ -26,6 +29,7 @@ from pipeline.process import Result, process_file
 
 BATCH_DOCS = int(os.environ.get("CNPOLICY_BATCH_DOCS", "32"))
 BATCH_SECONDS = float(os.environ.get("CNPOLICY_BATCH_SECONDS", "3"))
+CHECKPOINT_THRESHOLD = os.environ.get("CNPOLICY_CHECKPOINT_THRESHOLD", "256MB")
 WORKER_DIED = "the worker processing this file died (killed, e.g. for using too much memory); not stored"
 
 
@@ -137,6 +141,43 @@ class Writer:
         self.since = time.monotonic()
         self.status: dict[str, dict] = {}  # path → report fields set at flush
         self.index_errors: list[str] = []
+        self.con = None
+        self._lock = threading.Lock()  # flush and the watcher's close never overlap
+        self._stop = threading.Event()
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        """Between batches (workers busy on a long file), let a waiting reader in at once."""
+        while not self._stop.wait(0.2):
+            if self._lock.acquire(blocking=False):
+                try:
+                    self.yield_if_wanted(pause=False)
+                finally:
+                    self._lock.release()
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            self.yield_if_wanted(force=True)
+
+    def _connection(self):
+        from pipeline.store import connect, wanted_file
+
+        if self.con is None:
+            wanted_file(self.db).unlink(missing_ok=True)
+            self.con = connect(self.db)
+            self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+        return self.con
+
+    def yield_if_wanted(self, force: bool = False, pause: bool = True) -> None:
+        """Close (checkpointing) when a reader waits for the file, or at the end."""
+        from pipeline.store import wanted_file
+
+        if self.con is not None and (force or wanted_file(self.db).exists()):
+            self.con.close()
+            self.con = None
+            if pause and not force:
+                time.sleep(0.3)  # the waiting reader retries within this
 
     def add(self, res: Result) -> None:
         self.batch.append(res)
@@ -144,13 +185,17 @@ class Writer:
             self.flush()
 
     def flush(self) -> None:
-        from pipeline.store import connect, write_batch
-
         batch, self.batch, self.since = self.batch, [], time.monotonic()
         if not batch:
             return
+        with self._lock:
+            self._flush(batch)
+
+    def _flush(self, batch: list[Result]) -> None:
+        from pipeline.store import write_batch
+
         tokens = {c["chunk_id"]: c.get("tokens") for r in batch for c in r.rows.get("chunks", [])}
-        con = connect(self.db)
+        con = self._connection()
         try:
             before = _fingerprint(con)
             self._note_model(con, batch)
@@ -161,8 +206,10 @@ class Writer:
                                        {"status": "unchanged"} if verdict == "unchanged" else
                                        {"status": "error", "reason": verdict})
             self._index([d for d, v in out.items() if v is None], con, before, tokens)
-        finally:
-            con.close()
+        except BaseException:
+            self.yield_if_wanted(force=True)
+            raise
+        self.yield_if_wanted()
 
     def _note_model(self, con, batch: list[Result]) -> None:
         """Record the embedding model with the first vectors, so the index knows what it holds."""
@@ -228,6 +275,7 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
                 bar.update(task, advance=1, description=Path(res.path).name[:40])
         writer.flush()
     finally:
+        writer.close()
         if bar:
             bar.stop()
     for path, st in writer.status.items():

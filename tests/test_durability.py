@@ -136,3 +136,30 @@ def test_a_worker_killed_for_memory_costs_only_its_file(tmp_path, monkeypatch):
     status = {Path(r["file"]).name: r["status"] for r in report}
     assert status.pop("bomb.txt") == "error" and set(status.values()) == {"stored"}
     assert "worker processing this file died" in next(r["reason"] for r in report if "bomb" in r["file"])
+
+
+def test_readers_get_answers_while_an_ingest_runs(tmp_path):
+    """The writer keeps the file between batches but lets go when a reader asks (<db>.wanted)."""
+    from pipeline.store import connect
+    from queries.search import search
+
+    db = tmp_path / "r.duckdb"
+    files = plans(tmp_path, 30)
+    ingest_files(files[:1], db, extract=False, embed=False)
+    env = {**os.environ, "CNPOLICY_BATCH_DOCS": "1", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", INGEST.replace("workers=2", "workers=1"), ",".join(files[1:]),
+                             str(db), "reader-test"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    answered = 0
+    try:
+        while proc.poll() is None and answered < 3:
+            con = connect(db, read_only=True, wait=60)
+            try:
+                answered += bool(search(con, "应急物资储备库", k=1, mode="bm25"))
+            finally:
+                con.close()
+            time.sleep(0.2)
+    finally:
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert answered >= 1
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 30
