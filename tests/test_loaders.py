@@ -277,3 +277,20 @@ def test_crawler_json_is_read_and_other_json_refused(tmp_path):
     other.write_text('{"rows": [1, 2]}', encoding="utf-8")
     with pytest.raises(LoadError, match="unsupported JSON"):
         load(other)
+
+
+@pytest.mark.skipif(not REAL_DOCS.exists(), reason="real documents not present")
+def test_every_real_file_loads_or_is_refused_in_plain_words():
+    import re
+
+    from corpus.model import LoadError
+    from pipeline.process import analyse
+
+    files = sorted(REAL_DOCS.glob("*")) + sorted((REAL_DOCS.parent / "unlabelled").glob("*"))
+    for f in files:
+        try:
+            doc = analyse(str(f), ocr="never")
+        except LoadError as e:
+            assert not re.match(r"^[A-Z][A-Za-z0-9_.]*: ", e.reason), (f.name, e.reason)
+        else:
+            assert doc.text.strip(), f.name
