@@ -51,7 +51,7 @@ PAGE_NUMBER = re.compile(r"^[-—–\s]*[第]?\s*\d{1,4}\s*(?:页)?[-—–\s]*(
 INDEX_NO = re.compile(r"^[0-9A-Za-z/\-_.\s]+$")
 SENT_PUNCT = re.compile(r"[，。；！？,;!?]")
 DATE_PAREN = re.compile(r"^[（(]\s*(?P<d>.{8,16}?)\s*[）)]$")
-ISSUES_IT = re.compile(r"现将[^《》。]{0,12}《(?P<inner>[^《》]{2,80})》[^。]{0,20}印发给你们")
+ISSUES_IT = re.compile(r"现将[^《》。]{0,12}《(?P<inner>[^《》]{2,80})》[^。]{0,20}(?:印发|转发)给?你们")
 HISTORY = re.compile(r"^(?:以来|(?:时期|期间)?[，,]?(?:取得|累计|共计|完成了|实现了)|成效|成就|回顾|末[，,]?(?:全|我|共))")
 
 
@@ -370,11 +370,27 @@ def headline(doc: Document, lines: list[str]) -> str | None:
     return None
 
 
-def interpretation_title(lines: list[str]) -> str | None:
-    """A 政策解读 headline among the first lines (not a navigation bar's menu item)."""
+COLUMN = re.compile(r"^(?P<col>[\u4e00-\u9fff]{2,6})\s*[:：｜|]\s*(?P<rest>[^《].{4,})$")
+
+
+def strip_column(line: str, text: str) -> str:
+    """A portal column's name before a document's title ("政策解读:广元市…三年行动方案(2024—2026年)"
+    on a page that itself issues that plan): the title alone."""
+    m = COLUMN.match(line.strip())
+    if m and name_kind(m["rest"]) and (issued := ISSUES_IT.search(text[:HEADER_CHARS])):
+        if _flat(issued["inner"]) == _flat(m["rest"]):
+            return m["rest"]
+    return line
+
+
+def interpretation_title(lines: list[str], text: str = "") -> str | None:
+    """A 政策解读 headline among the first lines (not a navigation bar's menu item, nor a
+    column name over the document itself)."""
     nav = words()["nav_words"] + words()["nav_marks"]
     for ln in lines[:8]:
         ln = strip_site_suffix(ln)
+        if strip_column(ln, text) != ln:
+            continue
         nk = name_kind(ln)
         if len(ln) <= 80 and nk and nk[0] == "interpretation" and not any(w in ln for w in nav) \
                 and not ln.endswith("。"):
@@ -477,11 +493,11 @@ def find_kind(doc: Document, title: str | None, source: str, notice: re.Match | 
 # --- title ------------------------------------------------------------------------------------
 def find_title(doc: Document, lines: list[str], notice: re.Match | None) -> tuple[str | None, str]:
     """(title, where it came from: interpretation | notice | line | compiled | headline | none)."""
-    if t := interpretation_title(lines):
+    if t := interpretation_title(lines, doc.text):
         return t, "interpretation"
     if notice:
         return notice["inner"].strip("《》"), "notice"
-    if t := title_line(lines):
+    if t := title_line([strip_column(ln, doc.text) for ln in lines[:40]]):
         return t, "line"
     if m := COMPILED.search(doc.text):
         return m["t"], "compiled"

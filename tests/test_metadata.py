@@ -431,3 +431,16 @@ def test_portal_label_block_with_title_and_generated_date():
     m = meta_of(text)
     assert (m["title"], m["kind"], m["doc_number"]) == ("济宁市“十四五”应急管理体系建设规划", "plan", "济政字〔2021〕85号")
     assert (m["issuer"], m["issue_date"]) == ("济宁市人民政府", "2021-12-28")  # the 落款, not the page's 生成日期
+
+
+def test_portal_column_name_over_the_document_itself():
+    # guangyuan-shi_anquan-shengchan-zhiben-gongjian-sannian-xingdong_2024_pages-excerpt.txt:
+    # the page sits in the portal's 政策解读 column but holds the notice and the plan
+    text = ("政策解读:广元市安全生产治本攻坚三年行动方案(2024—2026年)\n"
+            "各县(区)安委会,市级有关部门(单位),广元经济技术开发区管委会:\n"
+            "现将《广元市安全生产治本攻坚三年行动方案(2024—2026年)》印发你们,请结合实际,认真抓好贯彻落实。\n"
+            "广元市安全生产委员会\n2024年3月7日\n广元市安全生产治本攻坚三年行动方案\n(2024—2026年)\n"
+            "为认真贯彻落实习近平总书记关于安全生产系列重要指示精神,结合全市实际,制定本方案。\n一、总体要求\n")
+    m = meta_of(text)
+    assert (m["title"], m["kind"], m["period"]) == ("广元市安全生产治本攻坚三年行动方案(2024—2026年)", "action_plan", "2024-2026")
+    assert (m["issuer"], m["issue_date"], m["region"]) == ("广元市安全生产委员会", "2024-03-07", "广元市")
