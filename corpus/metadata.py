@@ -622,7 +622,7 @@ def extract_metadata(doc: Document) -> dict:
     label = labels(lines)
     heads = ([v] if (v := _label_value(label, "title")) else []) + lines  # a portal's 标题: first
     notice = find_notice(heads)
-    sig = signature(lines[:HEADER_LINES * 2])
+    sig = signature(lines[:HEADER_LINES * 2]) or signature(lines[-30:])  # the notice's 落款, else the closing one
 
     title, source = find_title(doc, heads, notice)
     kind, conf, reasons, alt = find_kind(doc, title, source, notice, lines)

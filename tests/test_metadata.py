@@ -444,3 +444,9 @@ def test_portal_column_name_over_the_document_itself():
     m = meta_of(text)
     assert (m["title"], m["kind"], m["period"]) == ("广元市安全生产治本攻坚三年行动方案(2024—2026年)", "action_plan", "2024-2026")
     assert (m["issuer"], m["issue_date"], m["region"]) == ("广元市安全生产委员会", "2024-03-07", "广元市")
+
+
+def test_closing_signature_of_a_long_plan():
+    text = "临沂市“十四五”应急管理规划\n" + BODY * 20 + "临沂市人民政府\n2021年12月30日\n"
+    m = meta_of(text)
+    assert (m["issuer"], m["issue_date"]) == ("临沂市人民政府", "2021-12-30")
