@@ -567,11 +567,17 @@ def imprint_date(lines: list[str]) -> str | None:
     return None
 
 
+ADOPTED = re.compile(r"^[（(]\s*(?P<body>.{8,60}?(?:通过|批准|发布|印发|公布))\s*[）)]$")
+
+
 def _dated_subtitle(ln: str) -> str | None:
-    """A speech's or report's subtitle: "——1996年3月5日在第八届全国人民代表大会第四次会议上"."""
-    if m := re.match(r"^[—\-]{1,2}\s*", ln):
+    """A speech's or report's subtitle ("——1996年3月5日在第八届全国人民代表大会第四次会议上")
+    or a plan's adoption note ("(2001年2月16日云南省第九届人民代表大会第四次会议通过)")."""
+    m = re.match(r"^[—\-]{1,2}\s*", ln) or ADOPTED.match(ln)
+    if m:
+        start = m.end() if m.re is not ADOPTED else m.start("body")
         found = find_dates(ln)
-        if found and found[0][0].start() == m.end():
+        if found and found[0][0].start() == start:
             return found[0][1]
     return None
 

@@ -450,3 +450,13 @@ def test_closing_signature_of_a_long_plan():
     text = "临沂市“十四五”应急管理规划\n" + BODY * 20 + "临沂市人民政府\n2021年12月30日\n"
     m = meta_of(text)
     assert (m["issuer"], m["issue_date"]) == ("临沂市人民政府", "2021-12-30")
+
+
+def test_adoption_note_under_the_title():
+    # yunnan-sheng_guomin-jingji-15-jihua-gangyao_2001_cnki.txt
+    text = ("分类号:BH66\n云南日报 / 2001年 / 02月 / 20日 / 第A01版 /\n云南省国民经济和社会发展第十个五年计划纲要\n"
+            "(2001年2月16日云南省第九届人民代表大会第四次会议通过)\n目录序言\n第一篇指导思想和发展目标\n"
+            "序言\n世纪之交 , 我省基本实现了现代化建设第二步战略目标 , 人民生活总体上开始进入小康。\n")
+    m = meta_of(text)
+    assert (m["title"], m["kind"], m["period"]) == ("云南省国民经济和社会发展第十个五年计划纲要", "plan", "2001-2005")
+    assert (m["issue_date"], m["region"]) == ("2001-02-16", "云南省")
