@@ -216,6 +216,11 @@ def coverage(question: str, passages: list[dict]) -> float:
     return max(len(tokens & set(r.get("highlights") or [])) for r in passages) / len(tokens)
 
 
+def corpus_mentions(con, words: str) -> bool:
+    """Whether any stored passage contains ``words``."""
+    return con.execute("SELECT count(*) > 0 FROM chunks WHERE contains(text, ?)", [words]).fetchone()[0]
+
+
 def _outside(out: dict, text: str) -> dict:
     out.update(outside_corpus=True, text=text)
     return out
@@ -238,6 +243,9 @@ def ask(con, question: str) -> dict:
         missing = unknown_places(con, p)
         if not rows and missing:
             return _outside(out, f"语料中没有关于{'、'.join(missing)}的文件，无法回答这个问题。")
+        if p.residual and not corpus_mentions(con, p.residual):
+            out["rows"], out["regions"] = [], []
+            return _outside(out, f"语料中没有提到“{p.residual}”的内容，无法回答这个问题。")
         if not rows:  # say what the text holds nearby, clearly as context, not as the answer
             out["passages"] = answer_passages(con, question, p)
         return out

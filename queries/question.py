@@ -68,6 +68,7 @@ class Parsed:
     department: str | None = None
     role: str | None = None  # lead | support | None (either)
     topic: str | None = None  # what kind of project (应急能力提升工程)
+    residual: str | None = None  # words of a targets question no known name accounts for (火星探测)
 
     def as_dict(self) -> dict:
         return {k: v for k, v in asdict(self).items() if v not in (None, [], "")}
@@ -137,6 +138,11 @@ def _gazetteer_places(work: _Work) -> list[str]:
     for m in find_mentions(work.text):
         out.append(m.name)
         work.mask(m.start, m.end)
+    for m in find_mentions(work.text, short=True):  # 宁夏, 广西, 内蒙古: provinces go by short names
+        provinces = [u for u in m.units if u.level == "province"]
+        if provinces:
+            out.append(provinces[0].name)
+            work.mask(m.start, m.end)
     return out
 
 
@@ -272,6 +278,8 @@ def parse(question: str, known_regions: list[str] | None = None,
         p.indicator = residual_phrase(work)
         p.canonical = canonical_of(p.indicator)
     p.intent = _intent(p, work.text, is_project)
+    if p.intent == "targets" and p.indicator is None:
+        p.residual = residual_phrase(work)
     if p.intent == "projects":
         p.topic = find_topic(text)
     return p

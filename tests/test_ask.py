@@ -142,3 +142,11 @@ def test_outside_the_corpus_is_said_plainly(con):
     a = ask(con, "明天天气怎么样？")
     assert a["outside_corpus"] and "语料中没有" in a["text"]
     assert not ask(con, "哪些县市的人均应急避难场所面积目标是2.5平方米？").get("outside_corpus")
+
+
+def test_province_short_names_and_unknown_topics_are_outside(con):
+    a = ask(con, "宁夏的应急避难场所面积目标是多少？")
+    assert a["parsed"]["regions"] == ["宁夏回族自治区"] and a["rows"] == [] and a["outside_corpus"]
+    a = ask(con, "临清市的火星探测目标是多少？")  # a region the corpus holds, a topic it never names
+    assert a["rows"] == [] and a["outside_corpus"] and "火星探测" in a["text"]
+    assert ask(con, "2025年临清市有哪些目标？")["rows"]  # no topic: every target of the region
