@@ -15,8 +15,7 @@ def ask(
     as_json: bool = c.JSON_OPTION,
     db: Path = DB_OPTION,
 ) -> None:
-    """Answer a question from the extracted tables (else from passages), citing each source;
-    says so plainly when the corpus does not hold the answer.
+    """Answer a question from the tables (else passages), citing each source; says when the corpus lacks it.
 
     Example: [bold]cnpolicy ask "哪些县市的人均应急避难场所面积目标是2.5平方米？"[/bold]
     """
