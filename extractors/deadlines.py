@@ -47,12 +47,16 @@ YEAR = re.compile(
 # A month or the year's end with no year: the document's year is implied.
 NO_YEAR_BEFORE = rf"(?<![\d{CN_YEAR_DIGITS}十年月日号\-—–~～至到个第／/.．])"
 MONTH_ONLY = re.compile(
-    rf"(?=[到于在力争确计预\d一二三四五六七八九十今本当明年]){NO_YEAR_BEFORE}(?P<marker>(?:到|于|在|力争|争取|确保|计划|预计|力争在|力争到|确保在)\s*)?"
+    rf"(?=[到于在力争确计预\d一二三四五六七八九十今本当明次年上下第]){NO_YEAR_BEFORE}"
+    r"(?P<marker>(?:到|于|在|力争|争取|确保|计划|预计|力争在|力争到|确保在)\s*)?(?P<rel>今年|本年度?|当年|明年|次年)?"
     rf"(?:{MONTH}\s*月(?P<fen>份)?{MONTH_TAIL}(?P<day>\s*(?:[12]?\d|3[01]|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])\s*[日号])?"
     r"(?P<before>前|之前|以前)?"
-    r"|(?P<rel>今年|本年度?|当年|明年)?(?P<yend>年底|年末|年内)(?P<before2>前|之前|以前)?)"
+    r"|(?P<yend>年底|年末|年内|上半年|下半年|(?:第)?[一二三四1-4]季度(?:末|底)?)(?P<before2>前|之前|以前)?)"
     r"(?![-—–~～至到]|\d)"
 )
+# The month a year-part stands for: its last month (一季度 → 3, 上半年 → 6, 年底 → 12).
+YEAR_PART_MONTH = {"年底": 12, "年末": 12, "上半年": 6, "下半年": 12}
+QUARTER = re.compile(r"([一二三四1-4])季度")
 _REL_VERB = (rf"(?:力争|争取|用|利用|经过|通过|花)(?:约)?(?P<n>[{CN_NUM}\d]{{1,3}}(?:[至到—-][{CN_NUM}\d]{{1,3}})?)"
              r"(?:个)?年(?:左右)?(?:的)?(?:时间|内|努力)")
 _REL_CAMPAIGN = rf"(?P<n2>[{CN_NUM}\d]{{1,3}})年(?:攻坚|专项)?行动(?:计划)?(?:按期|如期|圆满|全面)(?:完成|收官)"
@@ -232,7 +236,9 @@ def _is_month_deadline(text: str, m: re.Match) -> bool:
         return False
     if m.group("day") and not m.group("before"):
         return False  # a dated event (5月12日), not a deadline
-    specific = m.group("mtail") or m.group("before") or m.group("before2") or (m.group("yend") in ("年底", "年末"))
+    part = m.group("yend") or ""
+    specific = m.group("mtail") or m.group("before") or m.group("before2") or part in ("年底", "年末") \
+        or part.endswith(("季度末", "季度底"))
     if not specific and not vocabulary("deadline_cues").match(text, m.end()):
         return False  # a bare month (5月，…) is no time limit
     if not m.group("marker") and not _at_clause_start(text, m.start()):
@@ -245,7 +251,7 @@ def _is_month_deadline(text: str, m: re.Match) -> bool:
 def implied_year(document: Document, rel: str | None = None) -> tuple[int | None, str | None]:
     """The document's own year for a date that states none (明年 → the year after)."""
     year, source = document_year(document)
-    if year is not None and rel == "明年":
+    if year is not None and rel in ("明年", "次年"):
         year += 1
     return year, source
 
@@ -253,7 +259,10 @@ def implied_year(document: Document, rel: str | None = None) -> tuple[int | None
 def month_only(m: re.Match) -> int | None:
     if m.group("month"):
         return cn_int(m.group("month"))
-    return 12 if m.group("yend") in ("年底", "年末") else None
+    part = m.group("yend") or ""
+    if q := QUARTER.search(part):
+        return 3 * cn_int(q.group(1))
+    return YEAR_PART_MONTH.get(part)
 
 
 def _month_record(document: Document, m: re.Match) -> dict:

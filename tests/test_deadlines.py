@@ -126,3 +126,11 @@ def test_a_time_limit_label_inside_a_note():
                    period_start=2021, period_end=2025, kind="plan")
     (rec,) = extract_deadlines(doc)
     assert (rec["year"], rec["month"], rec["what"]) == (2024, 12, "完善应急预案")
+
+
+def test_year_parts_and_this_years_months():
+    doc = make_doc("三、主要任务\n\n今年6月底前完成隐患排查。上半年完成预案修订，三季度末建成指挥平台。"
+                   "明年年底前实现全覆盖。上半年考评分值按日常监测计算。\n", title="某县2023年应急管理工作要点", kind="plan")
+    got = [(r["year"], r["month"], r["year_implied"], r["what"]) for r in extract_deadlines(doc)]
+    assert got == [(2023, 6, True, "完成隐患排查"), (2023, 6, True, "完成预案修订"), (2023, 9, True, "建成指挥平台"),
+                   (2024, 12, True, "实现全覆盖")]
