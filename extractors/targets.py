@@ -479,9 +479,9 @@ def _colon_name(before: str) -> str:
 
 EACH_YEAR = re.compile(r"每年(?:[^，。；\d]{0,6})$")
 BASELINE_YEAR = re.compile(r"(?:比|较)\s*(20\d\d|19\d\d)\s*年")
-NEW_OR_TOTAL = re.compile(r"(新增|累计|总数|总量|新建|新培育|新引进)")
+NEW_OR_TOTAL = re.compile(r"(新增|累计|新建|新培育|新引进)")
 MEASURE = {"新增": "increment", "新建": "increment", "新培育": "increment", "新引进": "increment",
-           "累计": "cumulative", "总数": "cumulative", "总量": "cumulative"}
+           "累计": "cumulative"}
 
 
 def _rate_frequency(prefix: str, comparator: str | None, unit: str) -> bool:
