@@ -22,6 +22,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from corpus.model import Document
+from corpus.numbering import parse_heading
 from extractors.base import provenance
 from extractors.context import DATA, Evidence, section_index, section_role, vocabulary
 from extractors.departments import canonical
@@ -84,10 +85,10 @@ def regexes() -> dict[str, re.Pattern]:
     }
 
 
-# A numbered line: its title names the task ("3.建立会商机制。…").
-NUMBERED = re.compile(r"^\s*(?:第[一二三四五六七八九十\d]+[章节]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]"
-                      r"|\d{1,3}\s*[.．、](?!\d)|[①-⑳])\s*")
+# The title of a numbered line names its task ("3.建立会商机制。…"): the line's number is
+# read by the corpus numbering grammar; the title runs to the first of these.
 TITLE_END = re.compile(r"[。；;：:！？]")
+TITLE_MAX = 40
 BRACKET = re.compile(r"[（()）\n]")
 OPEN, CLOSE = "（(", "）)"
 
@@ -386,8 +387,8 @@ def task_sentence(text: str, pos: int) -> str:
     """The task text a note at ``pos`` follows: its line after the item number."""
     line_start = text.rfind("\n", 0, pos) + 1
     line = text[line_start:pos]
-    m = NUMBERED.match(line)
-    return line[m.end():] if m else line.lstrip()
+    heading = parse_heading(line)
+    return heading.rest if heading else line.lstrip()
 
 
 def sentence_roles(sentence: str) -> dict[str, list[str] | str]:
@@ -544,13 +545,11 @@ def task_of(document: Document, pos: int) -> str:
     on, else the deepest heading above it, else the sentence before it."""
     text = document.text
     line_start = text.rfind("\n", 0, pos) + 1
-    line = text[line_start:pos]
-    m = NUMBERED.match(line)
-    if m:
-        rest = line[m.end():]
-        cut = TITLE_END.search(rest)
-        title = rest[:cut.start()] if cut else rest
-        if 0 < len(title) <= 40:
+    heading = parse_heading(text[line_start:pos])
+    if heading and heading.kind not in ("box", "table", "annex"):
+        cut = TITLE_END.search(heading.rest)
+        title = heading.rest[:cut.start()] if cut else heading.rest
+        if 0 < len(title) <= TITLE_MAX:
             return title.strip()
     index = section_index(document)
     section = index.at(pos)
