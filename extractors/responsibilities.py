@@ -229,7 +229,7 @@ def is_footer(text: str, pos: int) -> bool:
 
 
 # --- "（市应急局牵头，市公安局、市财政局等按职责分工负责）" ------------------------------
-VERB_NOTE = re.compile(r"^(?P<lead>[^。；;：:]{2,80}?)(?:共同)?牵头(?:负责)?(?:[，,；;、](?P<rest>[^。：:]*))?$")
+VERB_NOTE = re.compile(r"^(?:由|请)?(?P<lead>[^。；;：:]{2,80}?)(?:共同)?牵头(?:负责)?(?:[，,；;、](?P<rest>[^。：:]*))?$")
 # The first verb closes the support list; what follows it is a time limit or remark.
 SUPPORT_VERB = re.compile(r"(?:按照|按|根据)?(?:各自)?(?:职责分工)?(?P<verb>配合|参与|协助|协同|负责)(?:落实)?")
 LEAD_VERB = re.compile("牵头")

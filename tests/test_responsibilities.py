@@ -190,3 +190,9 @@ def test_markdown_task_table():
         ("修订总体应急预案", ["市应急局"], []),
     ]
     assert recs[0]["lead_role"] == "牵头部门" and recs[0]["support_role"] == "责任单位"
+
+
+def test_verb_note_opened_by_you():
+    doc = make_doc("三、主要任务\n\n1.建设平台。（由市应急局牵头，市公安局等部门配合）\n")
+    (rec,) = extract_responsibilities(doc)
+    assert (rec["lead"], rec["support"], rec["support_role"]) == (["市应急局"], ["市公安局"], "配合")
