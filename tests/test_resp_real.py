@@ -176,3 +176,41 @@ LIAONING = ("发布时间：2025年06月23日信息来源：救援协调和预�
 
 def test_page_dates_and_a_year_naming_a_session_are_not_deadlines():
     assert extract_deadlines(make_doc(LIAONING, kind="notice")) == []
+
+
+# --- floors on the real gold and on the blind gold (skipped where the shared folder is absent)
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "real"
+BLIND = Path(__file__).resolve().parent / "blind" / "resp_deadlines"
+
+
+def _f1(gold_dir: Path, docs_dir: Path, kind: str) -> float:
+    from extractors.responsibilities import extract_responsibilities as resp
+    from pipeline.evaluate import locate, match_records
+    from pipeline.process import analyse
+
+    extract = {"responsibilities": resp, "deadlines": extract_deadlines}[kind]
+    gold = [json.loads(line) for line in (gold_dir / f"{kind}.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    listed = (gold_dir / "documents.txt").read_text().split() if (gold_dir / "documents.txt").exists() else []
+    tp = n_gold = n_pred = 0
+    for name in sorted({g["doc"] for g in gold} | set(listed)):
+        doc = analyse(str(docs_dir / name))
+        g = [dict(r) for r in gold if r["doc"] == name]
+        for r in g:
+            r["_span"] = locate(doc.raw_text, r["quote"], r.get("line"))
+        s = match_records(kind, g, shown(extract(doc)))
+        tp, n_gold, n_pred = tp + s.tp, n_gold + s.gold, n_pred + s.pred
+    p, r = tp / n_pred if n_pred else 0.0, tp / n_gold if n_gold else 0.0
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@pytest.mark.skipif(not REAL.exists(), reason="../shared/eval/real not present")
+def test_floors_on_the_real_task_annex_and_the_blind_documents():
+    assert _f1(REAL / "gold", REAL / "docs", "responsibilities") >= 0.95
+    assert _f1(REAL / "gold", REAL / "docs", "deadlines") >= 0.90
+    assert _f1(BLIND, REAL / "unlabelled", "responsibilities") >= 0.95
+    assert _f1(BLIND, REAL / "unlabelled", "deadlines") >= 0.80
