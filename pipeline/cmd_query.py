@@ -41,6 +41,7 @@ def documents(
     f = c.filters(region=region, province=province, level=level, kind=kind, period=period, year=year)
     with c.reading(db) as con:
         rows = run(con, f, sort=sort, descending=descending)
+        c.hint_unknown_regions(con, f, rows)
     shown = rows[:limit] if limit else rows
     if as_json:
         return c.print_json(shown)
@@ -82,6 +83,7 @@ def targets(
                   value_min=value_min, value_max=value_max, unit=unit if value is None else None)
     with c.reading(db) as con:
         rows = query_targets(con, indicator=indicator, value=value, unit=unit, filters=f)
+        c.hint_unknown_regions(con, f, rows)
     shown = rows[:limit] if limit else rows
     if as_json:
         return c.print_json(shown)
@@ -113,6 +115,7 @@ def projects(
                   investment_max=investment_max)
     with c.reading(db) as con:
         rows = list_projects(con, name=name, filters=f)
+        c.hint_unknown_regions(con, f, rows)
     if count:
         return c.print_json({"count": len(rows)}) if as_json else print(len(rows))
     shown = rows[:limit] if limit else rows
@@ -142,6 +145,7 @@ def responsibilities(
                   min_confidence=min_confidence, include_all=include_all)
     with c.reading(db) as con:
         rows = list_responsibilities(con, department=department, role="lead" if lead_only else None, filters=f)
+        c.hint_unknown_regions(con, f, rows)
     shown = rows[:limit] if limit else rows
     if as_json:
         return c.print_json(shown)
@@ -168,6 +172,7 @@ def deadlines(
                   min_confidence=min_confidence, include_all=include_all)
     with c.reading(db) as con:
         rows = list_deadlines(con, what=what, filters=f)
+        c.hint_unknown_regions(con, f, rows)
     shown = rows[:limit] if limit else rows
     if as_json:
         return c.print_json(shown)
@@ -198,6 +203,7 @@ def compare_cmd(
                   min_confidence=min_confidence, include_all=include_all)
     with c.reading(db) as con:
         result = comparison(con, indicator, year=year, filters=f, all_periods=all_periods)
+        c.hint_unknown_regions(con, f, result["rows"])
     rows = result["rows"]
     if as_json:
         return c.print_json(rows)

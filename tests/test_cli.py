@@ -160,3 +160,8 @@ def test_wide_characters_never_overflow(width):
     assert widest(text) <= width, text
     if width >= 60:  # narrower than that, the widest columns give way too
         assert "9202bdcf" in text and "2021-2025" in text
+
+
+def test_a_region_no_document_is_about_gets_a_note(db):
+    res = run(db, "targets", "--region", "临青市")
+    assert res.exit_code == 0 and "no stored document is about '临青市'" in res.output and "临清市" in res.output
