@@ -265,7 +265,7 @@ def resolve_body(text: str) -> dict | None:
     if not counts:
         return None
     hint = level_hint(text)
-    if hint["province"] and hint["province"] >= max(hint["prefecture"], hint["county"]):
+    if hint["province"] and hint["province"] >= max(hint["prefecture"], hint["county"], hint["district"]):
         by_province: Counter = Counter()
         for code, n in counts.items():
             u = units[code]
