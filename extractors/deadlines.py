@@ -330,7 +330,7 @@ def _clause_end(text: str, pos: int) -> int:
 def _open_ended_notes(document: Document) -> list[dict]:
     """Task notes whose time limit names no date: a relative record, below the default
     threshold (the task is kept going, nothing is due)."""
-    from extractors.responsibilities import enclosing_open, regexes, task_of
+    from extractors.responsibilities import enclosing_open, matching_close, regexes, task_of
 
     text = document.text
     out, seen = [], set()
@@ -340,9 +340,10 @@ def _open_ended_notes(document: Document) -> list[dict]:
         if open_at is None or open_at in seen:
             continue
         seen.add(open_at)
-        limit = text[open_at + 1:label.start()]
-        m = open_ended.search(limit)
-        if not m or YEAR.search(limit) and YEAR.search(limit).group("year") or MONTH_ONLY.search(limit):
+        close = matching_close(text, open_at)
+        note = text[open_at + 1:close if close is not None else label.start()]
+        m = open_ended.search(note)  # before the labels (持续推进，牵头单位：…) or after them
+        if not m or YEAR.search(note) or MONTH_ONLY.search(note):
             continue
         a, b = open_at + 1 + m.start(), open_at + 1 + m.end()
         out.append(_open_record(document, a, b, m.group(0), task_of(document, open_at)))

@@ -104,6 +104,8 @@ SPLIT = re.compile(r"[、，,；;/ 【】]")
 RUN_ON = re.compile(r"(?<=[局委办厅部队会院站所])(?=[省市区县州旗](?![场级内政]))")
 # A label that is not a role ends a role's list: "完成时限：", "进度安排：".
 OTHER_LABEL = re.compile(r"[，,；;。\s]*[\u4e00-\u9fff]{2,6}[:：]")
+# A time limit written after the list (牵头单位：市X局，6月底完成) is no department.
+TIME_LIKE = re.compile(r"[\d一二三四五六七八九十]\s*[年月]|年[底末内]|季度|半年|完成$|推进$|坚持$")
 # "市发展改革委（牵头）": the lead marked inside a list.
 LEAD_MARK = re.compile(r"[（(]牵头[）)]$")
 TASK_HEADER = re.compile(r"任务|内容|事项|措施|工作|项目|举措")
@@ -344,7 +346,8 @@ def parse_roles(body: str) -> tuple[list[tuple[str, list[str]]], str]:
     for k, m in enumerate(marks):
         chunk = body[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(body)]
         other = OTHER_LABEL.search(chunk)  # "…，完成时限：2023年底": not a department
-        out.append((m.group("role"), split_departments(chunk[:other.start()] if other else chunk)))
+        names = split_departments(chunk[:other.start()] if other else chunk)
+        out.append((m.group("role"), [n for n in names if not TIME_LIKE.search(n)]))
     return out, body[:marks[0].start()] if marks else body
 
 

@@ -196,3 +196,15 @@ def test_verb_note_opened_by_you():
     doc = make_doc("三、主要任务\n\n1.建设平台。（由市应急局牵头，市公安局等部门配合）\n")
     (rec,) = extract_responsibilities(doc)
     assert (rec["lead"], rec["support"], rec["support_role"]) == (["市应急局"], ["市公安局"], "配合")
+
+
+def test_a_time_limit_after_the_list_in_the_same_bracket():
+    from extractors.deadlines import extract_deadlines
+
+    doc = make_doc("（一）平台建设\n\n1.升级政务热线平台。（牵头考核单位：市审批服务局、市公安局，6月底完成）\n"
+                   "2.完善评价机制。（牵头单位：市审批服务局；持续推进）\n", title="某市2022年数字政府建设考评办法")
+    recs = extract_responsibilities(doc)
+    assert [r["lead"] for r in recs] == [["市审批服务局", "市公安局"], ["市审批服务局"]]
+    due, open_ended = extract_deadlines(doc)
+    assert (due["year"], due["month"], due["what"], due["milestone"]) == (2022, 6, "升级政务热线平台", "完成")
+    assert open_ended["relative"] == "持续推进" and open_ended["confidence"] < 0.5
