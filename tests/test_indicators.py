@@ -34,3 +34,15 @@ def test_catalogue_is_well_formed():
     assert 30 <= len(inds) <= 80
     assert len({i.canonical for i in inds}) == len(inds)
     assert all(i.direction in ("lower_is_better", "higher_is_better") for i in inds)
+
+
+def test_candidate_index_gives_the_same_answer_as_a_full_scan():
+    """canonicalize compares a name only with aliases sharing a bigram; a full scan over the
+    catalogue must not find anything better."""
+    from extractors.indicators import THRESHOLD, _alias_index, normalise, similarity
+
+    for name in ("某县道路交通万车死亡率", "城市常住人口人均应急避难场所面积", "森林火灾受害率", "完全无关的名字"):
+        key = normalise(name)
+        best = max((similarity(key, a) for a, _, _ in _alias_index().aliases), default=0.0)
+        canonical, score = canonicalize(name)
+        assert score >= round(best, 3) or (canonical is None and best < THRESHOLD)

@@ -25,3 +25,22 @@ def test_not_a_number():
 ])
 def test_normalise_unit(written, normal):
     assert normalise_unit(written) == normal
+
+
+@pytest.mark.parametrize("text,found", [
+    ("达到万兆到县", [("万", "兆")]), ("千兆到乡镇", [("千", "兆")]), ("20兆进户", [("20", "兆")]),
+    ("出口扩容至5G。", [("5", "G")]), ("100Mbps", [("100", "Mbps")]), ("存储10TB", [("10", "TB")]),
+    ("新增5G基站", [("5", None)]), ("推动5G、大数据", [("5", None)]),
+    ("19类功能模块", [("19", "类")]), ("600颗卫星", [("600", "颗")]), ("注册证超500件", [("500", "件")]),
+])
+def test_data_units_and_classifiers(text, found):
+    """Bandwidth and storage units stand after a number only where they are one (5G基站 is a
+    network generation); 类, 颗, 件 are classifiers."""
+    from extractors.targets import VALUE_RE
+
+    assert [(m.group("num"), m.group("unit")) for m in VALUE_RE.finditer(text)] == found
+
+
+def test_wan_zhao_is_ten_thousand():
+    assert parse_number("万") == (10000.0, "")
+    assert parse_number("千") == (1000.0, "")
