@@ -312,9 +312,12 @@ def _frequency(prefix: str) -> str | None:
     return f"次/{m.group(1) or ''}{m.group(2)}"
 
 
+OBJECT = re.compile(r"[^，。；、,;：:\d（(的]{0,20}")
+
+
 def _object_after(text: str) -> str:
     """The noun phrase a count or duration applies to: up to 的, punctuation or a number."""
-    m = re.match(r"[^，。；、,;：:\d（(的]{0,20}", text)
+    m = OBJECT.match(text)
     return m.group(0) if m else ""
 
 
