@@ -184,3 +184,24 @@ def test_a_failing_extractor_is_noted_on_the_stored_document(tmp_path, monkeypat
     assert res.error is None and res.rows["targets"]
     assert "kaputt" in res.warnings[0]
     assert "kaputt" in json.loads(res.rows["documents"][0]["meta"])["extract_warnings"][0]
+
+
+def test_an_installed_plugin_is_found_by_its_entry_point(tmp_path, monkeypatch):
+    """A package that declares ``[project.entry-points."cnpolicy.extractors"]`` is loaded
+    without any setting (here: a distribution's metadata in a folder on sys.path)."""
+    mod = "plugin_entry_point_hazards"
+    (tmp_path / f"{mod}.py").write_text(PLUGIN.format(table="ep_hazards", prefix="eph"), encoding="utf-8")
+    dist = tmp_path / "cnpolicy_ep_hazards-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: cnpolicy-ep-hazards\nVersion: 0.1\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text(f"[{registry.ENTRY_POINT_GROUP}]\nhazards = {mod}\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv(registry.ENV_VAR, raising=False)
+    registry._entry_point_modules.cache_clear()
+    try:
+        with registry.scoped():
+            assert "ep_hazards" in registry.tables()
+    finally:
+        monkeypatch.undo()
+        registry._entry_point_modules.cache_clear()
+    assert "ep_hazards" not in registry.tables()  # uninstalled: gone
