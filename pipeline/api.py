@@ -29,8 +29,14 @@ OFFSET = Query(0, ge=0, description="Rows to skip.")
 ASSETS = "/docs-assets"
 
 
-def _page(items: list, limit: int, offset: int, **extra) -> dict:
-    return {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit], **extra}
+def _page(items: list, limit: int, offset: int, con=None, filters: Filters | None = None, **extra) -> dict:
+    """One page of ``items``; an empty answer carries ``notes`` on asked regions no document is about."""
+    from queries.filters import region_notes
+
+    page = {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit], **extra}
+    if not items and con is not None and filters is not None and (notes := region_notes(con, filters)):
+        page["notes"] = notes
+    return page
 
 
 # --- the shared filters as query parameters ---------------------------------------------------
@@ -173,7 +179,7 @@ def create_api(db_path: str | Path) -> FastAPI:
                   desc: bool = False, limit: int = LIMIT, offset: int = OFFSET, con=Depends(connection)):
         from queries.documents import documents as run
 
-        return _page(run(con, f, sort=sort, descending=desc), limit, offset)
+        return _page(run(con, f, sort=sort, descending=desc), limit, offset, con, f)
 
     @app.get("/documents/{doc_id}", summary="One document (id, unique id prefix or file name): metadata, "
                                             "sections and fact counts")
@@ -196,7 +202,7 @@ def create_api(db_path: str | Path) -> FastAPI:
         f = Filters.of(f, attribute=attribute, value_min=value_min, value_max=value_max,
                        unit=unit if value is None else None)
         rows = query_targets(con, indicator=indicator, value=value, unit=unit, comparator=comparator, filters=f)
-        return _page(rows, limit, offset)
+        return _page(rows, limit, offset, con, f)
 
     @app.get("/projects", summary="Key projects (重点工程); total counts every match")
     def projects(name: str | None = None, f: Filters = Depends(fact_filters),
@@ -206,7 +212,7 @@ def create_api(db_path: str | Path) -> FastAPI:
         from queries.targets import list_projects
 
         f = Filters.of(f, investment_min=investment_min, investment_max=investment_max)
-        return _page(list_projects(con, name=name, filters=f), limit, offset)
+        return _page(list_projects(con, name=name, filters=f), limit, offset, con, f)
 
     @app.get("/responsibilities", summary="Tasks with lead and supporting departments")
     def responsibilities(department: str | None = None,
@@ -215,14 +221,14 @@ def create_api(db_path: str | Path) -> FastAPI:
                          con=Depends(connection)):
         from queries.targets import list_responsibilities
 
-        return _page(list_responsibilities(con, department=department, role=role, filters=f), limit, offset)
+        return _page(list_responsibilities(con, department=department, role=role, filters=f), limit, offset, con, f)
 
     @app.get("/deadlines", summary="Dated commitments (到2025年底前…)")
     def deadlines(what: str | None = None, f: Filters = Depends(fact_filters), limit: int = LIMIT,
                   offset: int = OFFSET, con=Depends(connection)):
         from queries.targets import list_deadlines
 
-        return _page(list_deadlines(con, what=what, filters=f), limit, offset)
+        return _page(list_deadlines(con, what=what, filters=f), limit, offset, con, f)
 
     @app.get("/compare", summary="One indicator across regions for one plan period, most ambitious first")
     def compare(indicator: str = Query(..., min_length=1), f: Filters = Depends(fact_filters),
@@ -236,7 +242,7 @@ def create_api(db_path: str | Path) -> FastAPI:
         result = comparison(con, indicator, year=f.year, filters=Filters.of(f, attribute=attribute),
                             all_periods=all_periods)
         rows = result.pop("rows")
-        return _page(rows, limit, offset, **result)
+        return _page(rows, limit, offset, con, f, **result)
 
     @app.get("/search", summary="Passages ranked by hybrid (BM25 + embedding) search")
     def search(q: str = Query(..., min_length=1, max_length=1000), k: int = Query(10, ge=1, le=100),

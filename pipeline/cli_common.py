@@ -78,20 +78,11 @@ def filters(**raw):
 
 
 def hint_unknown_regions(con, f, rows: list) -> None:
-    """When nothing matches and an asked region is no stored document's, say so on stderr and
-    name the closest stored names (a typo, 临青市 for 临清市, is not an empty corpus)."""
-    import difflib
+    """When nothing matches, say on stderr which asked regions no document is about."""
+    from queries.filters import region_notes
 
-    from queries.filters import matching_names, stored_region_names
-
-    if rows or not f.region:
-        return
-    stored = stored_region_names(con)
-    for name in f.region:
-        if not matching_names((name,), stored):
-            close = difflib.get_close_matches(name, sorted(stored), n=3, cutoff=0.5)
-            also = f" (did you mean {', '.join(close)}?)" if close else ""
-            err.print(f"[yellow]note:[/yellow] no stored document is about '{name}'{also}", highlight=False)
+    for note in ([] if rows else region_notes(con, f)):
+        err.print(f"[yellow]note:[/yellow] {note}", highlight=False)
 
 
 def print_json(obj) -> None:

@@ -180,6 +180,23 @@ def stored_region_names(con) -> set[str]:
     return {n for r in rows for n in r if n}
 
 
+def region_notes(con, f: "Filters") -> list[str]:
+    """For each asked region no stored document is about, a note naming the closest stored
+    names (a typo, 临青市 for 临清市, is not an empty corpus)."""
+    import difflib
+
+    if not f.region:
+        return []
+    stored = stored_region_names(con)
+    notes = []
+    for name in f.region:
+        if not matching_names((name,), stored):
+            close = difflib.get_close_matches(name, sorted(stored), n=3, cutoff=0.5)
+            notes.append(f"no stored document is about '{name}'"
+                         + (f" (did you mean {', '.join(close)}?)" if close else ""))
+    return notes
+
+
 def has_column(con, table: str, column: str) -> bool:
     return con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
                        [table, column]).fetchone()[0] > 0

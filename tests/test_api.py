@@ -216,3 +216,10 @@ def test_cli_and_http_search_and_ask_agree(server):
     q = "临清市有多少项任务由市应急局牵头？"
     cli = CliRunner().invoke(app, ["ask", q, "--json", "--db", str(db)])
     assert json.loads(cli.output) == client.get("/ask", params={"q": q}).json()
+
+
+def test_an_empty_answer_names_a_region_no_document_is_about(server):
+    client, *_ = server
+    page = client.get("/targets", params={"region": "临青市"}).json()
+    assert page["total"] == 0 and "临清市" in page["notes"][0]
+    assert "notes" not in client.get("/targets", params={"region": "临清"}).json()
