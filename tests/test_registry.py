@@ -195,12 +195,13 @@ def test_an_installed_plugin_is_found_by_its_entry_point(tmp_path, monkeypatch):
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: cnpolicy-ep-hazards\nVersion: 0.1\n", encoding="utf-8")
     (dist / "entry_points.txt").write_text(f"[{registry.ENTRY_POINT_GROUP}]\nhazards = {mod}\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delenv(registry.ENV_VAR, raising=False)
-    registry._entry_point_modules.cache_clear()
     try:
         with registry.scoped():
+            monkeypatch.syspath_prepend(str(tmp_path))
+            registry._entry_point_modules.cache_clear()
             assert "ep_hazards" in registry.tables()
+            monkeypatch.undo()
     finally:
         monkeypatch.undo()
         registry._entry_point_modules.cache_clear()
