@@ -208,7 +208,8 @@ def compare_cmd(
     if as_json:
         return c.print_json(rows)
     if not rows:
-        c.fail(f"no targets found for indicator '{indicator}' ({result['period_label']})", code=1)
+        where = f" in {result['period_label']}" if result["period"] else ""
+        c.fail(f"no targets found for indicator '{indicator}'{where}", code=1)
     direction = {"lower_is_better": "lower is better", "higher_is_better": "higher is better"}.get(
         result["direction"] or "", "direction unknown")
     c.print_table(f"{indicator} — {len(rows)} plans, {result['period_label']} ({direction})", rows, [
