@@ -75,6 +75,7 @@ CLAUSE_START = "。，,；;：:、（(）)\n——"
 MONTH_WORDS = {"年底": 12, "年末": 12, "底": 12, "末": 12, "下半年": 12, "上半年": 6, "年中": 6}
 WHAT_MAX = 60
 TIME_HEADER = re.compile(r"时限|时间|期限|进度")
+TIME_LABEL = re.compile(r"^\s*[【\[]?[\u4e00-\u9fff]{0,4}(?:时限|时间|期限|进度)[】\]]?\s*[:：]?\s*$")
 SENTENCE_END = re.compile(r"[。！？；;\n]")
 
 # Evidence weights (log-odds), documented in extractors/data/README.md.
@@ -212,7 +213,13 @@ def _year_record(document: Document, m: re.Match, floor: int | None) -> dict:
             milestone = document.text[m.end():clause_end].strip(" ，,；;）)")
     if not what:
         line_start = document.text.rfind("\n", 0, start) + 1
-        what = document.text[line_start:start].strip(" （(")[-WHAT_MAX:]
+        before = document.text[line_start:start]
+        if TIME_LABEL.match(before):  # "完成时限：2024年底" on its own line: the task above
+            from extractors.responsibilities import task_of
+
+            what = task_of(document, line_start)
+        else:
+            what = before.strip(" （(")[-WHAT_MAX:]
         clause_end = m.end()
     return {
         "what": what,

@@ -543,12 +543,32 @@ def _record(document: Document, start: int, end: int, roles: list[tuple[str, lis
     }
 
 
+LABEL_LINE = re.compile(r"^\s*[【\[]?[\u4e00-\u9fff]{2,8}[】\]]?\s*[:：】]")
+
+
+def _item_line_above(text: str, line_start: int, reach: int = 4) -> str:
+    """The nearest line above ``line_start`` that is not a label line (牵头单位：…, 完成时限：…)."""
+    end = line_start - 1
+    for _ in range(reach):
+        if end <= 0:
+            return ""
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip() and not LABEL_LINE.match(line):
+            return line
+        end = start - 1
+    return ""
+
+
 def task_of(document: Document, pos: int) -> str:
     """The task a note at ``pos`` belongs to: the title of the numbered line it stands
     on, else the deepest heading above it, else the sentence before it."""
     text = document.text
     line_start = text.rfind("\n", 0, pos) + 1
-    heading = parse_heading(text[line_start:pos])
+    line = text[line_start:pos]
+    if not line.strip():  # a note on its own line: the task is the item line above its labels
+        line = _item_line_above(text, line_start)
+    heading = parse_heading(line)
     if heading and heading.kind not in ("box", "table", "annex"):
         cut = TITLE_END.search(heading.rest)
         title = heading.rest[:cut.start()] if cut else heading.rest

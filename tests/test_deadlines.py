@@ -134,3 +134,10 @@ def test_year_parts_and_this_years_months():
     got = [(r["year"], r["month"], r["year_implied"], r["what"]) for r in extract_deadlines(doc)]
     assert got == [(2023, 6, True, "完成隐患排查"), (2023, 6, True, "完成预案修订"), (2023, 9, True, "建成指挥平台"),
                    (2024, 12, True, "实现全覆盖")]
+
+
+def test_a_time_limit_line_under_a_task():
+    doc = make_doc("三、主要任务\n\n（一）强化风险防控\n\n1.开展隐患排查治理。\n牵头单位：县应急局\n完成时限：2024年底前\n",
+                   period_start=2021, period_end=2025, kind="plan")
+    (rec,) = extract_deadlines(doc)
+    assert (rec["year"], rec["month"], rec["what"]) == (2024, 12, "开展隐患排查治理")
