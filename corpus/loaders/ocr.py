@@ -42,12 +42,16 @@ def available() -> bool:
 
 @lru_cache(maxsize=1)
 def engine():
-    """One RapidOCR engine per process (loading the three ONNX models takes ~1 s)."""
+    """One RapidOCR engine per process (loading the three ONNX models takes ~1 s).
+    onnxruntime runs on one thread ($CNPOLICY_OCR_THREADS to change): measured here, one
+    thread costs 10 CPU-s a page against 17 for "all cores", whose threads spin-wait on a
+    busy machine; the ingest pool gives each document its own worker anyway."""
     try:
         from rapidocr_onnxruntime import RapidOCR
     except Exception as e:
         raise OcrUnavailable(f"OCR not available ({type(e).__name__}; pip install rapidocr-onnxruntime)")
-    return RapidOCR()
+    threads = int(os.environ.get("CNPOLICY_OCR_THREADS", "1"))
+    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
 
 
 def show_progress() -> bool:
