@@ -216,3 +216,17 @@ def test_comparison_exports_as_a_table(site):
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8")[1:])))
     assert [row["rank"] for row in rows] == [str(i) for i in range(1, len(rows) + 1)] and len(rows) >= 3
     assert all(row["title"] and row["period"] and row["target"] for row in rows)
+
+
+def test_recent_rows_are_reused_until_the_database_changes(tmp_path):
+    from pipeline.web.app import RecentRows
+
+    db = tmp_path / "x.duckdb"
+    db.write_bytes(b"1")
+    calls = []
+    recent = RecentRows(str(db), size=2)
+    assert recent.get(("t", "q"), lambda: calls.append(1) or [1]) == [1]
+    assert recent.get(("t", "q"), lambda: calls.append(1) or [2]) == [1] and len(calls) == 1
+    import os
+    os.utime(db, ns=(1, 1))  # another ingest rewrote the file
+    assert recent.get(("t", "q"), lambda: calls.append(1) or [3]) == [3] and len(calls) == 2

@@ -11,7 +11,9 @@ few reads the query library lacks.
 """
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
@@ -202,6 +204,32 @@ def trend(con, indicator: str, region: str, f) -> list[dict]:
     return sorted(points, key=lambda p: p["start"])
 
 
+class RecentRows:
+    """The last few row lists the tables asked for, kept while the database file is unchanged,
+    so turning a page or downloading what is shown does not run the query again."""
+
+    def __init__(self, db: str, size: int = 4):
+        self.db, self.size = Path(db), size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key, compute):
+        try:
+            key = (*key, self.db.stat().st_mtime_ns)
+        except OSError:
+            return compute()
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = compute()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
 # --- the app ----------------------------------------------------------------------------------------
 def create_app(db_path: str) -> FastAPI:
     """The web app over ``db_path`` (opened read-only on every request), with the JSON API under /api."""
@@ -215,6 +243,7 @@ def create_app(db_path: str) -> FastAPI:
     templates.env.filters["cell"] = _cell
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     _mount_api(app, db)
+    recent = RecentRows(db)
 
     @contextmanager
     def read():
@@ -298,7 +327,8 @@ def create_app(db_path: str) -> FastAPI:
             p = request.query_params
             fmt = _choice(p, "format", ("csv", "xlsx"))
             with read() as con:
-                rows, shown = _table_rows(con, name, p)
+                key = (name, _query(p, drop=("page", "format")))
+                rows, shown = recent.get(key, lambda: _table_rows(con, name, p))
                 menus = {"indicators": [r["name"] for r in data.indicators(con)[:300]]} if name == "targets" else {}
             if fmt:
                 return _download(rows, name, fmt)
