@@ -42,8 +42,9 @@ def test_image_only_pdf_is_ocrd_with_page_provenance(scanned):
     assert doc.page_at(at) == 1
 
 
-def stamp_page_number(src: Path, out: Path) -> Path:
-    """Add a text-layer page number ("- 1 -") to the scan, as scanning software does."""
+def stamp_page_number(src: Path, out: Path, stamp: str = "- 1 -", invisible: bool = False) -> Path:
+    """Add a text-layer page number ("- 1 -") to the scan, as scanning software does;
+    ``invisible``: a hidden text layer, as OCR'd scans carry."""
     import ctypes
 
     import pypdfium2 as pdfium
@@ -52,9 +53,11 @@ def stamp_page_number(src: Path, out: Path) -> Path:
     pdf = pdfium.PdfDocument(str(src))
     page = pdf[0]
     obj = c.FPDFPageObj_NewTextObj(pdf.raw, b"Helvetica", ctypes.c_float(10))
-    text = ctypes.create_string_buffer("- 1 -\x00".encode("utf-16-le"))
+    text = ctypes.create_string_buffer((stamp + "\x00").encode("utf-16-le"))
     c.FPDFText_SetText(obj, ctypes.cast(text, ctypes.POINTER(c.FPDF_WCHAR)))
     c.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 280, 10)
+    if invisible:
+        c.FPDFTextObj_SetTextRenderMode(obj, c.FPDF_TEXTRENDERMODE_INVISIBLE)
     c.FPDFPage_InsertObject(page.raw, obj)
     c.FPDFPage_GenerateContent(page.raw)
     pdf.save(str(out))
@@ -65,6 +68,14 @@ def test_scan_with_a_stamped_page_number_is_still_ocrd(scanned, tmp_path):
     stamped = stamp_page_number(scanned, tmp_path / "stamped.pdf")
     doc = load(stamped, ocr="auto")
     assert doc.meta["ocr_pages"] == [1]
+    assert "应急管理是国家治理体系" in normalise(doc).text
+
+
+def test_garbage_text_layer_over_the_scan_is_replaced_by_ocr(scanned, tmp_path):
+    """A hidden text layer without a ToUnicode map reads as `(cid:NN)` runs: OCR reads the page."""
+    garbage = stamp_page_number(scanned, tmp_path / "cid.pdf", stamp="(cid:12)(cid:345)(cid:67)" * 8, invisible=True)
+    doc = load(garbage, ocr="auto")
+    assert doc.meta["ocr_pages"] == [1] and "(cid:" not in doc.raw_text
     assert "应急管理是国家治理体系" in normalise(doc).text
 
 
