@@ -283,7 +283,9 @@ def main() -> None:
     pdf = (OUT / "plan.pdf").read_bytes()
     (OUT / "corrupt.pdf").write_bytes(pdf[: len(pdf) // 3])
     # the page tree's second kid points at a free object: pdfium cannot load page 2
-    (OUT / "damaged_page.pdf").write_bytes(pdf.replace(b"/Kids [ 3 0 R 4 0 R 5 0 R ]", b"/Kids [ 3 0 R 0 0 R 5 0 R ]"))
+    damaged = pdf.replace(b"/Kids [ 3 0 R 4 0 R 5 0 R ]", b"/Kids [ 3 0 R 0 0 R 5 0 R ]")
+    assert damaged != pdf, "page tree of plan.pdf changed: update the damaged_page.pdf edit"
+    (OUT / "damaged_page.pdf").write_bytes(damaged)
     build_encrypted_pdf(OUT / "encrypted.pdf")
     build_scanned_pdf(OUT / "scanned.pdf")
     # DOCX: seed 003's opening with its first indicator table in body order.
