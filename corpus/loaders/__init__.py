@@ -1,8 +1,11 @@
 """Loaders: one per file type, each returning a ``corpus.model.Document`` with
 ``raw_text``, ``pages`` and ``tables`` filled.  ``load(path)`` picks by extension.
 
-Every loader module exposes ``load_bytes(path, data) -> Document``; the checks every
-file type shares (missing, unsupported, empty, traditional characters, doc_id) live here.
+Every loader module exposes ``load_bytes(path, data) -> Document`` (the PDF loader also
+takes ``ocr``); the checks every file type shares live here: missing, unsupported, empty,
+input limits (file size, text length), traditional characters, doc_id, and turning a
+reader library's exception on a damaged file into a LoadError that names it.  Problems a
+loader repaired (damaged pages, replaced bytes) are listed in ``doc.meta["load_warnings"]``.
 """
 from __future__ import annotations
 

@@ -1,10 +1,11 @@
-"""Plain text (.txt/.text/.md): decode without guessing wrong, then find the tables that
+"""Plain text (.txt/.text): decode without guessing wrong, then find the tables that
 office→text converters leave behind.
 
 Decoding order (each step strict, so a wrong guess fails instead of producing mojibake):
 BOM (UTF-8/UTF-16/UTF-32) → UTF-8 → UTF-16 without BOM (only if the bytes hold NULs) →
-GBK/GB18030 → charset-normalizer; every non-BOM result must pass a sanity check (nearly
-all characters CJK, ASCII or common punctuation).
+GBK/GB18030 → a damaged UTF-8/GB18030 file (≤ 2% bad bytes, replaced, with a warning) →
+charset-normalizer; every non-BOM result must pass a sanity check (nearly all characters
+CJK, ASCII or common punctuation).
 """
 from __future__ import annotations
 
