@@ -83,7 +83,7 @@ def _lines(text: str) -> list[str]:
 
 
 def strip_site_suffix(line: str) -> str:
-    """A web page's title without the site's tail: "…政策解读_政策解读_安阳市应急管理局",
+    """A web page's title without the site's tail: "…政策解读_政策解读_某市应急管理局",
     "…的通知-上海长宁" → the document's name (when the part kept names a document)."""
     m = SITE_SUFFIX.match(line.strip())
     if m:
@@ -155,7 +155,7 @@ def _value_shaped(v: str) -> bool:
 
 def labels(lines: list[str]) -> dict[str, str]:
     """Label values of the header (first of each); a label standing alone on its line takes
-    the next line as its value (``发布机构：`` / ``宜春市统计局``)."""
+    the next line as its value (``发布机构：`` / ``某市统计局``)."""
     out: dict[str, str] = {}
     head = lines[:HEADER_LINES]
     for i, ln in enumerate(head):
@@ -172,7 +172,7 @@ def _label_value(label: dict[str, str], group: str) -> str | None:
 
 
 def _date_line(s: str) -> str | None:
-    """The date of a line that is only a date (a 落款's date, "（2021年1月4日）"), else None."""
+    """The date of a line that is only a date (a 落款's date, "（2020年5月8日）"), else None."""
     s = s.strip()
     if m := DATE_PAREN.match(s):
         s = m["d"]
@@ -208,7 +208,7 @@ def _standalone(ln: str) -> bool:
 
 def _join_candidates(lines: list[str], limit: int = 30):
     """Each header line, and each line joined with the next one or two (a title broken in
-    two: "国务院关于印发" / "“十四五”数字经济发展规划的通知")."""
+    two: "某省人民政府关于印发" / "某某发展规划的通知")."""
     for i, ln in enumerate(lines[:limit]):
         yield i, ln
         if not SENT_PUNCT.search(ln) and len(ln) <= 40 and not _standalone(ln) and not name_kind(ln):
@@ -244,7 +244,7 @@ def find_notice(lines: list[str]) -> re.Match | None:
 
 
 def title_org(title: str | None) -> str | None:
-    """The organisation a title opens with: 上海市人民政府关于进一步加强… → 上海市人民政府."""
+    """The organisation a title opens with: 某市人民政府关于进一步加强… → 某市人民政府."""
     if title and "关于" in title:
         head = title.split("关于", 1)[0].strip()
         return head if _org_like(head) else None
@@ -252,7 +252,7 @@ def title_org(title: str | None) -> str | None:
 
 
 def site_org(lines: list[str]) -> str | None:
-    """The publisher a web page's title ends with: "…政策解读_政策解读_安阳市应急管理局"."""
+    """The publisher a web page's title ends with: "…政策解读_政策解读_某市应急管理局"."""
     for ln in lines[:3]:
         if SITE_SUFFIX.match(ln) and "_" in ln and _org_like(tail := ln.rsplit("_", 1)[1]):
             return tail
@@ -328,7 +328,7 @@ def title_line(lines: list[str]) -> str | None:
     (…规划, …实施意见, …年度报告, …统计公报, …政策解读), optionally with its years."""
     found = []
     for i, ln in _join_candidates(lines, 40):
-        if "/" in ln:  # a source path: 云南日报/2001年/02月/20日/第A01版/<title>
+        if "/" in ln:  # a source path: <报纸名>/<年>/<月>/<日>/<版次>/<title>
             ln = ln.rsplit("/", 1)[1]
         ln = strip_site_suffix(ln)
         flat = ln.replace(" ", "") if not re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff]", ln) else ln
@@ -337,7 +337,7 @@ def title_line(lines: list[str]) -> str | None:
         nk = name_kind(flat)
         if nk and len(flat) >= 6:
             if re.match(r"(?:19|20)\d{2}年", flat) and i > 0 and _org_like(lines[i - 1]):
-                flat = lines[i - 1].replace(" ", "") + flat  # "洪泽区人民政府" / "2023年…年度报告"
+                flat = lines[i - 1].replace(" ", "") + flat  # "某区人民政府" / "20XX年…年度报告"
             if nk[0] != "notice":
                 return flat
             found.append(flat)
@@ -374,7 +374,7 @@ COLUMN = re.compile(r"^(?P<col>[\u4e00-\u9fff]{2,6})\s*[:：｜|]\s*(?P<rest>[^�
 
 
 def strip_column(line: str, text: str) -> str:
-    """A portal column's name before a document's title ("政策解读:广元市…三年行动方案(2024—2026年)"
+    """A portal column's name before a document's title ("政策解读:某市…行动方案(20XX—20XX年)"
     on a page that itself issues that plan): the title alone."""
     m = COLUMN.match(line.strip())
     if m and name_kind(m["rest"]) and (issued := ISSUES_IT.search(text[:HEADER_CHARS])):
@@ -440,11 +440,13 @@ def find_period(title: str | None, text: str) -> tuple[int, int] | None:
 
 def plan_page_score(doc: Document, lines: list[str]) -> tuple[int, list[str], bool]:
     """How much a text without a title reads like a plan: outline headings with plan words
-    (主要任务, 规划目标…) and plan vocabulary in the text: (score, reasons, any heading word)."""
+    (主要任务, 规划目标…) or a plan's endings (…规划) and plan vocabulary in the text:
+    (score, reasons, any heading word)."""
     spec = kinds()["plan_page"]
     reasons = []
     heads = [h.title for ln in lines if (h := parse_heading(ln)) and h.rank is not None and h.rank <= 3]
-    hw = sorted({w for w in spec["heading_words"] for t in heads if w in t})
+    hw = sorted({w for w in spec["heading_words"] for t in heads if w in t}
+                | {"…" + e for e in spec.get("heading_ends", []) for t in heads if t.endswith(e) and len(t) > len(e) + 1})
     if hw:
         reasons.append("headings: " + "、".join(hw))
     tw = [w for w in spec["text_words"] if w in doc.text]
@@ -572,7 +574,7 @@ ADOPTED = re.compile(r"^[（(]\s*(?P<body>.{8,60}?(?:通过|批准|发布|印发
 
 def _dated_subtitle(ln: str) -> str | None:
     """A speech's or report's subtitle ("——1996年3月5日在第八届全国人民代表大会第四次会议上")
-    or a plan's adoption note ("(2001年2月16日云南省第九届人民代表大会第四次会议通过)")."""
+    or a plan's adoption note ("(YYYY年M月D日某省第N届人民代表大会第N次会议通过)")."""
     m = re.match(r"^[—\-]{1,2}\s*", ln) or ADOPTED.match(ln)
     if m:
         start = m.end() if m.re is not ADOPTED else m.start("body")
@@ -607,7 +609,7 @@ def _date(label: dict[str, str], sig, lines: list[str], notice_at: int | None, t
 
 
 def _hint_date(hints: dict) -> str | None:
-    """A loader's date, when it is a full date (a crawler's "2022年1月" is no issue date)."""
+    """A loader's date, when it is a full date (a crawler's bare "YYYY年M月" is no issue date)."""
     v = hints.get("issue_date")
     return parse_date(v) if v else None
 

@@ -207,13 +207,16 @@ TITLE_END = "。；;！？!?：:"
 TITLE_MAX = 40
 _S = r"[ \t\u3000]*"  # blanks some layouts put inside a number (第 一 章, （ 一 ）)
 _CN = r"[一二三四五六七八九十百零〇两](?:[ \u3000]?[一二三四五六七八九十百零〇两])*"  # 十二, OCR's 十 二
+# A year opening a heading's title ("一、2020年工作回顾", "三、二〇二一年重点工作"): no numeral
+# run after 一、 ("一、二级", "一.5") but a year is a title's first word.
+_YEAR_OPENING = r"(?:(?:19|20)\d{2}|[一二][〇○零九][〇○零一二三四五六七八九]{2})[ \t\u3000]*年"
 # (style, rank, kind, pattern); group "n" is the number.  Order matters: first match wins.
 _HEADINGS = [
     ("part", -1, "chapter", rf"第{_S}(?P<n>{_CN}|\d+){_S}(?:篇|部分)"),
     ("chapter", 0, "chapter", rf"第{_S}(?P<n>{_CN}|\d+){_S}章"),
     ("jie", 1, "section", rf"第{_S}(?P<n>{_CN}|\d+){_S}节"),
     ("tiao", 1.5, "clause", rf"第{_S}(?P<n>{_CN}|\d+){_S}条(?!第|规定|的|之|[、和及至或，,）)])"),  # not "第二十条第（一）项"
-    ("cn", 2, "section", rf"(?P<n>[一二三四五六七八九十]+){_S}[、.．](?![\d一二三四五六七八九十])"),
+    ("cn", 2, "section", rf"(?P<n>[一二三四五六七八九十]+){_S}[、.．](?!(?!{_YEAR_OPENING})[\d一二三四五六七八九十])"),
     ("paren_cn", 3, "item", rf"[（(]{_S}(?P<n>[一二三四五六七八九十]+){_S}[）)]|(?P<n2>[㈠-㈩])"),
     ("paren_cn_open", 3, "item", r"(?P<n>[一二三四五六七八九十]+)[）)]"),  # "一)": lost "("
     ("decimal", 4.5, "item", r"(?P<n>\d{1,2}(?:[.．]\d{1,2}){1,3})(?![\d.．])[ \t\u3000]*(?=[\u4e00-\u9fff“])"),

@@ -105,7 +105,7 @@ def describe(unit: Unit) -> dict:
     """The record every caller gets: name, code, level and the chain above it."""
     chain = {u.level: u.name for u in [unit, *ancestors(unit)]}
     if county_level(unit.level) and "prefecture" not in chain and is_municipality(chain.get("province")):
-        chain["prefecture"] = chain["province"]  # 丰都县 → 重庆市 stands in for the prefecture
+        chain["prefecture"] = chain["province"]  # a county of 重庆市: 重庆市 stands in for the prefecture
     return {
         "region": unit.name, "admin_code": unit.code, "admin_level": unit.level,
         "province": chain.get("province"), "prefecture": chain.get("prefecture"),
@@ -224,7 +224,7 @@ def level_hint(text: str) -> Counter:
 
 
 def province_of_doc_number(number: str | None, text: str) -> dict | None:
-    """The province a 文号's one-character abbreviation names (辽应急复字〔2025〕34号 → 辽宁省),
+    """The province a 文号's one-character abbreviation names (辽X字〔YYYY〕N号 → 辽宁省),
     when the text speaks of itself as a province (我省, 全省, 省X厅/委/局); else None."""
     if not number:
         return None

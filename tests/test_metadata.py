@@ -460,3 +460,24 @@ def test_adoption_note_under_the_title():
     m = meta_of(text)
     assert (m["title"], m["kind"], m["period"]) == ("云南省国民经济和社会发展第十个五年计划纲要", "plan", "2001-2005")
     assert (m["issue_date"], m["region"]) == ("2001-02-16", "云南省")
+
+
+TAIYUAN_PAGE = (  # 14_taiyuan-shi_fangzhen-jianzai-12-5_p4.txt: a mirror's page 4 under the notice's title
+    "  五、综合防灾能力规划\n"
+    "  (一)城市地震小区划和震害预测项目。震害预测包括现有房屋建筑物和工程设施、生命线工程系统、次生灾害源及地震后人员伤亡和经济损失预测。\n"
+    "  (二)防震减灾社区和示范县(市、区)建设。各级政府和民政、地震部门要加强对基层防震减灾工作的引导和管理,推进防震减灾社区建设。\n"
+    "  (三)次生灾害源和危险性项目管理。安监、经信、城管、国资、国土、水务、环保、煤炭、消防等部门要开展次生灾害隐患普查摸底工作。\n")
+
+
+def test_mirror_page_under_its_notice_title_is_the_plan():
+    m = meta_of("法搜网--中国法律信息搜索网\n太原市人民政府关于印发太原市“十二五”防震减灾规划的通知\n\n" + TAIYUAN_PAGE)
+    assert (m["kind"], m["title"], m["period"]) == ("plan", "太原市“十二五”防震减灾规划", "2011-2015")
+
+
+def test_untitled_page_keeps_its_plan_heading_as_evidence():
+    # the same page without its title: a chapter named …规划 is evidence (general: a plan's
+    # chapter on one field), weighed with the rest, not a switch
+    m = meta_of(TAIYUAN_PAGE)
+    assert any("…规划" in r for r in m["kind_reasons"]) and m["kind_confidence"] <= 0.5
+    m = meta_of(TAIYUAN_PAGE + "  到2015年,全市基本具备综合抗御6级左右地震的能力。\n")
+    assert m["kind"] == "plan" and any("…规划" in r for r in m["kind_reasons"])

@@ -142,3 +142,20 @@ def test_cited_article_is_no_heading():
 def test_spaced_and_enclosed_numbers(line, style, number, value):
     h = parse_heading(line)
     assert (h.style, h.number, h.value) == (style, number, value)
+
+
+@pytest.mark.parametrize("line,value,title", [
+    # guojia_zhengfu-gongzuo-baogao_2021.txt (unlabelled): headings that open with a year
+    ("一、2020年工作回顾", 1, "2020年工作回顾"),
+    ("三、2021年重点工作", 3, "2021年重点工作"),
+    ("三、二〇二一年重点工作", 3, "二〇二一年重点工作"),
+])
+def test_heading_title_opening_with_a_year(line, value, title):
+    h = parse_heading(line)
+    assert (h.style, h.value, h.title) == ("cn", value, title)
+    assert HEADING_START.match(line)
+
+
+@pytest.mark.parametrize("line", ["一、二级响应", "二、2.5倍", "一、20项"])
+def test_numeral_after_the_comma_is_still_no_heading(line):
+    assert parse_heading(line) is None

@@ -272,3 +272,26 @@ def test_plan_title_with_its_years_after_the_notice():
                     "龙陵县综合防灾减灾规划(2016—2020年)\n"
                     "为进一步提高龙陵县综合防灾减灾能力,确保广大人民群众生命财产安全,依据有关法律法规,制定本规划。\n")
     assert top(doc) == ["卷首", "龙陵县综合防灾减灾规划(2016—2020年)"]
+
+
+def test_headings_opening_with_a_year():
+    # guojia_zhengfu-gongzuo-baogao_2021.txt (unlabelled): 一、2020年… / 三、2021年… are chapters
+    doc = from_text("各位代表：\n现在，我代表国务院，向大会报告政府工作，请予审议，并请全国政协委员提出意见。\n"
+                    "一、2020年工作回顾\n过去一年，在新中国历史上极不平凡。面对突如其来的新冠肺炎疫情、世界经济深度衰退等多重严重冲击。\n"
+                    "二、“十三五”时期发展成就和“十四五”时期主要目标任务\n过去五年，我国经济社会发展取得新的历史性成就。\n"
+                    "三、2021年重点工作\n今年要重点做好以下几方面工作。\n"
+                    "（一）保持宏观政策连续性稳定性可持续性，促进经济运行在合理区间。积极的财政政策要提质增效、更可持续。\n")
+    assert [h for h in top(doc) if h.startswith(("一", "二", "三"))] == [
+        "一、2020年工作回顾", "二、“十三五”时期发展成就和“十四五”时期主要目标任务", "三、2021年重点工作"]
+    item = next(s for s in doc.sections if s.heading.startswith("（一）保持宏观政策"))
+    assert item.path.startswith("三、2021年重点工作")
+
+
+def test_numbered_sentence_opening_with_a_year_is_a_list_row():
+    # a numbered list of one-sentence results is no outline, though each opens with a year
+    doc = from_text("二、工作成效\n"
+                    "一、2019年全市完成造林面积12万亩，森林覆盖率提高到45%。\n"
+                    "二、2020年全市新建应急避难场所30处，覆盖城区常住人口。\n"
+                    "三、2021年全市各类生产安全事故起数同比下降15%，死亡人数下降10%。\n")
+    heads = [s.heading for s in doc.sections]
+    assert not any(h.startswith(("一、2019", "二、2020", "三、2021")) for h in heads)
