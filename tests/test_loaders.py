@@ -294,3 +294,19 @@ def test_every_real_file_loads_or_is_refused_in_plain_words():
             assert not re.match(r"^[A-Z][A-Za-z0-9_.]*: ", e.reason), (f.name, e.reason)
         else:
             assert doc.text.strip(), f.name
+
+
+def test_pdfplumber_fallback_is_time_bounded(monkeypatch):
+    """bench/fuzz.py found a damaged page that kept pdfminer busy for a minute
+    (tests/fixtures/fuzz/hang-*.pdf): the fallback gives up and the page keeps pdfium's text."""
+    import time
+
+    import pdfplumber
+
+    from corpus.loaders import pdf
+
+    monkeypatch.setattr(pdfplumber, "open", lambda *a, **k: time.sleep(5))
+    monkeypatch.setattr(pdf, "PDFPLUMBER_SECONDS", 0.2)
+    t0 = time.perf_counter()
+    assert pdf._pdfplumber_tables((FIX / "plan.pdf").read_bytes(), 0) == []
+    assert time.perf_counter() - t0 < 2

@@ -10,6 +10,7 @@ columns is merged into one ``Table`` (a repeated header row is dropped); each ro
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from corpus.model import Document, LoadError, Page, Table
@@ -277,7 +278,10 @@ def _read_page(pdf, index: int, data: bytes) -> PageContent:
         rules = _rules(page)
         tables = []
         if len(rules[0]) + len(rules[1]) >= MIN_RULES:
-            tables = data_tables(grid_tables(page, textpage, *rules)) or data_tables(_pdfplumber_tables(data, index))
+            grid = grid_tables(page, textpage, *rules)
+            # pdfplumber only where the rules formed no grid: a grid that is a layout frame
+            # is read by pdfium already
+            tables = data_tables(grid if grid else _pdfplumber_tables(data, index))
         if not tables:
             content.pieces.append(textpage.get_text_range())
             return content
@@ -372,7 +376,7 @@ def _pdfplumber_tables(data: bytes, index: int) -> list[PageTable]:
     import pdfplumber
 
     try:
-        with pdfplumber.open(io.BytesIO(data), pages=[index + 1]) as pdf:
+        with time_limit(PDFPLUMBER_SECONDS), pdfplumber.open(io.BytesIO(data), pages=[index + 1]) as pdf:
             page = pdf.pages[0]
             found = []
             for t in page.find_tables():
@@ -380,9 +384,35 @@ def _pdfplumber_tables(data: bytes, index: int) -> list[PageTable]:
                 rows = [r for r in rows if any(r)]
                 if len(rows) >= 1 and max(len(r) for r in rows) >= 2:
                     found.append(PageTable(rows, t.bbox[1], t.bbox[3], float(page.height)))
-    except Exception:  # PdfminerException, PSSyntaxError, ... : no tables from this fallback
+    except Exception:  # PdfminerException, PSSyntaxError, TimeoutError ... : no tables from this fallback
         return []
     return sorted(found, key=lambda t: t.top)
+
+
+PDFPLUMBER_SECONDS = 10  # a damaged content stream can keep pdfminer busy for minutes
+
+
+@contextmanager
+def time_limit(seconds: float):
+    """Raise TimeoutError in the block after ``seconds`` (SIGALRM: main thread on Unix
+    only; elsewhere the block runs unbounded)."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeoutError(f"over {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 LAYOUT_CELL = 300  # characters: a cell holding paragraphs is a layout box, not data
