@@ -248,26 +248,35 @@ def pdfminer_texts(data: bytes, indices: list[int], pdf=None) -> dict[int, str]:
     return texts or {}
 
 
+PDFMINER_SECONDS_PER_PAGE = 2  # pdfminer reads ~6 pages/s here; a damaged stream can loop
+
+
 def _pdfminer_pages(data: bytes, wanted: set[int]) -> dict[int, str] | None:
+    try:
+        with time_limit(max(10, PDFMINER_SECONDS_PER_PAGE * len(wanted))):
+            return _pdfminer_read(data, wanted)
+    except Exception:  # pdfminer's many parse errors, or its time ran out: keep pdfium's text
+        return None
+
+
+def _pdfminer_read(data: bytes, wanted: set[int]) -> dict[int, str]:
     import io
 
-    try:
-        from pdfminer.converter import TextConverter
-        from pdfminer.layout import LAParams
-        from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
-        from pdfminer.pdfpage import PDFPage
+    from pdfminer.converter import TextConverter
+    from pdfminer.layout import LAParams
+    from pdfminer.pdfinterp import PDFPageInterpreter, PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
 
-        out: dict[int, str] = {}
-        manager = PDFResourceManager()
-        for i, page in enumerate(PDFPage.get_pages(io.BytesIO(data), pagenos=wanted)):
-            buf = io.StringIO()
-            device = TextConverter(manager, buf, laparams=LAParams())
-            PDFPageInterpreter(manager, device).process_page(page)
-            device.close()
-            out[sorted(wanted)[i]] = re.sub(r"\n{3,}", "\n\n", buf.getvalue().replace("\x0c", "")).strip() + "\n"
-        return out
-    except Exception:  # pdfminer's many parse errors: the caller keeps pdfium's text
-        return None
+    out: dict[int, str] = {}
+    order = sorted(wanted)
+    manager = PDFResourceManager()
+    for i, page in enumerate(PDFPage.get_pages(io.BytesIO(data), pagenos=wanted)):
+        buf = io.StringIO()
+        device = TextConverter(manager, buf, laparams=LAParams())
+        PDFPageInterpreter(manager, device).process_page(page)
+        device.close()
+        out[order[i]] = re.sub(r"\n{3,}", "\n\n", buf.getvalue().replace("\x0c", "")).strip() + "\n"
+    return out
 
 
 def _read_page(pdf, index: int, data: bytes) -> PageContent:
