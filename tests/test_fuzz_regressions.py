@@ -20,3 +20,15 @@ def test_fuzz_crasher_is_handled(case):
     res = process_file(str(case), extract=True, embed=False, ocr="never")
     assert time.perf_counter() - t0 < 30, note
     assert res.error is None or not UNCAUGHT.match(res.error), (res.error, note)
+
+
+def test_fuzz_harness_runs(tmp_path):
+    """A few cases of bench/fuzz.py end to end (worker subprocess, limits, summary line)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, FUZZ_CASES="4", FUZZ_SEED="11", FUZZ_EXTRACT="0")
+    out = subprocess.run([sys.executable, "bench/fuzz.py"], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert re.search(r"^4 cases in \d+ s \(seed 11, timeout 30 s, 2048 MB\): ", out.stdout, re.M)
