@@ -3,7 +3,7 @@ worker subprocess under a time and a memory limit.
 
     make fuzz                                  # 10,000 cases
     FUZZ_CASES=300 .venv/bin/python bench/fuzz.py
-    FUZZ_SEED=7 FUZZ_EXTRACT=0 FUZZ_TIMEOUT=30 FUZZ_MEM_MB=2048 .venv/bin/python bench/fuzz.py
+    FUZZ_SEED=7 FUZZ_EXTRACT=0 FUZZ_TIMEOUT=30 FUZZ_MEM_MB=2048 FUZZ_CRASHERS=/tmp/c .venv/bin/python bench/fuzz.py
 
 Every case must end in a stored document or a named error (a LoadError's reason).  The
 failures counted are: an uncaught exception (``process_file``'s catch-all turned it into
@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
-CRASHERS = FIXTURES / "fuzz"
+CRASHERS = Path(os.environ.get("FUZZ_CRASHERS", FIXTURES / "fuzz"))  # where failing inputs are saved
 SEEDS = ["plan.pdf", "web_printed.pdf", "cnki.pdf", "plan.docx", "notice.html", "plan_utf8.txt",
          "plan_gbk.txt", "crawler.md", "crawler.json"]
 UNCAUGHT = re.compile(r"^[A-Z][A-Za-z0-9_.]*: ")  # process_file's catch-all: "KeyError: 'x'"
@@ -267,7 +267,7 @@ def main() -> None:
                 if outcome["outcome"] in FAILURES:
                     saved = save_crasher(data, ext, outcome, name)
                     print(f"case {case} ({name}): {outcome['outcome']} {outcome.get('error') or ''}"[:200]
-                          + f" -> {saved.relative_to(ROOT)}", flush=True)
+                          + f" -> {saved}", flush=True)
                 path.unlink()
                 if (case + 1) % 100 == 0:
                     rate = (case + 1) / (time.perf_counter() - t_start)

@@ -28,7 +28,7 @@ def test_fuzz_harness_runs(tmp_path):
     import subprocess
     import sys
 
-    env = dict(os.environ, FUZZ_CASES="4", FUZZ_SEED="11", FUZZ_EXTRACT="0")
+    env = dict(os.environ, FUZZ_CASES="4", FUZZ_SEED="11", FUZZ_EXTRACT="0", FUZZ_CRASHERS=str(tmp_path))
     out = subprocess.run([sys.executable, "bench/fuzz.py"], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     assert re.search(r"^4 cases in \d+ s \(seed 11, timeout 30 s, 2048 MB\): ", out.stdout, re.M)
