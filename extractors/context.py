@@ -241,7 +241,10 @@ def title_role(title: str, kind: str = "", plan_start: int | None = None) -> str
     """The role a section title states by itself, or None."""
     if not title:
         return "table" if kind in ("table", "box") else None
-    if vocabulary("history_headings").search(title) or earlier_period(title, plan_start):
+    history = bool(vocabulary("history_headings").search(title) or earlier_period(title, plan_start))
+    if history and vocabulary("goal_headings").search(title):
+        return None  # “十三五”时期发展成就和“十四五”时期主要目标: its subsections decide
+    if history:
         return "history"
     if vocabulary("baseline_headings").search(title):
         return "baseline"

@@ -18,7 +18,7 @@ ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
 CHINESE = rf"[{CN_CHARS}]+"
 # A number, optionally scaled by 万/亿/千万 (4万, 1.5亿, 三十万).  百分之X is a percentage.
 # 万兆 (10000 Mbps) is the one place a bare 万 is a number.
-NUMBER = rf"(?:百分之|千分之)?(?:{ARABIC}|{CHINESE}|万(?=兆))(?:(?:千万|百万|万|亿)(?![元兆]))?"
+NUMBER = rf"(?:百分之|千分之)?(?:{ARABIC}|{CHINESE}|万(?=兆))(?:(?:万亿|千万|百万|万|亿)(?![元兆]))?"
 NUMBER_RE = re.compile(NUMBER)
 HAS_NUMBER = re.compile(rf"\d|[{CN_CHARS}]")
 
@@ -59,7 +59,7 @@ def parse_number(text: str) -> tuple[float, str] | None:
         if s.startswith(prefix):
             s, percent = s[len(prefix):], unit
     scale = 1.0
-    for suffix, mult in (("千万", 1e7), ("百万", 1e6), ("万", 1e4), ("亿", 1e8)):
+    for suffix, mult in (("万亿", 1e12), ("千万", 1e7), ("百万", 1e6), ("万", 1e4), ("亿", 1e8)):
         if s.endswith(suffix) and len(s) > len(suffix):
             s, scale = s[: -len(suffix)], mult
             break

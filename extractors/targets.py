@@ -25,7 +25,7 @@ from corpus import numbering
 from corpus.model import Document
 from corpus.numbering import cn_year
 from extractors.base import provenance
-from extractors.context import (DEFAULT_THRESHOLD, ROLE_WEIGHT, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
+from extractors.context import (DEFAULT_THRESHOLD, ROLE_WEIGHT, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
                                 plan_period, section_role, section_titles, sentence_tense, vocabulary)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
@@ -48,7 +48,7 @@ CUES = [
     (">=", "不低于|不少于|不小于|至少|满足|力争达到"),
     (">", "大于|高于|超过|多于|超"),
     ("=", "提高到|提高至|提升到|提升至|增加到|增加至|增长到|增长至|保持在|保持|稳定在|达到|达|为|约"),
-    ("decrease_by", "下降|降低|减少|压减|减少"),
+    ("decrease_by", "下降|降低|减少|压减|减少|再降|下调"),
     ("increase_by", "提高|提升|增长|增加|上升"),
 ]
 _CUE_ALT = "|".join(sorted((w for _, ws in CUES for w in ws.split("|")), key=len, reverse=True))
@@ -120,6 +120,7 @@ class Context:
     plan_end: int | None
     prior: Evidence
     horizon: int | None = None  # a goal section's year when no plan period is known
+    this_year: int | None = None  # the document's own year, for 今年
 
     def role(self, pos: int) -> tuple[str, float]:
         return section_role(self.doc, pos)
@@ -167,7 +168,7 @@ def build_context(doc: Document) -> Context:
     horizon = goal_horizon(doc) if end is None else None
     # A number that passed the target grammar (a comparator, a measured quantity, a count of
     # things to build) is itself evidence that it is a goal: the prior starts above even.
-    return Context(doc, start, end, document_prior(doc, base=GRAMMAR_PRIOR), horizon)
+    return Context(doc, start, end, document_prior(doc, base=GRAMMAR_PRIOR), horizon, document_year(doc)[0])
 
 
 # --- records -----------------------------------------------------------------------
@@ -248,6 +249,9 @@ def make_record(doc: Document, indicator: str, v: Value, year: int | None, attri
 
 # --- prose ---------------------------------------------------------------------------
 BOUNDS = ("<=", "<", ">=", ">")
+LEADING_ZERO = re.compile(r"0\d")
+YEARS_OF = re.compile(r"(?:年限|年数)[^，。；\d]{0,6}$")  # 平均受教育年限提高到11.3年: a duration in years
+MONEY_UNITS = ("元", "万元", "亿元")
 DATE_AFTER = re.compile(r"[年月日号]")
 LIST_DOT = re.compile(r"[.．、](?!\d)")
 QUAKE_AFTER = re.compile(r"地震|烈度|抗震|风")
@@ -289,8 +293,8 @@ def combine_comparator(cue: str | None, own: str | None, unit: str) -> str | Non
     is an amount of work to do, stated like any other count."""
     if cue == "share":  # 满足X%…需求 is the share met; 满足保障N万人 a floor
         cue = "=" if unit in RATE_UNITS else ">="
-    if cue == "increase_by" and unit not in RATE_UNITS:
-        cue = None
+    if cue == "increase_by" and unit not in RATE_UNITS and unit not in MONEY_UNITS:
+        cue = None  # (an increase of a sum of money, 人均补助再增加30元, stays an increase)
     if cue in ("decrease_by", "increase_by") and own != "range":
         return cue
     if own and own != "=":
@@ -339,7 +343,9 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         v = _value_of(m)
         num = m.group("num")
         before, after = clause[:m.start()], clause[m.end():]
-        if v is None or BAD_BEFORE.search(before) or BAD_AFTER.match(after):
+        if v is None or BAD_BEFORE.search(before) or LEADING_ZERO.match(num):
+            continue  # 0517-8729…: a telephone number or code, not a quantity
+        if BAD_AFTER.match(after) and not (after.startswith("年") and YEARS_OF.search(before)):
             continue
         if not m.group("unit") and after[:1].isdigit():
             continue
@@ -584,10 +590,13 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
         own = [cn_year(lead.group(1))]
     if own:
         return own[-1]
+    if THIS_YEAR.search(line, 0, clause_start + 3) and ctx.this_year:
+        return ctx.this_year  # 今年发展主要预期目标是：… in a work report of its year
     framing = [y for p, y in at if p < sent_start and (not ctx.plan_end or y >= ctx.plan_end)]
     return framing[-1] if framing else lead_year or ctx.heading_year(pos) or ctx.plan_end or ctx.horizon
 
 
+THIS_YEAR = re.compile(r"今年|本年度|年内")
 LEADING_YEAR = re.compile(rf"[\s“”\"]*{_Y}\s*年(?:底|末)?[，,]")
 
 
@@ -636,9 +645,15 @@ def _once(make):
     return get
 
 
-def _tense(sentence: str, past_paragraph: bool, plan_start: int | None) -> str:
-    """forward | back | mixed | neutral; every sentence of a “十三五”期间，… paragraph looks back."""
+COLON_IN = re.compile(r"[：:]")
+
+
+def _tense(sentence: str, past_paragraph: bool, plan_start: int | None, lead: bool = False) -> str:
+    """forward | back | mixed | neutral; every sentence of a “十三五”期间，… paragraph looks back,
+    and a neutral item after a forward lead-in in its line (目标是：A；B) looks forward."""
     tense = sentence_tense(sentence, plan_start)
+    if lead and tense == "neutral":
+        tense = "forward"
     if past_paragraph and tense in ("neutral", "forward"):
         tense = "mixed" if tense == "forward" else "back"
     return tense
@@ -651,6 +666,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
     text = doc.text
     pos = 0
     lead_year = None  # stated once on a lead-in line, it holds for the list items below it
+    lead_forward = False  # … and a forward-looking lead-in makes its neutral items look forward
     for line in text.split("\n"):
         line_start = pos
         pos += len(line) + 1
@@ -659,11 +675,13 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
         item = bool(LIST_ITEM.match(line))
         if not item:
             lead_year = lead_in_year(line)
+            lead_forward = looks_forward(line, ctx.plan_start) and not ctx.is_history(line_start)  # …主要目标… then ——A ——B
         if not LINE_HAS_NUMBER.search(line):
             continue
         if any(a <= line_start < b for a, b in skip):
             continue
         past_paragraph = opens_in_past(line, ctx.plan_start)
+        colon_lead = item and lead_forward  # …预期目标是：A；B；C — items after a forward lead-in look forward
         for sm in SENTENCE_RE.finditer(line):
             sentence = sm.group(0)
             skip_n = _list_number(line, sm.start(), sentence)
@@ -671,8 +689,10 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 sentence = " " * skip_n + sentence[skip_n:]
             if not CLAUSE_HAS_NUMBER.search(sentence):
                 continue
-            ev = _once(lambda s=sentence, at=line_start + sm.start(): ctx.evidence(
-                at, tense=_tense(s, past_paragraph, ctx.plan_start)))
+            tense_of = (lambda s=sentence, lead=colon_lead: _tense(s, past_paragraph, ctx.plan_start, lead))
+            if not colon_lead and COLON_IN.search(sentence) and looks_forward(sentence.split("：")[0], ctx.plan_start):
+                colon_lead = True
+            ev = _once(lambda t=tense_of, at=line_start + sm.start(): ctx.evidence(at, tense=t()))
             for cm in CLAUSE_RE.finditer(sentence):
                 clause = cm.group(0)
                 if not CLAUSE_HAS_NUMBER.search(clause):
