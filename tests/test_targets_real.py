@@ -194,3 +194,22 @@ def test_floor_on_the_real_set():
         tp, n_gold, n_pred = tp + s.tp, n_gold + s.gold, n_pred + s.pred
     precision, recall = tp / n_pred, tp / n_gold
     assert 2 * precision * recall / (precision + recall) >= 0.90, (precision, recall)
+
+
+def test_work_report_goals_after_a_lead_in(tmp_path):
+    # guojia_zhengfu-gongzuo-baogao_2021.txt (scored blind by another helper before this test)
+    recs = targets(tmp_path, "2021年政府工作报告\n"
+                             "今年发展主要预期目标是：国内生产总值增长6%以上；城镇新增就业1100万人以上，城镇调查失业率5.5%左右；"
+                             "居民消费价格涨幅3%左右；粮食产量保持在1.3万亿斤以上。\n"
+                             "“十四五”时期经济社会发展主要目标和重大任务，全文提交大会审查，这里概述几个方面。\n"
+                             "——全面推进乡村振兴，完善新型城镇化战略。常住人口城镇化率提高到65%。\n")
+    assert one(recs, 6.0, comparator="increase_by")["year"] == 2021  # 今年: the report's year
+    assert one(recs, 11000000.0, unit="人")["comparator"] == ">="
+    assert one(recs, 1.3e12, unit="斤")["year"] == 2021
+    one(recs, 65.0, unit="%")
+
+
+def test_a_telephone_number_is_no_range(tmp_path):
+    # hongze-qu_zhengfu-xinxi-gongkai-nianbao_2024.pdf (an annual report's contact line)
+    doc = analysed(tmp_path, "如对本报告有疑问，请与本区人民政府办公室联系（地址：某大道90\n号，邮编：223100，电话：0517-87290606）。\n")
+    assert not [r for r in extract_targets(doc) if r["value"] == 517.0]
