@@ -344,7 +344,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         num = m.group("num")
         before, after = clause[:m.start()], clause[m.end():]
         if v is None or BAD_BEFORE.search(before) or LEADING_ZERO.match(num):
-            continue  # 0517-8729…: a telephone number or code, not a quantity
+            continue  # 0NNN-NNNNNNNN: a telephone number or code, not a quantity
         if BAD_AFTER.match(after) and not (after.startswith("年") and YEARS_OF.search(before)):
             continue
         if not m.group("unit") and after[:1].isdigit():
