@@ -241,7 +241,10 @@ def title_role(title: str, kind: str = "", plan_start: int | None = None) -> str
     """The role a section title states by itself, or None."""
     if not title:
         return "table" if kind in ("table", "box") else None
-    history = bool(vocabulary("history_headings").search(title) or earlier_period(title, plan_start))
+    found = vocabulary("history_headings").search(title)
+    if found and vocabulary("task_verbs").search(title, 0, found.start()):
+        found = None  # 补齐短板弱项, 应对风险挑战: a task that names the weakness it fixes
+    history = bool(found or earlier_period(title, plan_start))
     if history and vocabulary("goal_headings").search(title):
         return None  # “十三五”时期发展成就和“十四五”时期主要目标: its subsections decide
     if history:

@@ -591,7 +591,7 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
     if own:
         return own[-1]
     if THIS_YEAR.search(line, 0, clause_start + 3) and ctx.this_year:
-        return ctx.this_year  # 今年发展主要预期目标是：… in a work report of its year
+        return ctx.this_year  # 今年…目标是：… in a work report of its year
     framing = [y for p, y in at if p < sent_start and (not ctx.plan_end or y >= ctx.plan_end)]
     return framing[-1] if framing else lead_year or ctx.heading_year(pos) or ctx.plan_end or ctx.horizon
 

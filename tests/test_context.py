@@ -93,3 +93,11 @@ def test_vocabulary_files_load_and_compile():
 def test_sections_are_indexed_once_per_document():
     doc = make_doc(PLAN)
     assert context.section_index(doc) is context.section_index(doc)
+
+
+def test_a_task_title_that_names_a_weakness_is_no_history():
+    # shanghai_nongye-jixiehua-14-5-shishi-yijian_2022.md (scored blind by another helper first)
+    doc = make_doc("某市农业机械化实施意见\n三、主要任务\n（二）补齐短板弱项，实现经济作物机械化关键环节突破\n"
+                   "推进设施菜田绿叶菜生产机械化水平达到60%。\n（三）现状与短板\n机械化水平为50%。\n")
+    assert section_role(doc, doc.text.find("推进设施菜田"))[0] == "task"
+    assert section_role(doc, doc.text.find("机械化水平为"))[0] == "history"
