@@ -666,7 +666,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
     text = doc.text
     pos = 0
     lead_year = None  # stated once on a lead-in line, it holds for the list items below it
-    lead_forward = False  # … and a forward-looking lead-in makes its neutral items look forward
+    lead_line, lead_start, lead_forward = "", 0, False  # … and a forward lead-in makes its neutral items look forward
     for line in text.split("\n"):
         line_start = pos
         pos += len(line) + 1
@@ -675,13 +675,15 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
         item = bool(LIST_ITEM.match(line))
         if not item:
             lead_year = lead_in_year(line)
-            lead_forward = looks_forward(line, ctx.plan_start) and not ctx.is_history(line_start)  # …主要目标… then ——A ——B
+            lead_line, lead_start, lead_forward = line, line_start, None  # worked out when an item needs it
         if not LINE_HAS_NUMBER.search(line):
             continue
         if any(a <= line_start < b for a, b in skip):
             continue
         past_paragraph = opens_in_past(line, ctx.plan_start)
-        colon_lead = item and lead_forward  # …预期目标是：A；B；C — items after a forward lead-in look forward
+        if item and lead_forward is None:  # …主要目标… then ——A ——B
+            lead_forward = bool(lead_line) and looks_forward(lead_line, ctx.plan_start) and not ctx.is_history(lead_start)
+        colon_lead = item and bool(lead_forward)  # …预期目标是：A；B；C — items after a forward lead-in look forward
         for sm in SENTENCE_RE.finditer(line):
             sentence = sm.group(0)
             skip_n = _list_number(line, sm.start(), sentence)
