@@ -60,14 +60,14 @@ CUE_GAP = re.compile(r"[^\d，。；、,;:：（）()“”]{0,4}")
 # The measured quantity a bare value may follow (覆盖率100%, 面积800m²).
 METRIC_END = re.compile(r"(?:率|比例|比重|占比|面积|人数|数量|时间|时长|次数|起数|死亡率|覆盖面|[均都])$")
 BUILD_VERB = (r"建成|新建|建设|改建|扩建|改扩建|新增|增设|设立|安装|采购|购置|配备|配置|组建|培育|创建|打造|"
-              r"备置|储备|完成|实施|建立|完善|布设|修建|铺设|招录|培训|建")
+              r"备置|储备|完成|实施|建立|完善|布设|修建|铺设|招录|培训|改造|建")
 BUILD_RE = re.compile(BUILD_VERB)
 MULTI_BUILD_RE = re.compile(BUILD_VERB.replace("|建", ""))
 LEAD_NOISE = re.compile(
     rf"^(?:[\d]+[.．、]|[（(][\d一二三四五六七八九十]+[）)]|[①-⑳]|——|[、，,和及与并且]|其中|"
     rf"到20\d\d年(?:底|末)?|20\d\d年(?:底|末)?前?|力争|确保|实现|推动|努力|争取|使|将|要|全面|基本|进一步|"
     rf"规划|计划|逐步|同时|累计|{BUILD_VERB}|[和及与、])+")
-TRAIL_NOISE = re.compile(rf"(?:{BUILD_VERB}|(?<!年)均|都|要|应|须|必须|需|稳定|分别|能够|总体|全部|基本|力争|确保|进一步|逐步|实现|具备|"
+TRAIL_NOISE = re.compile(rf"(?:{BUILD_VERB}|(?<!年)均|都|要|应|须|必须|需|稳定|分别|再|能够|总体|全部|基本|力争|确保|进一步|逐步|实现|具备|"
                          r"达到|保障|满足|为|的|[和及与、，])+$")
 # Scope words: a number after them counts what a goal covers, not what it achieves.
 SCOPE_BEFORE = re.compile(r"(?:在|对|全市|全区|全县|全省|全镇|各|所有|覆盖|涉及|全部|其中|共有|现有|共)$")
@@ -250,6 +250,7 @@ def make_record(doc: Document, indicator: str, v: Value, year: int | None, attri
 # --- prose ---------------------------------------------------------------------------
 BOUNDS = ("<=", "<", ">=", ">")
 LEADING_ZERO = re.compile(r"0\d")
+SEPARATOR_ONLY = re.compile(r"\s*[、和及与]\s*")
 YEARS_OF = re.compile(r"(?:年限|年数)[^，。；\d]{0,6}$")  # 平均受教育年限提高到11.3年: a duration in years
 MONEY_UNITS = ("元", "万元", "亿元")
 DATE_AFTER = re.compile(r"[年月日号]")
@@ -345,13 +346,16 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         before, after = clause[:m.start()], clause[m.end():]
         if v is None or BAD_BEFORE.search(before) or LEADING_ZERO.match(num):
             continue  # 0NNN-NNNNNNNN: a telephone number or code, not a quantity
-        if BAD_AFTER.match(after) and not (after.startswith("年") and YEARS_OF.search(before)):
+        in_years = after.startswith("年") and bool(YEARS_OF.search(before))  # 受教育年限提高到11.3年
+        if BAD_AFTER.match(after) and not in_years:
             continue
         if not m.group("unit") and after[:1].isdigit():
             continue
-        if not m.group("unit") and DATE_AFTER.match(clause, m.end("num")):
+        if in_years:
+            v.unit, after = "年", after[1:]
+        elif not m.group("unit") and DATE_AFTER.match(clause, m.end("num")):
             continue
-        if not m.group("unit") and (LIST_DOT.match(after) or 1900 <= v.value <= 2100):
+        if not m.group("unit") and not in_years and (LIST_DOT.match(after) or 1900 <= v.value <= 2100):
             continue  # a list number or a year
         if v.unit not in RATE_UNITS and NAMES_RATE.match(after):
             continue  # 10万人死亡率, 百万吨死亡率: part of the indicator's name
@@ -398,6 +402,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         elif counted and unit in TIME_UNITS and (m.group("post") or ACHIEVE_BEFORE.search(prefix)) \
                 and not DIGIT.search(after):
             ok, comparator = True, "<="  # 12小时内得到救助, 实现2小时紧急医学救援
+        elif inherited and SEPARATOR_ONLY.fullmatch(prefix):
+            ok = True  # 分别降低13.5%、18% / 再增加30元和5元: the next value of the same statement
         elif unit == "级":
             ok = True  # 具备抵御6级地震能力
         elif data_unit:
@@ -442,7 +448,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             if comparator == "=" and re.search(r"至少|不少于", before):
                 v.comparator = ">="
         # Indicator: the subject, or subject + object when the value precedes its noun.
-        shared = not subj_clean and prev_subject and not prefix.strip()
+        shared = not subj_clean and prev_subject and (not prefix.strip() or bool(SEPARATOR_ONLY.fullmatch(prefix)))
         if shared:
             subj_clean = prev_subject  # 保障2000人1个月: the second value shares the subject
         prev_subject = subj_clean

@@ -213,3 +213,14 @@ def test_a_telephone_number_is_no_range(tmp_path):
     # hongze-qu_zhengfu-xinxi-gongkai-nianbao_2024.pdf (an annual report's contact line)
     doc = analysed(tmp_path, "如对本报告有疑问，请与本区人民政府办公室联系（地址：某大道90\n号，邮编：223100，电话：0517-87290606）。\n")
     assert not [r for r in extract_targets(doc) if r["value"] == 517.0]
+
+
+def test_second_value_of_one_statement_and_durations_in_years(tmp_path):
+    # guojia_zhengfu-gongzuo-baogao_2021.txt (scored blind by another helper before this test)
+    recs = targets(tmp_path, "“十四五”时期主要目标\n单位国内生产总值能耗和二氧化碳排放分别降低13.5%、18%，劳动年龄人口平均受教育年限提高到11.3年。\n"
+                             "今年要新开工改造城镇老旧小区5.3万个。居民医保和基本公共卫生服务经费人均财政补助标准分别再增加30元和5元。\n")
+    second = one(recs, 18.0, unit="%")
+    assert second["comparator"] == "decrease_by" and second["indicator"] == "单位国内生产总值能耗和二氧化碳排放"
+    assert one(recs, 11.3, unit="年")["comparator"] == "="
+    one(recs, 53000.0, unit="个")
+    assert one(recs, 5.0, unit="元")["comparator"] == "increase_by"
