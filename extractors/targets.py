@@ -403,7 +403,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
                 and not DIGIT.search(after):
             ok, comparator = True, "<="  # 12小时内得到救助, 实现2小时紧急医学救援
         elif inherited and SEPARATOR_ONLY.fullmatch(prefix):
-            ok = True  # 分别降低13.5%、18% / 再增加30元和5元: the next value of the same statement
+            ok = True  # 分别降低X%、Y% / 再增加N元和M元: the next value of the same statement
         elif unit == "级":
             ok = True  # 具备抵御6级地震能力
         elif data_unit:
