@@ -13,14 +13,17 @@ from pipeline.store import connect
 REAL = Path(__file__).resolve().parents[2] / "shared" / "eval" / "real"
 pytestmark = pytest.mark.skipif(not (REAL / "gold").is_dir(), reason="../shared/eval/real not present")
 
-# record type → (precision, recall, F1) floors
+# record type → (precision, recall, F1) floors.  Reached at the end of the session that
+# added this test: targets 1.000/1.000/1.000, responsibilities 1.000/1.000/1.000,
+# deadlines 0.918/1.000/0.957 (default threshold); a little slack for honest trade-offs.
 FLOORS = {
-    "targets": (0.90, 0.84, 0.87),
-    "responsibilities": (0.95, 0.95, 0.95),
-    "deadlines": (0.0, 0.0, 0.0),
+    "targets": (0.95, 0.95, 0.95),
+    "responsibilities": (0.97, 0.97, 0.97),
+    "deadlines": (0.88, 0.95, 0.92),
 }
 NOT_TARGETS_HIT_MAX = 0
-METADATA_FLOORS = {"doc_number": 1.0, "region": 1.0, "province": 1.0, "admin_level": 1.0, "period": 1.0}
+METADATA_FLOORS = {f: 1.0 for f in ("title", "issuer", "doc_number", "issue_date", "region", "province",
+                                    "prefecture", "county", "admin_level", "period", "kind")}
 
 
 @pytest.fixture(scope="module")
