@@ -202,6 +202,70 @@ def writer_only(args) -> None:
             print(f"   cold CLI search {cold_search(db):.2f} s", flush=True)
 
 
+def _alive_with(marker: str) -> list[int]:
+    out = []
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if marker.encode() in (d / "cmdline").read_bytes() and (d / "stat").read_text().split()[2] != "Z":
+                    out.append(int(d.name))
+            except OSError:
+                pass
+    return out
+
+
+def kill_trials(args) -> None:
+    """kill -9 an ingest (2 workers, batches of 2) at a random moment, N times: count orphan
+    workers, then rerun and check one copy of every document and every chunk in the keyword and
+    dense indexes."""
+    import random
+    import signal
+    import sqlite3
+
+    import duckdb
+    import make_bench_corpus as mbc
+
+    folder = Path(args.out) / "kill"
+    shutil.rmtree(folder, ignore_errors=True)
+    files = mbc.make(args.kill_docs, folder / "docs")
+    env = {**os.environ, "CNPOLICY_BATCH_DOCS": "2"}
+    rng = random.Random(7)
+    code = "import sys; from pipeline.ingest import ingest_files; " \
+           "ingest_files(sys.argv[1].split(','), sys.argv[2], workers=2, extract=False)"
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, ",".join(map(str, files)), str(folder / "clean.duckdb")], cwd=ROOT, env=env,
+                   check=True, stderr=subprocess.DEVNULL)
+    clean = time.perf_counter() - t0
+    print(f"kill trials: {len(files)} documents, a clean ingest takes {clean:.1f} s")
+    for trial in range(args.kill_trials):
+        db = folder / f"t{trial}.duckdb"
+        marker = f"killtrial-{os.getpid()}-{trial}"
+        proc = subprocess.Popen([sys.executable, "-c", code, ",".join(map(str, files)), str(db), marker], cwd=ROOT, env=env,
+                                stderr=subprocess.DEVNULL)
+        at = rng.uniform(0.3, 1.0) * clean
+        time.sleep(at)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        time.sleep(2.0)
+        orphans = _alive_with(marker)
+        with duckdb.connect(str(db)) as con:
+            before = con.execute("SELECT count(*) FROM documents").fetchone()[0]
+        subprocess.run([sys.executable, "-c", code, ",".join(map(str, files)), str(db)], cwd=ROOT, env=env, check=True,
+                       stderr=subprocess.DEVNULL)
+        with duckdb.connect(str(db), read_only=True) as con:
+            n, distinct = con.execute("SELECT count(*), count(DISTINCT doc_id) FROM documents").fetchone()
+            chunks = {r[0] for r in con.execute("SELECT chunk_id FROM chunks").fetchall()}
+            with_vec = {r[0] for r in con.execute("SELECT chunk_id FROM chunks WHERE vec IS NOT NULL").fetchall()}
+        side = sqlite3.connect(f"{db}.search/index.sqlite")
+        kw = {r[0] for r in side.execute("SELECT chunk_id FROM kwmap")}
+        dense = {r[0] for r in side.execute("SELECT chunk_id FROM vectors")}
+        ok = n == distinct == len(files) and kw == chunks and dense == with_vec == chunks and not orphans
+        print(f"  trial {trial}: killed at {at:.1f} s with {before} stored; orphans {len(orphans)}; after rerun "
+              f"{n} documents ({distinct} distinct), keyword index {len(kw)}/{len(chunks)} chunks, dense "
+              f"{len(dense)}/{len(with_vec)} → {'ok' if ok else 'FAILED'}", flush=True)
+        shutil.rmtree(f"{db}.search", ignore_errors=True)
+
+
 def print_row(r: dict) -> None:
     rate = f"{r['docs'] / r['ingest_s']:.2f}" if r.get("ingest_s") else "reused"
     warm = "  ".join(f"{k} {a:.0f}/{b:.0f}" for k, (a, b) in r["warm"].items())
@@ -224,7 +288,11 @@ def main() -> None:
     ap.add_argument("--writer-only", action="store_true", help="time the writer and index updates alone "
                     "(clones of the processed seeds, no worker processes)")
     ap.add_argument("--queries", action="store_true", help="with --writer-only: query latency too")
+    ap.add_argument("--kill-trials", type=int, default=0, help="kill -9 an ingest this many times (see kill_trials)")
+    ap.add_argument("--kill-docs", type=int, default=30)
     args = ap.parse_args()
+    if args.kill_trials:
+        return kill_trials(args)
     if args.writer_only:
         return writer_only(args)
     print(f"workers {args.workers}, cpus {os.cpu_count()}, extract {not args.no_extract}, embed {not args.no_embed}; "
