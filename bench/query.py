@@ -80,13 +80,15 @@ def searches(con, rounds: int) -> None:
 
 
 def index_build(db: str) -> None:
-    """fts + faiss from scratch on a copy (embeddings are already stored)."""
+    """Keyword + dense indexes from scratch on a copy (embeddings are already stored)."""
     from index import faiss_index, fts, refresh
     from pipeline.store import connect
 
     with tempfile.TemporaryDirectory() as tmp:
         copy = str(Path(tmp) / "copy.duckdb")
         shutil.copy(db, copy)
+        if Path(f"{db}.wal").exists():  # the writer checkpoints only when due: the WAL is part of the store
+            shutil.copy(f"{db}.wal", f"{copy}.wal")
         con = connect(copy)
         con.execute("DELETE FROM index_meta")  # forget what was built
         con.close()
@@ -97,7 +99,7 @@ def index_build(db: str) -> None:
         con = connect(copy, read_only=True)
         n = con.execute("SELECT count(*) FROM chunks").fetchone()[0]
         con.close()
-    print(f"{'index build':<16} {total:7.1f} s for {n} chunks (fts + faiss, embeddings already stored)")
+    print(f"{'index build':<16} {total:7.1f} s for {n} chunks (FTS5 + faiss segments, embeddings already stored)")
 
 
 def cold_ask(db: str) -> None:
