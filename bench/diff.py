@@ -28,7 +28,8 @@ def main() -> None:
     args = ap.parse_args()
     import diff_pairs as dp
 
-    from queries.diff import diff_records, records_from_file
+    from pipeline.cmd_diff import records_from_file
+    from queries.diff import diff_records
     from queries.diff_render import to_html, to_json
 
     text, planted = dp.revise_all(SEED.read_text(encoding="utf-8"))

@@ -55,7 +55,8 @@ def main() -> None:
     ap.add_argument("--height", type=int, default=1800)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT))
-    from queries.diff import diff_records, records_from_file
+    from pipeline.cmd_diff import records_from_file
+    from queries.diff import diff_records
     from queries.diff_render import to_html
 
     old = Path(args.old) if args.old else SEED
