@@ -36,6 +36,7 @@ if not Doc.has_extension("records"):
 if not Doc.has_extension("errors"):
     Doc.set_extension("errors", default=None)
 
+MAX_CHARS = 100_000_000  # longer text is refused with a clear error, not a MemoryError
 SENT_END = re.compile(r"[。！？；!?;]+[”」’』）)]*|\n+")
 # A clause: up to a sentence or clause mark (and closing quotes/brackets after it), or a line.
 CLAUSE = re.compile(r"[^。！？；!?;，,：:\n]+[。！？；!?;，,：:]*[”」’』）)]*|[。！？；!?;，,：:]+|\n+")
@@ -105,6 +106,9 @@ def make_nlp(components: tuple[str, ...] | None = None) -> Language:
     # Every clause is a new lexeme; computing word shape, like_num … for each one was most of
     # the tokenizer's time and no component reads those attributes.
     nlp.vocab.lex_attr_getters = {}
+    # spaCy's 1,000,000-character limit (E088) guards the parser's and NER's memory; a Doc of
+    # clause tokens costs a few bytes per character, so a long plan or yearbook is one Doc.
+    nlp.max_length = MAX_CHARS
     for name in components or default_components():
         nlp.add_pipe(name)
     nlp.set_error_handler(_record_error)
@@ -157,6 +161,9 @@ def _run(nlp: Language, documents: list[Document]) -> list[Extraction]:
     names = list(registry.tables())
     docs = []
     for document in documents:
+        if len(document.text) > nlp.max_length:
+            raise ValueError(f"{document.source_path}: text of {len(document.text):,} characters is over "
+                             f"the extraction limit of {nlp.max_length:,}")
         doc = nlp.make_doc(document.text)
         doc._.source = document
         doc._.records = {t: [] for t in names}
