@@ -69,7 +69,7 @@ def _open(path: str, read_only: bool, wait: float | None) -> duckdb.DuckDBPyConn
             left = deadline - time.monotonic()
             if left <= 0:
                 raise StoreBusy(f"{path}: in use by {_holder(str(e))} for more than {wait:.0f} s "
-                                f"(an ingest writes in short batches; set CNPOLICY_LOCK_WAIT to wait longer)") from e
+                                f"(an ingest, `serve` or another query; set CNPOLICY_LOCK_WAIT to wait longer)") from e
             if not told and not read_only and time.monotonic() - start > 1:
                 print(f"note: {path} is in use by {_holder(str(e))}; waiting up to {wait:.0f} s", file=sys.stderr)
                 told = True
