@@ -105,9 +105,22 @@ class Document:
         return self.page_at_raw(self.raw_span(pos, pos + 1)[0])
 
     def section_at(self, pos: int) -> Section | None:
-        """The deepest section containing a position in ``text``."""
+        """The deepest section containing a position in ``text`` (the last listed of the
+        deepest, as a scan in list order finds it)."""
+        order, starts = self._section_starts()
         best = None
-        for s in self.sections:
-            if s.start <= pos < s.end and (best is None or s.level >= best.level):
-                best = s
-        return best
+        # Only sections that start at or before ``pos`` can hold it.
+        for i in order[:bisect.bisect_right(starts, pos)]:
+            s = self.sections[i]
+            if pos < s.end and (best is None or s.level > best[1].level or (s.level == best[1].level and i > best[0])):
+                best = (i, s)
+        return best[1] if best else None
+
+    def _section_starts(self) -> tuple[list[int], list[int]]:
+        """Section indexes sorted by start, and those starts; rebuilt when sections change."""
+        cache = self.__dict__.get("_starts_cache")
+        if cache is None or cache[0] is not self.sections or cache[1] != len(self.sections):
+            order = sorted(range(len(self.sections)), key=lambda i: self.sections[i].start)
+            cache = (self.sections, len(self.sections), order, [self.sections[i].start for i in order])
+            self.__dict__["_starts_cache"] = cache
+        return cache[2], cache[3]

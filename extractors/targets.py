@@ -341,20 +341,23 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
     colon_name = _colon_name(sentence[:clause_at]) if clause_at > 0 and sentence[clause_at - 1] in "：:" else ""
     for m in VALUE_RE.finditer(clause):
         weak = False
-        v = _value_of(m)
         num = m.group("num")
         before, after = clause[:m.start()], clause[m.end():]
-        if v is None or BAD_BEFORE.search(before) or LEADING_ZERO.match(num):
+        if BAD_BEFORE.search(before) or LEADING_ZERO.match(num):
             continue  # 0NNN-NNNNNNNN: a telephone number or code, not a quantity
         in_years = after.startswith("年") and bool(YEARS_OF.search(before))  # 受教育年限提高到11.3年
         if BAD_AFTER.match(after) and not in_years:
             continue
         if not m.group("unit") and after[:1].isdigit():
             continue
+        if not in_years and not m.group("unit") and DATE_AFTER.match(clause, m.end("num")):
+            continue
+        # Parsed only now: most matches fail the cheap tests above.
+        v = _value_of(m)
+        if v is None:
+            continue
         if in_years:
             v.unit, after = "年", after[1:]
-        elif not m.group("unit") and DATE_AFTER.match(clause, m.end("num")):
-            continue
         if not m.group("unit") and not in_years and (LIST_DOT.match(after) or 1900 <= v.value <= 2100):
             continue  # a list number or a year
         if v.unit not in RATE_UNITS and NAMES_RATE.match(after):
@@ -665,11 +668,29 @@ def _tense(sentence: str, past_paragraph: bool, plan_start: int | None, lead: bo
     return tense
 
 
+def _span_test(spans: list[tuple[int, int]]):
+    """``pos -> bool``: whether ``pos`` lies in any of ``spans`` (bisect over their starts;
+    a span is tested only if it starts at or before ``pos``, and their ends are maximised
+    along the way so one lookup answers)."""
+    spans = sorted(spans)
+    starts = [a for a, _ in spans]
+    reach, far = [], -1
+    for _, b in spans:
+        far = max(far, b)
+        reach.append(far)
+
+    def covers(pos: int) -> bool:
+        i = bisect.bisect_right(starts, pos) - 1
+        return i >= 0 and reach[i] > pos
+    return covers
+
+
 def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> list[dict]:
     """Targets of every prose line; history sections and past-tense sentences are kept as
     evidence (low confidence), not skipped."""
     out: list[dict] = []
     text = doc.text
+    in_spans = _span_test(skip)
     pos = 0
     lead_year = None  # stated once on a lead-in line, it holds for the list items below it
     lead_line, lead_start, lead_forward = "", 0, False  # … and a forward lead-in makes its neutral items look forward
@@ -684,7 +705,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
             lead_line, lead_start, lead_forward = line, line_start, None  # worked out when an item needs it
         if not LINE_HAS_NUMBER.search(line):
             continue
-        if any(a <= line_start < b for a, b in skip):
+        if in_spans(line_start):
             continue
         past_paragraph = opens_in_past(line, ctx.plan_start)
         if item and lead_forward is None:  # …主要目标… then ——A ——B
