@@ -21,7 +21,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
-from queries.filters import LEVEL_HELP, FilterError, Filters, NotFound
+from queries.filters import KIND_HELP, LEVEL_HELP, FilterError, Filters, NotFound, region_notes
 
 MAX_LIMIT = 500
 LIMIT = Query(50, ge=1, le=MAX_LIMIT, description=f"Page size (1–{MAX_LIMIT}).")
@@ -31,12 +31,19 @@ ASSETS = "/docs-assets"
 
 def _page(items: list, limit: int, offset: int, con=None, filters: Filters | None = None, **extra) -> dict:
     """One page of ``items``; an empty answer carries ``notes`` on asked regions no document is about."""
-    from queries.filters import region_notes
-
     page = {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit], **extra}
     if not items and con is not None and filters is not None and (notes := region_notes(con, filters)):
         page["notes"] = notes
     return page
+
+
+def _listed(page, limit: int, offset: int, con, filters: Filters) -> dict:
+    """A ``queries`` Page (rows already cut by LIMIT/OFFSET in SQL, total counted) as the answer."""
+    rows, total = page
+    answer = {"total": total, "limit": limit, "offset": offset, "items": rows}
+    if not total and (notes := region_notes(con, filters)):
+        answer["notes"] = notes
+    return answer
 
 
 # --- the shared filters as query parameters ---------------------------------------------------
@@ -45,7 +52,7 @@ def document_filters(
                                      "repeatable, any matches."),
     province: list[str] | None = Query(None, description="Province, full or short name; repeatable."),
     level: str | None = Query(None, description=LEVEL_HELP),
-    kind: list[str] | None = Query(None, description="Document kind: plan | notice | interpretation | article."),
+    kind: list[str] | None = Query(None, description=f"Document kind: {KIND_HELP} (or its label: 规划, 行动方案 …)."),
     period: str | None = Query(None, description="Plan period: 十四五, 14五 or 2021-2025."),
     year: int | None = Query(None, ge=1949, le=2100, description="A fact's own year (target, deadline); on "
                              "documents and passages: the plan's period covers it."),
@@ -177,9 +184,10 @@ def create_api(db_path: str | Path) -> FastAPI:
                                            "period | issue_date | targets | projects | responsibilities | "
                                            "deadlines | sections | chunks"),
                   desc: bool = False, limit: int = LIMIT, offset: int = OFFSET, con=Depends(connection)):
-        from queries.documents import documents as run
+        from queries.documents import documents_page
 
-        return _page(run(con, f, sort=sort, descending=desc), limit, offset, con, f)
+        return _listed(documents_page(con, f, sort=sort, descending=desc, limit=limit, offset=offset), limit, offset,
+                       con, f)
 
     @app.get("/documents/{doc_id}", summary="One document (id, unique id prefix or file name): metadata, "
                                             "sections and fact counts")
@@ -197,38 +205,39 @@ def create_api(db_path: str | Path) -> FastAPI:
                 value_max: float | None = Query(None, description="Value at most (in unit when given)."),
                 comparator: str | None = Query(None, pattern="^(<=|<|>=|>|=|decrease_by|increase_by|range)$"),
                 limit: int = LIMIT, offset: int = OFFSET, con=Depends(connection)):
-        from queries.targets import query_targets
+        from queries.targets import targets_page
 
         f = Filters.of(f, attribute=attribute, value_min=value_min, value_max=value_max,
                        unit=unit if value is None else None)
-        rows = query_targets(con, indicator=indicator, value=value, unit=unit, comparator=comparator, filters=f)
-        return _page(rows, limit, offset, con, f)
+        return _listed(targets_page(con, indicator=indicator, value=value, unit=unit, comparator=comparator,
+                                    filters=f, limit=limit, offset=offset), limit, offset, con, f)
 
     @app.get("/projects", summary="Key projects (重点工程); total counts every match")
     def projects(name: str | None = None, f: Filters = Depends(fact_filters),
                  investment_min: str | None = Query(None, description="Investment at least: 5000 (万元) or 1亿元."),
                  investment_max: str | None = Query(None, description="Investment at most: 万元 or 1亿元."),
                  limit: int = LIMIT, offset: int = OFFSET, con=Depends(connection)):
-        from queries.targets import list_projects
+        from queries.targets import projects_page
 
         f = Filters.of(f, investment_min=investment_min, investment_max=investment_max)
-        return _page(list_projects(con, name=name, filters=f), limit, offset, con, f)
+        return _listed(projects_page(con, name=name, filters=f, limit=limit, offset=offset), limit, offset, con, f)
 
     @app.get("/responsibilities", summary="Tasks with lead and supporting departments")
     def responsibilities(department: str | None = None,
                          role: str | None = Query(None, pattern="^(lead|support)$"),
                          f: Filters = Depends(fact_filters), limit: int = LIMIT, offset: int = OFFSET,
                          con=Depends(connection)):
-        from queries.targets import list_responsibilities
+        from queries.targets import responsibilities_page
 
-        return _page(list_responsibilities(con, department=department, role=role, filters=f), limit, offset, con, f)
+        return _listed(responsibilities_page(con, department=department, role=role, filters=f, limit=limit,
+                                             offset=offset), limit, offset, con, f)
 
     @app.get("/deadlines", summary="Dated commitments (到2025年底前…)")
     def deadlines(what: str | None = None, f: Filters = Depends(fact_filters), limit: int = LIMIT,
                   offset: int = OFFSET, con=Depends(connection)):
-        from queries.targets import list_deadlines
+        from queries.targets import deadlines_page
 
-        return _page(list_deadlines(con, what=what, filters=f), limit, offset, con, f)
+        return _listed(deadlines_page(con, what=what, filters=f, limit=limit, offset=offset), limit, offset, con, f)
 
     @app.get("/compare", summary="One indicator across regions for one plan period, most ambitious first")
     def compare(indicator: str = Query(..., min_length=1), f: Filters = Depends(fact_filters),

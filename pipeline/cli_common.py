@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from queries.filters import LEVEL_HELP
+from queries.filters import KIND_HELP, LEVEL_HELP
 
 
 class _Lazy:
@@ -32,7 +32,7 @@ JSON_OPTION = typer.Option(False, "--json", help="Print JSON (every field, nothi
 REGION = typer.Option(None, "--region", "-r", help="Region, full or short name (宁夏, 内蒙古, 温州市); repeatable.")
 PROVINCE = typer.Option(None, "--province", help="Province, full or short name (山东, 广西); repeatable.")
 LEVEL = typer.Option(None, "--level", help=LEVEL_HELP)
-KIND = typer.Option(None, "--kind", help="Document kind: plan | notice | interpretation | article; repeatable.")
+KIND = typer.Option(None, "--kind", help=f"Document kind: {KIND_HELP} (or its label: 规划, 行动方案 …); repeatable.")
 PERIOD = typer.Option(None, "--period", help="Plan period: 十四五, 14五 or 2021-2025.")
 YEAR = typer.Option(None, "--year", help="Year (a fact's own year; for documents: the period covers it).")
 ATTRIBUTE = typer.Option(None, "--attribute", help="约束性 (binding) | 预期性 (expected).")

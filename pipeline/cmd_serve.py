@@ -56,7 +56,7 @@ def serve(
 ) -> None:
     """Serve the database read-only: web pages at /, JSON API at /api (docs at /docs, offline).
 
-    Example: [bold]cnpolicy serve --db samples.duckdb --port 8000[/bold], then
+    Example: [bold]cnpolicy serve --port 8000[/bold] (after `make demo`: cnpolicy.duckdb), then
     curl 'http://127.0.0.1:8000/api/targets?indicator=避难场所&limit=5'
     """
     import uvicorn

@@ -20,11 +20,12 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
+from corpus.metadata import kinds as kind_vocabulary
 from corpus.numbering import five_year, plan_period
 from corpus.regions import short_name
+from extractors.registry import DEFAULT_MIN_CONFIDENCE
 
 DATA = Path(__file__).parent / "data" / "filter_words.json"
-DEFAULT_CONFIDENCE = 0.5  # facts below this are guesses; `include_all` / min_confidence=0 shows them
 YEARS = (1949, 2100)
 
 
@@ -51,9 +52,29 @@ def _attribute_words() -> dict[str, str]:
     return {w.lower(): attr for attr, ws in words()["attributes"].items() for w in ws}
 
 
-LEVELS = ("province", "prefecture", "county", "district")
-LEVEL_HELP = ("province | prefecture (地级市) | county (县级: counties, county-level cities and districts) | "
-              "district (市辖区 only)")
+LEVELS = ("national", "province", "prefecture", "county", "district")
+LEVEL_HELP = ("national (全国) | province | prefecture (地级市) | county (县级: counties, county-level cities and "
+              "districts) | district (市辖区 only)")
+
+
+@lru_cache(maxsize=1)
+def kinds() -> tuple[str, ...]:
+    """The document kinds the metadata writes (corpus/data/kinds.json), in its order."""
+    return tuple(kind_vocabulary()["kinds"])
+
+
+KIND_HELP = " | ".join(kinds())
+
+
+@lru_cache(maxsize=1)
+def _kind_words() -> dict[str, str]:
+    """A kind by its name or its label (行动方案 → action_plan)."""
+    return {**{label: kind for kind, label in words()["kind_labels"].items()}, **{k: k for k in kinds()}}
+
+
+def parse_kind(value: str) -> str:
+    text = value.strip()
+    return _kind_words().get(text, text.lower())
 
 
 # --- single values ---------------------------------------------------------------------------
@@ -219,7 +240,7 @@ class Filters:
     period: tuple[int, int] | None = None
     year: int | None = None
     attribute: str | None = None
-    min_confidence: float = DEFAULT_CONFIDENCE
+    min_confidence: float = DEFAULT_MIN_CONFIDENCE  # the registry's one default; 0 shows all
     doc: str | None = None
     value_min: float | None = None
     value_max: float | None = None
@@ -236,12 +257,12 @@ class Filters:
         ``county_level`` and ``admin_level`` are the older spellings of ``level``."""
         confidence = 0.0 if include_all else parse_number(min_confidence, "min_confidence")
         if confidence is None:
-            confidence = DEFAULT_CONFIDENCE
+            confidence = DEFAULT_MIN_CONFIDENCE
         if not 0.0 <= confidence <= 1.0:
             raise FilterError("min_confidence", f"{confidence:g} is not between 0 and 1")
         f = cls(region=_names(region, "region"), province=_names(province, "province"),
                 level=parse_level(level or admin_level or ("county" if county_level else None)),
-                kind=tuple(k.lower() for k in _names(kind, "kind")), period=parse_period(period),
+                kind=tuple(parse_kind(k) for k in _names(kind, "kind")), period=parse_period(period),
                 year=parse_year(year), attribute=parse_attribute(attribute), min_confidence=confidence,
                 doc=(str(doc or doc_id).strip() or None) if (doc or doc_id) else None,
                 value_min=parse_number(value_min, "value_min"), value_max=parse_number(value_max, "value_max"),
@@ -279,7 +300,7 @@ class Filters:
         """A kind must be one the metadata writes or one the database holds."""
         if not self.kind:
             return
-        known = set(words()["kinds"]) | {r[0] for r in con.execute(
+        known = set(kinds()) | {r[0] for r in con.execute(
             "SELECT DISTINCT kind FROM documents WHERE kind IS NOT NULL").fetchall()}
         unknown = [k for k in self.kind if k not in known]
         if unknown:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from corpus.regions import county_level
 from extractors import indicators
@@ -96,19 +97,13 @@ def matching_indicators(con, concept: Concept) -> dict[tuple[str | None, str | N
     return {(i, c): score for i, c in pairs if (score := _match_score(concept, i, c)) > 0}
 
 
-def _indicator_clause(pairs: dict) -> tuple[str, list]:
-    """SQL narrowing rows to the matched names (a superset of the pairs; the caller keeps
-    exact pairs).  Rows with no indicator written can match only through their canonical."""
-    names = sorted({i for i, _ in pairs if i is not None})
-    canonicals = sorted({c for i, c in pairs if i is None and c is not None})
-    parts, params = [], []
-    if names:
-        parts.append(f"t.indicator IN ({','.join('?' * len(names))})")
-        params += names
-    if canonicals:
-        parts.append(f"(t.indicator IS NULL AND t.canonical_indicator IN ({','.join('?' * len(canonicals))}))")
-        params += canonicals
-    return f"({' OR '.join(parts) or 'FALSE'})", params
+def _indicator_join(pairs: dict) -> tuple[str, list]:
+    """SQL joining target rows to the matched (indicator, canonical) pairs, exactly, with each
+    pair's score as ``match`` (so filtering and paging stay in SQL)."""
+    marks = ", ".join("(?::VARCHAR, ?::VARCHAR, ?::DOUBLE)" for _ in pairs)
+    params = [x for (i, c), score in pairs.items() for x in (i, c, round(score, 3))]
+    return (f" JOIN (VALUES {marks}) m(m_indicator, m_canonical, match) ON t.indicator IS NOT DISTINCT FROM "
+            f"m.m_indicator AND t.canonical_indicator IS NOT DISTINCT FROM m.m_canonical", params)
 
 
 # --- value, unit and comparator ----------------------------------------------------------
@@ -122,6 +117,14 @@ def comparator_compatible(asked: str | None, row: str | None) -> bool:
     if asked in LOWER:
         return row in LOWER
     return asked == row
+
+
+def comparator_clause(asked: str | None, column: str) -> tuple[str | None, list]:
+    """``comparator_compatible`` as SQL on ``column`` (None: any row)."""
+    if not asked or asked == "=":
+        return None, []
+    side = UPPER if asked in UPPER else LOWER if asked in LOWER else {asked}
+    return f"{column} IN ({','.join('?' * len(side))})", sorted(side)
 
 
 def value_matches(value: float, unit: str | None, row: dict) -> bool:
@@ -152,22 +155,6 @@ def _confidence(con, table: str, alias: str) -> str:
     return f", {alias}.confidence" if has_column(con, table, "confidence") else ", NULL::DOUBLE AS confidence"
 
 
-def _fetch(con, f: Filters, indicators: dict | None = None) -> list[dict]:
-    """Target rows joined with their document, filtered in SQL; ``indicators`` (the (indicator,
-    canonical) pairs a concept matches) narrows the scan to those names."""
-    where, params = f.fact_sql(con, "targets", "t")
-    if indicators is not None:
-        clause, values = _indicator_clause(indicators)
-        where = f"{where} AND {clause}"
-        params = params + values
-    return _select(con, f"""
-        SELECT {DOC_FIELDS}, t.doc_id, t.target_id, t.indicator, t.canonical_indicator, t.value, t.value_max,
-               t.value_raw, t.unit, t.comparator, t.year, t.attribute, t.category, t.quote, t.page, t.section_path,
-               t.char_start, t.char_end{_confidence(con, "targets", "t")}
-        FROM targets t JOIN documents d USING (doc_id) WHERE {where}
-        ORDER BY d.source_file, t.char_start, t.target_id""", params)
-
-
 def _in_range(row: dict, f: Filters) -> bool:
     """The row's value within [value_min, value_max], in ``f.unit`` when given (converted)."""
     v = row.get("value")
@@ -180,51 +167,108 @@ def _in_range(row: dict, f: Filters) -> bool:
     return (f.value_min is None or v >= f.value_min) and (f.value_max is None or v <= f.value_max)
 
 
-def query_targets(con, indicator=None, value=None, comparator=None, unit=None, filters: Filters | None = None,
-                  limit=None, **filter_values) -> list[dict]:
-    """Target rows with their document's region, filtered by concept, value, unit, comparator
-    and the shared filters (``queries.filters.Filters``: region, province, level, kind, period,
-    year, attribute, confidence, doc, value range).  Each row carries its citation (quote,
-    source_file, page, section_path, char span).  ``value`` with ``unit`` matches across
-    units; with ``unit`` alone, rows in a convertible unit are kept and ``value_in_unit`` is added."""
+class Page(NamedTuple):
+    """One page of a list and how many rows match in all."""
+    rows: list[dict]
+    total: int
+
+
+def paged_select(con, select: str, source: str, order: str, params: list, keep=None, limit=None,
+                 offset: int = 0, select_params: list | None = None) -> Page:
+    """``SELECT select source ORDER BY order``, paged in SQL (LIMIT/OFFSET, and a count only
+    when the page does not already tell it) when every filter is in SQL; ``keep`` (a Python
+    filter over all rows, for what SQL cannot say) makes it filter first, then slice.
+    ``params`` are those of ``source``; ``select_params`` those of ``select`` (counted columns)."""
+    offset = offset or 0
+    sql = f"SELECT {select} {source} ORDER BY {order}"
+    select_params = select_params or []
+    if keep is not None or (not limit and not offset):
+        rows = _select(con, sql, select_params + params)
+        rows = keep(rows) if keep is not None else rows
+        return Page(rows[offset:offset + limit] if limit else rows[offset:], len(rows))
+    rows = _select(con, sql + (" LIMIT ?" if limit else "") + " OFFSET ?",
+                   select_params + params + ([limit] if limit else []) + [offset])
+    if limit and len(rows) < limit and (rows or not offset):
+        return Page(rows, offset + len(rows))
+    return Page(rows, con.execute(f"SELECT count(*) {source}", params).fetchone()[0])
+
+
+def targets_page(con, indicator=None, value=None, comparator=None, unit=None, filters: Filters | None = None,
+                 limit=None, offset: int = 0, **filter_values) -> Page:
+    """``query_targets`` as one page (``limit`` rows from ``offset``) and the number of matches."""
     f = Filters.of(filters, **filter_values)
-    scores = None
+    where, params = f.fact_sql(con, "targets", "t")
+    join, join_params, match = "", [], ""
     if indicator:
         concept = indicator if isinstance(indicator, Concept) else Concept.of(indicator)
         scores = matching_indicators(con, concept)
         if not scores:
-            return []
-    rows = _fetch(con, f, scores)
-    if scores is not None:
-        rows = [{**r, "match": round(score, 3)} for r in rows
-                if (score := scores.get((r["indicator"], r["canonical_indicator"]), 0.0)) > 0]
-    if comparator:
-        rows = [r for r in rows if comparator_compatible(comparator, r.get("comparator"))]
-    if f.value_min is not None or f.value_max is not None:
-        rows = [r for r in rows if _in_range(r, f)]
-    if value is not None:
-        rows = [r for r in rows if value_matches(float(value), unit, r)]
-    elif normalise_unit(unit):
-        rows = [{**r, "value_in_unit": convert(r["value"], r["unit"], unit) if r["value"] is not None else None}
-                for r in rows if convertible(r.get("unit"), unit)]
-    return rows[:limit] if limit else rows
+            return Page([], 0)
+        join, join_params = _indicator_join(scores)
+        match = ", m.match"
+    clause, values = comparator_clause(comparator, "t.comparator")
+    if clause:
+        where, params = f"{where} AND {clause}", params + values
+    in_python = f.unit is not None or value is not None or normalise_unit(unit)
+    if not f.unit:  # a range in the stored unit is plain SQL; in another unit it needs conversion
+        for bound, op in ((f.value_min, ">="), (f.value_max, "<=")):
+            if bound is not None:
+                where, params = f"{where} AND t.value {op} ?", params + [bound]
+
+    def keep(rows: list[dict]) -> list[dict]:
+        if f.unit and (f.value_min is not None or f.value_max is not None):
+            rows = [r for r in rows if _in_range(r, f)]
+        if value is not None:
+            return [r for r in rows if value_matches(float(value), unit, r)]
+        if normalise_unit(unit):
+            return [{**r, "value_in_unit": convert(r["value"], r["unit"], unit) if r["value"] is not None else None}
+                    for r in rows if convertible(r.get("unit"), unit)]
+        return rows
+
+    select = (f"{DOC_FIELDS}, t.doc_id, t.target_id, t.indicator, t.canonical_indicator, t.value, t.value_max, "
+              f"t.value_raw, t.unit, t.comparator, t.year, t.attribute, t.category, t.quote, t.page, "
+              f"t.section_path, t.char_start, t.char_end{_confidence(con, 'targets', 't')}{match}")
+    return paged_select(con, select, f"FROM targets t JOIN documents d USING (doc_id){join} WHERE {where}",
+                        "d.source_file, t.char_start, t.target_id", join_params + params,
+                        keep if in_python else None, limit, offset)
+
+
+def query_targets(con, indicator=None, value=None, comparator=None, unit=None, filters: Filters | None = None,
+                  limit=None, offset: int = 0, **filter_values) -> list[dict]:
+    """Target rows with their document's region, filtered by concept, value, unit, comparator
+    and the shared filters (``queries.filters.Filters``: region, province, level, kind, period,
+    year, attribute, confidence, doc, value range).  Each row carries its citation (quote,
+    source_file, page, section_path, char span).  ``value`` with ``unit`` matches across
+    units; with ``unit`` alone, rows in a convertible unit are kept and ``value_in_unit`` is added.
+    ``targets_page`` gives one page and the count of every match."""
+    return targets_page(con, indicator, value, comparator, unit, filters, limit, offset, **filter_values).rows
 
 
 # --- the other fact tables -----------------------------------------------------------------
-def list_projects(con, name: str | None = None, filters: Filters | None = None, limit=None,
+def _contains(columns: tuple[str, ...], text: str) -> tuple[str, list]:
+    """SQL for "``text`` occurs in any of ``columns``" (Python's ``text in column``)."""
+    return "(" + " OR ".join(f"contains(coalesce({c}, ''), ?)" for c in columns) + ")", [text] * len(columns)
+
+
+def projects_page(con, name: str | None = None, filters: Filters | None = None, limit=None, offset: int = 0,
+                  **filter_values) -> Page:
+    """``list_projects`` as one page and the number of matches."""
+    f = Filters.of(filters, **filter_values)
+    where, params = f.fact_sql(con, "projects", "x")
+    if name:
+        clause, values = _contains(("x.name", "x.section_path", "x.category"), name)
+        where, params = f"{where} AND {clause}", params + values
+    select = (f"{DOC_FIELDS}, x.doc_id, x.project_id, x.name, x.summary, x.investment, x.category, x.quote, "
+              f"x.page, x.section_path, x.char_start, x.char_end{_confidence(con, 'projects', 'x')}")
+    return paged_select(con, select, f"FROM projects x JOIN documents d USING (doc_id) WHERE {where}",
+                        "d.source_file, x.char_start, x.project_id", params, None, limit, offset)
+
+
+def list_projects(con, name: str | None = None, filters: Filters | None = None, limit=None, offset: int = 0,
                   **filter_values) -> list[dict]:
     """Projects with their document's region; ``name`` matches words in the project's name,
     section path or category; the shared filters include an investment range (万元)."""
-    f = Filters.of(filters, **filter_values)
-    where, params = f.fact_sql(con, "projects", "x")
-    rows = _select(con, f"""
-        SELECT {DOC_FIELDS}, x.doc_id, x.project_id, x.name, x.summary, x.investment,
-               x.category, x.quote, x.page, x.section_path, x.char_start, x.char_end{_confidence(con, "projects", "x")}
-        FROM projects x JOIN documents d USING (doc_id) WHERE {where}
-        ORDER BY d.source_file, x.char_start""", params)
-    if name:
-        rows = [r for r in rows if any(name in (r.get(k) or "") for k in ("name", "section_path", "category"))]
-    return rows[:limit] if limit else rows
+    return projects_page(con, name, filters, limit, offset, **filter_values).rows
 
 
 def department_key(name: str) -> str:
@@ -240,38 +284,50 @@ def _departments(row: dict, role: str) -> set[str]:
 ROLES = ("lead", "support")
 
 
-def list_responsibilities(con, department: str | None = None, role: str | None = None,
-                          filters: Filters | None = None, limit=None, **filter_values) -> list[dict]:
-    """Tasks with lead/support departments; ``department`` matches the lead (role="lead"),
-    the supporters (role="support") or either, after department canonicalisation."""
+def responsibilities_page(con, department: str | None = None, role: str | None = None,
+                          filters: Filters | None = None, limit=None, offset: int = 0, **filter_values) -> Page:
+    """``list_responsibilities`` as one page and the number of matches."""
     if role not in (None, "", *ROLES):
         raise FilterError("role", f"unknown role {role!r}: use lead or support")
     f = Filters.of(filters, **filter_values)
     where, params = f.fact_sql(con, "responsibilities", "x")
-    rows = _select(con, f"""
-        SELECT {DOC_FIELDS}, x.doc_id, x.resp_id, x.task, x.lead, x.support,
-               x.lead_canonical, x.support_canonical, x.lead_role, x.support_role, x.quote, x.page,
-               x.section_path, x.char_start, x.char_end{_confidence(con, "responsibilities", "x")}
-        FROM responsibilities x JOIN documents d USING (doc_id) WHERE {where}
-        ORDER BY d.source_file, x.char_start""", params)
-    if department:
+    keep = None
+    if department:  # matched after canonicalising each row's departments: in Python
         wanted = {department, department_key(department)}
         roles = [role] if role else list(ROLES)
-        rows = [r for r in rows if any(wanted & _departments(r, x) for x in roles)]
-    return rows[:limit] if limit else rows
+
+        def keep(rows: list[dict]) -> list[dict]:
+            return [r for r in rows if any(wanted & _departments(r, x) for x in roles)]
+    select = (f"{DOC_FIELDS}, x.doc_id, x.resp_id, x.task, x.lead, x.support, x.lead_canonical, "
+              f"x.support_canonical, x.lead_role, x.support_role, x.quote, x.page, x.section_path, x.char_start, "
+              f"x.char_end{_confidence(con, 'responsibilities', 'x')}")
+    return paged_select(con, select, f"FROM responsibilities x JOIN documents d USING (doc_id) WHERE {where}",
+                        "d.source_file, x.char_start, x.resp_id", params, keep, limit, offset)
 
 
-def list_deadlines(con, what: str | None = None, filters: Filters | None = None, limit=None,
+def list_responsibilities(con, department: str | None = None, role: str | None = None,
+                          filters: Filters | None = None, limit=None, offset: int = 0, **filter_values) -> list[dict]:
+    """Tasks with lead/support departments; ``department`` matches the lead (role="lead"),
+    the supporters (role="support") or either, after department canonicalisation."""
+    return responsibilities_page(con, department, role, filters, limit, offset, **filter_values).rows
+
+
+def deadlines_page(con, what: str | None = None, filters: Filters | None = None, limit=None, offset: int = 0,
+                   **filter_values) -> Page:
+    """``list_deadlines`` as one page and the number of matches."""
+    f = Filters.of(filters, **filter_values)
+    where, params = f.fact_sql(con, "deadlines", "x")
+    if what:
+        clause, values = _contains(("x.what", "x.quote"), what)
+        where, params = f"{where} AND {clause}", params + values
+    select = (f"{DOC_FIELDS}, x.doc_id, x.deadline_id, x.what, x.year, x.month, x.relative, x.quote, x.page, "
+              f"x.section_path, x.char_start, x.char_end{_confidence(con, 'deadlines', 'x')}")
+    return paged_select(con, select, f"FROM deadlines x JOIN documents d USING (doc_id) WHERE {where}",
+                        "d.source_file, x.char_start, x.deadline_id", params, None, limit, offset)
+
+
+def list_deadlines(con, what: str | None = None, filters: Filters | None = None, limit=None, offset: int = 0,
                    **filter_values) -> list[dict]:
     """Dated commitments (到2025年底前…); ``what`` matches words in the commitment; ``year``
     is the deadline's year."""
-    f = Filters.of(filters, **filter_values)
-    where, params = f.fact_sql(con, "deadlines", "x")
-    rows = _select(con, f"""
-        SELECT {DOC_FIELDS}, x.doc_id, x.deadline_id, x.what, x.year, x.month, x.relative, x.quote, x.page,
-               x.section_path, x.char_start, x.char_end{_confidence(con, "deadlines", "x")}
-        FROM deadlines x JOIN documents d USING (doc_id) WHERE {where}
-        ORDER BY d.source_file, x.char_start""", params)
-    if what:
-        rows = [r for r in rows if what in (r.get("what") or "") or what in (r.get("quote") or "")]
-    return rows[:limit] if limit else rows
+    return deadlines_page(con, what, filters, limit, offset, **filter_values).rows

@@ -1,7 +1,7 @@
 """The researchers' web app: server-rendered pages over one database, opened read-only.
 
     from pipeline.web.app import create_app
-    uvicorn.run(create_app("samples.duckdb"), host="127.0.0.1", port=8000)
+    uvicorn.run(create_app("cnpolicy.duckdb"), host="127.0.0.1", port=8000)
 
 Pages: / (documents), /doc/{id} (text with every fact highlighted), /targets, /tasks,
 /projects, /deadlines (tables with CSV/XLSX download), /compare, /search, /ask, /diff.
@@ -29,8 +29,8 @@ from pipeline.web import charts, data, export, highlight
 HERE = Path(__file__).parent
 PAGE_SIZE = 100
 MAX_BARS = 60  # a chart of more plans is unreadable; the table below and the CSV have them all
-LEVEL_ZH = {"province": "省", "prefecture": "地市", "county": "县", "district": "区"}
-LEVELS = {"province": "省级", "prefecture": "地市级", "county": "县级（含县级市、区）", "district": "市辖区"}
+LEVEL_ZH = {"national": "全国", "province": "省", "prefecture": "地市", "county": "县", "district": "区"}
+LEVELS = {"national": "全国（国家级）", "province": "省级", "prefecture": "地市级", "county": "县级（含县级市、区）", "district": "市辖区"}
 FILTER_PARAMS = ("region", "province", "level", "kind", "period", "year", "attribute", "min_confidence", "doc",
                  "value_min", "value_max", "unit", "investment_min", "investment_max")
 KIND_ZH = {"targets": "指标", "projects": "项目", "responsibilities": "任务分工", "deadlines": "时限"}
@@ -50,6 +50,14 @@ def cite_url(row: dict) -> str:
     if row.get("char_start") is None or row.get("char_end") is None:
         return f"/doc/{doc}"
     return f"/doc/{doc}?hl={row['char_start']}-{row['char_end']}#cited"
+
+
+def doc_kind_labels() -> dict[str, str]:
+    """Document kinds → short Chinese labels (queries/data/filter_words.json), for lists and menus."""
+    from queries.filters import kinds, words
+
+    labels = words()["kind_labels"]
+    return {k: labels.get(k, k) for k in (*kinds(), *labels)}
 
 
 def period_label(start, end) -> str:
@@ -103,10 +111,9 @@ def filters_of(params, drop: tuple[str, ...] = ()):
 
 
 def _paginate(rows: list, params) -> tuple[list, dict]:
-    page = _int(params, "page", 1) or 1
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
-    start = (page - 1) * PAGE_SIZE
-    return rows[start:start + PAGE_SIZE], {"page": page, "pages": pages, "total": len(rows)}
+    pager = _page_of(params, len(rows))
+    start = (pager["page"] - 1) * PAGE_SIZE
+    return rows[start:start + PAGE_SIZE], pager
 
 
 # --- fact tables: what each shows, filters and exports ---------------------------------------------
@@ -145,9 +152,10 @@ def _when(r: dict) -> str:
     return f"{year}{month}{r.get('relative') or ''}"
 
 
-def _table_rows(con, name: str, params) -> tuple[list[dict], dict]:
-    """Rows of one fact table under the page's filters, through the query library."""
-    from queries.targets import list_deadlines, list_projects, list_responsibilities, query_targets
+def _table_rows(con, name: str, params, limit=None, offset: int = 0):
+    """One page of a fact table under the page's filters (every row without ``limit``), the
+    number of matches and the filters shown, through the query library."""
+    from queries.targets import deadlines_page, projects_page, responsibilities_page, targets_page
 
     f = filters_of(params)
     shown = {"region": _text(params, "region"), "level": f.level, "year": f.year, "attribute": f.attribute,
@@ -155,17 +163,24 @@ def _table_rows(con, name: str, params) -> tuple[list[dict], dict]:
              **{k: _text(params, k) for k in ("value_min", "value_max", "unit", "investment_min", "investment_max")}}
     if name == "targets":
         shown["indicator"] = _text(params, "indicator")
-        rows = query_targets(con, indicator=shown["indicator"], filters=f)
+        rows, total = targets_page(con, indicator=shown["indicator"], filters=f, limit=limit, offset=offset)
     elif name == "tasks":
         shown.update(department=_text(params, "department"), role=_text(params, "role"))
-        rows = list_responsibilities(con, department=shown["department"], role=shown["role"], filters=f)
+        rows, total = responsibilities_page(con, department=shown["department"], role=shown["role"], filters=f,
+                                            limit=limit, offset=offset)
     elif name == "projects":
         shown["name"] = _text(params, "name")
-        rows = list_projects(con, name=shown["name"], filters=f)
+        rows, total = projects_page(con, name=shown["name"], filters=f, limit=limit, offset=offset)
     else:
         shown["what"] = _text(params, "what")
-        rows = [{**r, "when": _when(r)} for r in list_deadlines(con, what=shown["what"], filters=f)]
-    return rows, shown
+        rows, total = deadlines_page(con, what=shown["what"], filters=f, limit=limit, offset=offset)
+        rows = [{**r, "when": _when(r)} for r in rows]
+    return rows, total, shown
+
+
+def _page_of(params, total: int) -> dict:
+    page = _int(params, "page", 1) or 1
+    return {"page": page, "pages": max(1, -(-total // PAGE_SIZE)), "total": total}
 
 
 def _download(rows: list[dict], name: str, fmt: str) -> Response:
@@ -239,6 +254,7 @@ def create_app(db_path: str) -> FastAPI:
     app = FastAPI(title="cnpolicy", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(cite_url=cite_url, period_label=period_label, LEVEL_ZH=LEVEL_ZH,
+                                 DOC_KIND_ZH=doc_kind_labels(),
                                  KIND_ZH=KIND_ZH, LEVELS=LEVELS, TABLES=TABLES)
     templates.env.filters["cell"] = _cell
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
@@ -286,19 +302,22 @@ def create_app(db_path: str) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def documents(request: Request):
-        from queries.documents import SORTS, documents as list_documents
+        from queries.documents import documents_page, sorts
 
         p = request.query_params
         f = filters_of(p)
-        sort = _choice(p, "sort", SORTS) or "file"
+        sort = _choice(p, "sort", sorts()) or "file"
         desc = p.get("desc") == "1"
+        page_no = _int(p, "page", 1) or 1
         with read() as con:
             menus = data.choices(con)
-            rows = list_documents(con, f, sort=sort, descending=desc)
-        shown, pager = _paginate(rows, p)
+            shown, total = documents_page(con, f, sort=sort, descending=desc, limit=PAGE_SIZE,
+                                          offset=(page_no - 1) * PAGE_SIZE)
+        pager = _page_of(p, total)
         form = {k: _text(p, k) for k in ("region", "province", "level", "kind", "period")}
+        kind_menu = {k: f"{doc_kind_labels().get(k, k)} {k}" for k in menus["kind"]}
         return page(request, "documents.html", rows=shown, pg=pager, f=form, menus=menus, sort=sort,
-                    desc=desc, query=_query(p, drop=("sort", "desc", "page")))
+                    kind_menu=kind_menu, desc=desc, query=_query(p, drop=("sort", "desc", "page")))
 
     @app.get("/doc/{ref}", response_class=HTMLResponse)
     def document(request: Request, ref: str):
@@ -326,13 +345,16 @@ def create_app(db_path: str) -> FastAPI:
         def view(request: Request):
             p = request.query_params
             fmt = _choice(p, "format", ("csv", "xlsx"))
+            page_no = _int(p, "page", 1) or 1
+            # A download takes every row; a page only its own (LIMIT/OFFSET in SQL) and the count.
+            limit, offset = (None, 0) if fmt else (PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
             with read() as con:
-                key = (name, _query(p, drop=("page", "format")))
-                rows, shown = recent.get(key, lambda: _table_rows(con, name, p))
+                key = (name, _query(p, drop=("page", "format")), limit, offset)
+                rows, total, shown = recent.get(key, lambda: _table_rows(con, name, p, limit, offset))
                 menus = {"indicators": [r["name"] for r in data.indicators(con)[:300]]} if name == "targets" else {}
             if fmt:
                 return _download(rows, name, fmt)
-            page_rows, pager = _paginate(rows, p)
+            page_rows, pager = rows, _page_of(p, total)
             if name == "targets":  # formatted for the rows shown only: a corpus has tens of thousands
                 page_rows = [{**r, "target": format_target(r)} for r in page_rows]
             return page(request, "table.html", name=name, spec=TABLES[name], rows=page_rows, pg=pager, f=shown,

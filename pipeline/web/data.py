@@ -6,9 +6,10 @@ four fact lists for highlighting.  The two menu reads are the only SQL of the we
 """
 from __future__ import annotations
 
-from queries.filters import DEFAULT_CONFIDENCE, Filters
+from extractors.registry import DEFAULT_MIN_CONFIDENCE
+from queries.filters import Filters
 
-LOW_CONFIDENCE = DEFAULT_CONFIDENCE  # facts below the shared threshold are drawn as uncertain
+LOW_CONFIDENCE = DEFAULT_MIN_CONFIDENCE  # facts below the shared threshold are drawn as uncertain
 FACT_ID = {"targets": "target_id", "projects": "project_id", "responsibilities": "resp_id",
            "deadlines": "deadline_id"}
 FACT_LABEL = {"targets": "indicator", "projects": "name", "responsibilities": "task", "deadlines": "what"}

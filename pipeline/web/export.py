@@ -10,7 +10,6 @@ import json
 
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-MAX_WIDTH = 60  # characters: wider columns (quotes) wrap in Excel instead of running off
 
 
 def cell(v):
@@ -29,23 +28,10 @@ def to_csv(rows: list[dict], columns: list[str]) -> bytes:
 
 
 def to_xlsx(rows: list[dict], columns: list[str], sheet: str) -> bytes:
-    """One sheet, frozen bold header, column widths from the content."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    """One sheet, frozen bold header, fitted widths, by ``cnpolicy export``'s writer, which
+    also turns control characters (PDF debris a workbook refuses) into spaces."""
+    from pipeline.cmd_export import write_xlsx
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31]
-    ws.append(columns)
-    for c in ws[1]:
-        c.font = Font(bold=True)
-    for r in rows:
-        ws.append([cell(r.get(c)) for c in columns])
-    ws.freeze_panes = "A2"
-    for i, name in enumerate(columns, 1):
-        longest = max([len(str(name))] + [len(str(cell(r.get(name)) or "")) for r in rows[:500]])
-        ws.column_dimensions[get_column_letter(i)].width = min(MAX_WIDTH, max(8, longest * 1.6 + 2))
     out = io.BytesIO()
-    wb.save(out)
+    write_xlsx(out, {sheet: (columns, [tuple(r.get(c) for c in columns) for r in rows])})
     return out.getvalue()
