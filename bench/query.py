@@ -94,7 +94,9 @@ def index_build(db: str) -> None:
         con.close()
         faiss_index._CACHE.clear()
         t0 = time.perf_counter()
-        refresh(copy)
+        con = connect(copy)
+        refresh(con)
+        con.close()
         total = time.perf_counter() - t0
         con = connect(copy, read_only=True)
         n = con.execute("SELECT count(*) FROM chunks").fetchone()[0]

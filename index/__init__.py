@@ -1,7 +1,7 @@
 """Search indexes over ``chunks``: BM25 (SQLite FTS5 on jieba tokens) and dense (faiss segments).
 
 Both live in ``<db>.search/`` (``index.sidecar``) and are derived data.  The ingest writer
-adds each committed batch to them (``sync``); ``refresh(db_path)``, run at the end of every
+adds each committed batch to them (``sync``); ``refresh(con)``, run at the end of every
 ingest, embeds chunks a worker left without a vector (or made with another model), records the
 model in ``index_meta`` and finishes any sync a kill interrupted.  Readers (``fts.bm25``,
 ``faiss_index.load``) compare the store's fingerprint with the one the index recorded and
@@ -101,46 +101,37 @@ def _embeddings_current(con, model: str | None) -> bool:
                        [stored["dim"] + 4]).fetchone()[0] == 0
 
 
-def refresh(db_path: str | Path, embed: bool = True, model: str | None = None, con=None) -> dict:
-    """Bring the keyword and dense indexes up to date with the chunks; returns what it did."""
+def refresh(con, embed: bool = True, model: str | None = None) -> dict:
+    """Bring the keyword and dense indexes up to date with the chunks of the writable DuckDB
+    connection ``con`` (the caller opens it: this layer does not know the store's locking);
+    returns what it did."""
     from index import sidecar
-    from pipeline.store import connect
 
-    own = con is None
-    con = connect(db_path) if own else con
-    try:
-        if embed and not _embeddings_current(con, model):
-            con.execute("BEGIN TRANSACTION")  # vectors and the model they came from change together
-            try:
-                _sync_embeddings(con, model)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        home = sidecar.home_of(con)
-        sql = sidecar.open_sqlite(home)
+    if embed and not _embeddings_current(con, model):
+        con.execute("BEGIN TRANSACTION")  # vectors and the model they came from change together
         try:
-            return sidecar.sync(con, sql, home)
-        finally:
-            sql.close()
+            _sync_embeddings(con, model)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    home = sidecar.home_of(con)
+    sql = sidecar.open_sqlite(home)
+    try:
+        return sidecar.sync(con, sql, home)
     finally:
-        if own:
-            con.close()
+        sql.close()
 
 
-def reindex(db_path: str | Path, progress=None) -> dict:
-    """Rebuild both search indexes from the store (they are derived data); read-only on DuckDB."""
+def reindex(con, progress=None) -> dict:
+    """Rebuild both search indexes from the store behind ``con`` (they are derived data); only
+    reads DuckDB, so a read-only connection will do."""
     from index import sidecar
-    from pipeline.store import connect
 
-    con = connect(db_path, read_only=True)
+    home = sidecar.home_of(con)
+    sql = sidecar.open_sqlite(home)
     try:
-        home = sidecar.home_of(con)
-        sql = sidecar.open_sqlite(home)
-        try:
-            sidecar.reset(sql, home)
-            return sidecar.sync(con, sql, home, progress=progress)
-        finally:
-            sql.close()
+        sidecar.reset(sql, home)
+        return sidecar.sync(con, sql, home, progress=progress)
     finally:
-        con.close()
+        sql.close()

@@ -1,4 +1,4 @@
-"""`cnpolicy ingest` and `cnpolicy documents`."""
+"""`cnpolicy ingest` (the `documents` listing lives in pipeline/cmd_query.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -117,26 +117,3 @@ def print_report(report: list[dict]) -> None:
                       str(r.get("targets", "")), f"{r.get('seconds', 0):.2f}")
     console.print(table)
 
-
-@app.command()
-def documents(db: Path = DB_OPTION) -> None:
-    """List stored documents with their metadata, section and fact counts."""
-    from pipeline.store import StoreError, connect
-
-    try:
-        con = connect(db, read_only=True)
-    except StoreError as e:
-        err.print(f"[red]error:[/red] {e}")
-        raise typer.Exit(2)
-    rows = con.execute("""
-        SELECT d.doc_id, d.source_file, d.title, d.region, d.admin_level, d.period, d.kind,
-               (SELECT count(*) FROM sections s WHERE s.doc_id = d.doc_id),
-               (SELECT count(*) FROM chunks c WHERE c.doc_id = d.doc_id),
-               (SELECT count(*) FROM targets t WHERE t.doc_id = d.doc_id)
-        FROM documents d ORDER BY d.source_file""").fetchall()
-    table = Table(title=f"{len(rows)} documents in {db}")
-    for col in ("doc_id", "file", "title", "region", "level", "period", "kind", "sections", "chunks", "targets"):
-        table.add_column(col, overflow="fold")
-    for r in rows:
-        table.add_row(*["" if v is None else str(v) for v in r])
-    console.print(table)

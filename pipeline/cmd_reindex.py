@@ -36,7 +36,11 @@ def reindex(db: Path = DB_OPTION,
                 con.close()
             console.print(f"{home}: {'up to date' if fresh else 'out of date (searches repair it; or run reindex)'}")
             raise typer.Exit(0 if fresh else 1)
-        done = rebuild(db)
+        con = connect(db, read_only=True)
+        try:
+            done = rebuild(con)
+        finally:
+            con.close()
     except (StoreError, SidecarError, OSError) as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2)

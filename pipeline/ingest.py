@@ -290,7 +290,7 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
         from index import refresh
 
         with writer.held():  # finishes any index update a kill interrupted, on the writer's connection
-            refresh(db, embed=embed, model=model, con=writer.connection())
+            refresh(writer.connection(), embed=embed, model=model)
     finally:
         writer.close()
         if bar:

@@ -71,3 +71,29 @@ def test_cli_ingest_refuses_a_model_that_cannot_load_before_touching_the_databas
     assert res.exit_code == 2
     assert "not a directory" in res.output and "use-m3" in res.output
     assert not db.exists()
+
+
+def test_documents_verb_is_registered_once_by_the_query_module():
+    """`cnpolicy documents` is the filtered listing of pipeline/cmd_query.py; cmd_ingest no
+    longer registers a second, shadowed one."""
+    from pipeline.cli import app
+
+    owners = [c.callback.__module__ for c in app.registered_commands
+              if (c.name or c.callback.__name__) == "documents"]
+    assert owners == ["pipeline.cmd_query"]
+
+
+def test_refresh_and_reindex_take_a_connection(tmp_path):
+    """The index layer opens no database itself (layers import downward only): the caller
+    hands it a DuckDB connection."""
+    from index import refresh, reindex
+    from pipeline.store import connect
+
+    db = tmp_path / "c.duckdb"
+    ingest_files(SAMPLES[:2], db, extract=False, embed=False)
+    con = connect(db)
+    refresh(con, embed=False)
+    con.close()
+    con = connect(db, read_only=True)
+    assert reindex(con)["added"] == 2
+    con.close()
