@@ -35,6 +35,7 @@ FIELDS = ("title", "issuer", "doc_number", "issue_date", "region", "province", "
 DATA = Path(__file__).parent / "data"
 HEADER_LINES = 60  # the header block lies within the first lines
 HEADER_CHARS = 3000
+HEAD_SCAN, TAIL_SCAN = 40_000, 8_000  # characters of a long text whose lines metadata reads
 NATIONAL = {"region": "全国", "admin_code": "100000", "admin_level": "national", "province": None,
             "prefecture": None, "county": None, "current": True}
 
@@ -71,6 +72,19 @@ def _clean(line: str) -> str:
     line = re.sub(r"^\s*#{1,6}\s*", "", line)
     line = re.sub(r"\*\*(.*?)\*\*", r"\1", line).replace("**", "")
     return line.strip(" \t\u3000")
+
+
+def document_lines(text: str) -> list[str]:
+    """The lines metadata reads: every line of a short text; of a long one only its opening
+    and closing lines (header, 落款, 版记), so a 500,000-character yearbook costs what a
+    short notice does."""
+    if len(text) <= HEAD_SCAN + TAIL_SCAN:
+        return _lines(text)
+    head_end = text.rfind("\n", 0, HEAD_SCAN)
+    tail_start = text.find("\n", len(text) - TAIL_SCAN)
+    head = text[:head_end if head_end > 0 else HEAD_SCAN]
+    tail = text[tail_start + 1:] if tail_start >= 0 else ""
+    return _lines(head) + _lines(tail)
 
 
 def _lines(text: str) -> list[str]:
@@ -626,7 +640,7 @@ def loader_hints(doc: Document) -> dict:
 def extract_metadata(doc: Document) -> dict:
     meta: dict = {f: None for f in FIELDS}
     hints = loader_hints(doc)
-    lines = _lines(doc.text)
+    lines = document_lines(doc.text)
     label = labels(lines)
     heads = ([v] if (v := _label_value(label, "title")) else []) + lines  # a portal's 标题: first
     notice = find_notice(heads)
