@@ -138,13 +138,30 @@ def compact_rows(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
     return rows
 
 
+def row_tables() -> tuple[str, ...]:
+    """Tables that hold one document's rows (read at call time: plugins may add tables)."""
+    return ("documents", *DOC_TABLES)
+
+
+def check_tables(tables, allowed=None) -> None:
+    """Rows for a table the store does not have are a bug upstream: refuse them by name
+    rather than drop them silently."""
+    allowed = row_tables() if allowed is None else tuple(allowed)
+    unknown = sorted(set(tables) - set(allowed))
+    if unknown:
+        raise StoreError(f"rows for unknown table(s) {', '.join(map(repr, unknown))}; "
+                         f"the store has {', '.join(allowed)}")
+
+
 def _write_many(con: duckdb.DuckDBPyConnection, docs: list[dict[str, list[dict]]], replace: bool) -> None:
+    for rows in docs:
+        check_tables(rows)
     ids = [d["documents"][0]["doc_id"] for d in docs]
     if replace:
         delete_documents(con, ids)
     merged: dict[str, list[dict]] = {}
     for rows in docs:
-        for table in ("documents", *DOC_TABLES):
+        for table in row_tables():
             merged.setdefault(table, []).extend(rows.get(table, []))
     for table, rows in merged.items():
         _insert(con, table, rows)
@@ -210,6 +227,8 @@ def delete_document(con: duckdb.DuckDBPyConnection, doc_id: str) -> None:
 
 def replace_facts(con: duckdb.DuckDBPyConnection, doc_id: str, facts: dict[str, list[dict]]) -> None:
     """Swap one document's extracted facts (re-extraction) in one transaction."""
+    check_tables(facts, DOC_TABLES)
+
     def work():
         for table, rows in facts.items():
             con.execute(f"DELETE FROM {table} WHERE doc_id = ?", [doc_id])

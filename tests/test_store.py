@@ -97,3 +97,19 @@ def test_refresh_and_reindex_take_a_connection(tmp_path):
     con = connect(db, read_only=True)
     assert reindex(con)["added"] == 2
     con.close()
+
+
+def test_rows_for_an_unknown_table_are_refused_by_name(tmp_path):
+    """A record for a table the store does not have is an error naming it, never dropped."""
+    import pytest
+
+    from pipeline.store import StoreError, connect, write_batch, write_document
+
+    con = connect(tmp_path / "c.duckdb")
+    bad = {"documents": [{"doc_id": "d1", "source_file": "a.txt"}], "targetz": [{"doc_id": "d1"}]}
+    with pytest.raises(StoreError, match="targetz"):
+        write_document(con, bad)
+    good = {"documents": [{"doc_id": "d2", "source_file": "b.txt"}]}
+    out = write_batch(con, [dict(bad), good])  # the good document of a batch is still stored
+    assert out["d2"] is None and "targetz" in out["d1"]
+    assert con.execute("SELECT doc_id FROM documents").fetchall() == [("d2",)]
