@@ -128,3 +128,97 @@ def test_cli_targets_compare_ask(con, tmp_path):
     assert json.loads(res.output)["regions"] == ["乙县"]
     res = runner.invoke(app, ["targets", "--db", str(tmp_path / "missing.duckdb")])
     assert res.exit_code == 2
+
+
+# --- one threshold, the registry's tables, the kinds vocabulary, paging in SQL ----------------------
+def test_default_threshold_is_the_registrys():
+    from extractors.registry import DEFAULT_MIN_CONFIDENCE
+    from queries.filters import Filters
+
+    assert Filters().min_confidence == Filters.parse().min_confidence == DEFAULT_MIN_CONFIDENCE
+    assert Filters.parse(include_all=True).min_confidence == 0
+
+
+def test_document_counts_follow_the_registry(con):
+    """A plugin's table is counted like the built-ins (at the confidence threshold); a declared
+    table the database does not hold counts as unknown (None), not as an error."""
+    from extractors import registry
+    from queries.documents import document, documents
+
+    with registry.scoped():
+        registry.fact_table("hazards_q", id_prefix="hzq", columns={"hazard": "VARCHAR"})
+        registry.fact_table("absent_q", id_prefix="abq", columns={"thing": "VARCHAR"})
+        con.execute(f"CREATE TABLE hazards_q ({registry.get('hazards_q').ddl()})")
+        con.execute("INSERT INTO hazards_q (doc_id, hazards_q_id, hazard, confidence) VALUES "
+                    "('d1', 'h1', '地震', 0.9), ('d1', 'h2', '洪水', 0.2), ('d2', 'h3', '火灾', NULL)")
+        rows = {r["doc_id"]: r for r in documents(con, sort="hazards_q", descending=True)}
+        assert rows["d1"]["n_hazards_q"] == 1 and rows["d2"]["n_hazards_q"] == 1 and rows["d3"]["n_hazards_q"] == 0
+        assert rows["d1"]["n_absent_q"] is None and rows["d1"]["n_targets"] == 2
+        assert documents(con, include_all=True, doc="d1")[0]["n_hazards_q"] == 2
+        assert document(con, "d1")["counts"]["hazards_q"] == 2
+    assert "n_hazards_q" not in documents(con)[0]
+
+
+def test_kinds_vocabulary_labels_and_national_level(con):
+    from queries.compare import compare
+    from queries.filters import Filters, kinds
+
+    assert {"plan", "action_plan", "opinion", "measures", "statistics"} <= set(kinds())
+    assert Filters.parse(kind="行动方案,plan").kind == ("action_plan", "plan")
+    assert Filters.parse(level="全国").level == "national"
+    Filters.parse(kind="statistics").check_kinds(con)  # a kind the metadata writes, though none is stored
+    con.execute("UPDATE documents SET kind = 'action_plan' WHERE doc_id = 'd2'")
+    con.execute("UPDATE documents SET admin_level = 'national', region = '全国' WHERE doc_id = 'd1'")
+    regions = [r["region"] for r in compare(con, "亿元GDP生产安全事故死亡率")]
+    assert "乙县" in regions and "全国" in regions  # an action plan's and a national plan's targets are compared
+    assert [r["region"] for r in query_targets(con, kind="action_plan", indicator="森林火灾受害率")] == ["乙县"]
+    assert [r["region"] for r in query_targets(con, level="national", limit=1)] == ["全国"]
+
+
+def test_cli_documents_labels_kinds_and_national(con):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    con.execute("UPDATE documents SET kind = 'action_plan' WHERE doc_id = 'd2'")
+    con.execute("UPDATE documents SET admin_level = 'national', region = '全国', kind = 'opinion' WHERE doc_id = 'd1'")
+    db = con.execute("SELECT file FROM pragma_database_list WHERE name = current_database()").fetchone()[0]
+    con.close()
+    res = CliRunner().invoke(app, ["documents", "--db", db], env={"COLUMNS": "160"})
+    assert res.exit_code == 0, res.output
+    assert "行动方案" in res.output and "意见" in res.output and "全国" in res.output
+    assert "action_plan" not in res.output and "national" not in res.output
+    res = CliRunner().invoke(app, ["documents", "--db", db, "--kind", "行动方案", "--json"])
+    assert [r["doc_id"] for r in json.loads(res.output)] == ["d2"]
+
+
+@pytest.mark.parametrize("ask", [{}, {"indicator": "GDP生产安全事故死亡率"}, {"comparator": "<="},
+                                 {"indicator": "森林火灾受害率", "value": 0.04, "unit": "%"}, {"unit": "%"},
+                                 {"value_min": 0.01, "value_max": 2.0}, {"value_min": 1, "unit": "‰"},
+                                 {"region": "甲市", "attribute": "约束性"}])
+def test_a_page_is_the_list_cut_in_sql(con, ask):
+    """targets_page(limit, offset) gives exactly that slice of query_targets and the full count,
+    whether the filters are all SQL (LIMIT/OFFSET) or some are read in Python."""
+    from queries.targets import targets_page
+
+    every = query_targets(con, **ask)
+    for limit, offset in ((2, 0), (2, 2), (3, 7), (5, 40), (None, 1)):
+        rows, total = targets_page(con, limit=limit, offset=offset, **ask)
+        assert total == len(every)
+        assert rows == (every[offset:offset + limit] if limit else every[offset:])
+
+
+def test_pages_of_documents_projects_tasks_deadlines(con):
+    from pipeline.store import _insert
+    from queries.documents import documents, documents_page
+    from queries.targets import (deadlines_page, list_deadlines, list_projects, projects_page)
+
+    _insert(con, "projects", [{"doc_id": d, "project_id": f"{d}:p{i}", "name": f"应急工程{i}" if i % 2 else f"道路{i}",
+                               "char_start": i} for i, d in enumerate(["d1", "d2", "d3"] * 3)])
+    _insert(con, "deadlines", [{"doc_id": "d1", "deadline_id": f"d1:d{i}", "what": "完成" if i % 3 else "建成",
+                                "year": 2025, "char_start": i} for i in range(7)])
+    assert projects_page(con, name="应急", limit=2, offset=1) == (list_projects(con, name="应急")[1:3], 4)
+    assert deadlines_page(con, what="完成", limit=3, offset=3) == (list_deadlines(con, what="完成")[3:6], 4)
+    assert documents_page(con, sort="targets", descending=True, limit=2, offset=1) == (
+        documents(con, sort="targets", descending=True)[1:3], 3)
+    assert documents_page(con, limit=2, offset=5) == ([], 3)

@@ -230,3 +230,28 @@ def test_recent_rows_are_reused_until_the_database_changes(tmp_path):
     import os
     os.utime(db, ns=(1, 1))  # another ingest rewrote the file
     assert recent.get(("t", "q"), lambda: calls.append(1) or [3]) == [3] and len(calls) == 2
+
+
+def test_xlsx_export_turns_control_characters_into_spaces():
+    """PDF debris (a vertical tab, a form feed) would make openpyxl refuse the cell; the web
+    download uses ``cnpolicy export``'s writer, which writes them as spaces."""
+    from openpyxl import load_workbook
+
+    from pipeline.web import export
+
+    body = export.to_xlsx([{"quote": "到2025年\x0b完成\x0c建设", "lead": ["市应急局", "市发改委"]}], ["quote", "lead"],
+                          "targets")
+    ws = load_workbook(io.BytesIO(body)).active
+    assert ws["A2"].value == "到2025年 完成 建设" and ws["B2"].value == '["市应急局", "市发改委"]'
+    assert ws.freeze_panes == "A2" and ws["A1"].font.bold
+
+
+def test_document_list_labels_kinds_and_pages_count_every_match(site, docs):
+    client, _ = site
+    html = client.get("/").text
+    assert '<td class="inl" data-label="类型">规划</td>' in html  # the kind's label, not "plan"
+    assert f"{len(docs)} 份" in html
+    api = client.get("/api/targets", params={"limit": 1, "offset": 100}).json()
+    page2 = client.get("/targets?page=2").text  # rows 101-200, cut in SQL; the header counts them all
+    assert f"{api['total']} 条" in page2 and api["total"] > 100
+    assert f"/doc/{api['items'][0]['doc_id']}?hl={api['items'][0]['char_start']}-" in page2
