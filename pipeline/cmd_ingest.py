@@ -116,4 +116,21 @@ def print_report(report: list[dict]) -> None:
                       r.get("region") or "", r.get("kind") or "", str(r.get("sections", "")),
                       str(r.get("targets", "")), f"{r.get('seconds', 0):.2f}")
     console.print(table)
+    print_warnings(report)
+
+
+def print_warnings(report: list[dict]) -> None:
+    """Each file's warnings (bytes repaired, PDF pages skipped, extraction notes) under its
+    name, one per line, indented and wrapped to the terminal so 80 columns stay readable."""
+    from rich.markup import escape
+    from rich.padding import Padding
+
+    noted = [r for r in report if r.get("warnings")]
+    if not noted:
+        return
+    console.print(f"[yellow]warnings[/yellow] ({sum(len(r['warnings']) for r in noted)} in {len(noted)} file(s)):")
+    for r in noted:
+        console.print(Padding(f"[bold]{escape(Path(r['file']).name)}[/bold]", (0, 0, 0, 2), expand=False))
+        for w in r["warnings"]:
+            console.print(Padding(f"- {escape(str(w))}", (0, 0, 0, 4), expand=False))
 

@@ -301,7 +301,7 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
 
 
 def _describe(res: Result) -> dict:
-    row = {"file": res.path, "seconds": res.seconds, "doc_id": res.doc_id}
+    row = {"file": res.path, "seconds": res.seconds, "doc_id": res.doc_id, "warnings": list(res.warnings)}
     if res.error:
         return {**row, "status": "error", "reason": res.error}
     doc = res.rows["documents"][0]

@@ -113,3 +113,21 @@ def test_rows_for_an_unknown_table_are_refused_by_name(tmp_path):
     out = write_batch(con, [dict(bad), good])  # the good document of a batch is still stored
     assert out["d2"] is None and "targetz" in out["d1"]
     assert con.execute("SELECT doc_id FROM documents").fetchall() == [("d2",)]
+
+
+def test_ingest_report_lists_each_files_warnings_within_80_columns(tmp_path):
+    """Repaired bytes (and other loader/extractor warnings) are shown under the file's name."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    src = tmp_path / "damaged.txt"
+    src.write_bytes("关于印发节能工作方案的通知\n到2025年，能耗下降13.5%。\n".encode() + b"\xff\xfe\x80"
+                    + ("说明" * 60 + "\n").encode())
+    res = CliRunner().invoke(app, ["ingest", str(src), "--db", str(tmp_path / "w.duckdb"), "--no-embed"],
+                             env={"COLUMNS": "80"})
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip() == "damaged.txt")
+    assert "invalid byte" in lines[at + 1] and lines[at + 1].startswith("    - ")
+    assert all(len(line) <= 80 for line in lines)
