@@ -229,7 +229,7 @@ def targets_page(con, indicator=None, value=None, comparator=None, unit=None, fi
               f"t.value_raw, t.unit, t.comparator, t.year, t.attribute, t.category, t.quote, t.page, "
               f"t.section_path, t.char_start, t.char_end{_confidence(con, 'targets', 't')}{match}")
     return paged_select(con, select, f"FROM targets t JOIN documents d USING (doc_id){join} WHERE {where}",
-                        "d.source_file, t.char_start, t.target_id", join_params + params,
+                        "d.source_file, t.doc_id, t.char_start, t.target_id", join_params + params,
                         keep if in_python else None, limit, offset)
 
 
@@ -261,7 +261,7 @@ def projects_page(con, name: str | None = None, filters: Filters | None = None, 
     select = (f"{DOC_FIELDS}, x.doc_id, x.project_id, x.name, x.summary, x.investment, x.category, x.quote, "
               f"x.page, x.section_path, x.char_start, x.char_end{_confidence(con, 'projects', 'x')}")
     return paged_select(con, select, f"FROM projects x JOIN documents d USING (doc_id) WHERE {where}",
-                        "d.source_file, x.char_start, x.project_id", params, None, limit, offset)
+                        "d.source_file, x.doc_id, x.char_start, x.project_id", params, None, limit, offset)
 
 
 def list_projects(con, name: str | None = None, filters: Filters | None = None, limit=None, offset: int = 0,
@@ -302,7 +302,7 @@ def responsibilities_page(con, department: str | None = None, role: str | None =
               f"x.support_canonical, x.lead_role, x.support_role, x.quote, x.page, x.section_path, x.char_start, "
               f"x.char_end{_confidence(con, 'responsibilities', 'x')}")
     return paged_select(con, select, f"FROM responsibilities x JOIN documents d USING (doc_id) WHERE {where}",
-                        "d.source_file, x.char_start, x.resp_id", params, keep, limit, offset)
+                        "d.source_file, x.doc_id, x.char_start, x.resp_id", params, keep, limit, offset)
 
 
 def list_responsibilities(con, department: str | None = None, role: str | None = None,
@@ -323,7 +323,7 @@ def deadlines_page(con, what: str | None = None, filters: Filters | None = None,
     select = (f"{DOC_FIELDS}, x.doc_id, x.deadline_id, x.what, x.year, x.month, x.relative, x.quote, x.page, "
               f"x.section_path, x.char_start, x.char_end{_confidence(con, 'deadlines', 'x')}")
     return paged_select(con, select, f"FROM deadlines x JOIN documents d USING (doc_id) WHERE {where}",
-                        "d.source_file, x.char_start, x.deadline_id", params, None, limit, offset)
+                        "d.source_file, x.doc_id, x.char_start, x.deadline_id", params, None, limit, offset)
 
 
 def list_deadlines(con, what: str | None = None, filters: Filters | None = None, limit=None, offset: int = 0,

@@ -222,3 +222,19 @@ def test_pages_of_documents_projects_tasks_deadlines(con):
     assert documents_page(con, sort="targets", descending=True, limit=2, offset=1) == (
         documents(con, sort="targets", descending=True)[1:3], 3)
     assert documents_page(con, limit=2, offset=5) == ([], 3)
+
+
+def test_pages_are_stable_when_documents_share_a_file_name(con):
+    """Copies of one file in two folders share source_file and their facts share local ids and
+    offsets; the order breaks those ties by document, so pages neither repeat nor skip rows."""
+    from pipeline.store import _insert
+    from queries.targets import targets_page
+
+    _insert(con, "documents", [{"doc_id": f"c{i}", "source_file": "same.txt", "region": f"县{i}",
+                                "admin_level": "county", "kind": "plan", "raw_text": "x"} for i in range(6)])
+    _insert(con, "targets", [{"doc_id": f"c{i}", "target_id": "t0001", "indicator": "森林覆盖率", "value": 50.0,
+                              "char_start": 0, "char_end": 5} for i in range(6)])
+    every = query_targets(con, indicator="森林覆盖率")
+    pages = [r["doc_id"] for off in range(0, 6, 2) for r in targets_page(con, indicator="森林覆盖率", limit=2,
+                                                                           offset=off).rows]
+    assert pages == [r["doc_id"] for r in every] == [f"c{i}" for i in range(6)]
