@@ -38,6 +38,7 @@ if not Doc.has_extension("errors"):
 
 MAX_CHARS = 100_000_000  # longer text is refused with a clear error, not a MemoryError
 SENT_END = re.compile(r"[。！？；!?;]+[”」’』）)]*|\n+")
+SENT_END_PARTS = (re.compile(r"[。！？；!?;]+[”」’』）)]*"), re.compile(r"\n+"))  # SENT_END's two alternatives
 # A clause: up to a sentence or clause mark (and closing quotes/brackets after it), or a line.
 CLAUSE = re.compile(r"[^。！？；!?;，,：:\n]+[。！？；!?;，,：:]*[”」’』）)]*|[。！？；!?;，,：:]+|\n+")
 
@@ -79,7 +80,9 @@ def cn_sentencizer(doc: Doc) -> Doc:
 
     if not len(doc):
         return doc
-    ends = numpy.fromiter((m.end() for m in SENT_END.finditer(doc.text)), dtype="int64")
+    # Two scans (marks, line breaks) each led by a character class find the ends of
+    # SENT_END's matches faster than its alternation does.
+    ends = numpy.fromiter((m.end() for p in SENT_END_PARTS for m in p.finditer(doc.text)), dtype="int64")
     # Token offsets as one array: iterating the Doc builds a Token object per clause, and
     # setting tok.is_sent_start token by token is quadratic in spaCy.
     idx = doc.to_array([IDX]).reshape(-1).astype("int64")

@@ -733,8 +733,14 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
     return out
 
 
-LINE_HAS_NUMBER = re.compile(r"\d|百分之|[一二两三四五六七八九十][个处支座次名人台]|[百千万]兆")
-CLAUSE_HAS_NUMBER = re.compile(r"\d|百分之|[一二两三四五六七八九十]|[百千万]兆|为零")
+# Does a line / clause hold a number: \d | 百分之 | 一…十 + classifier (clause: 一…十) | [百千万]兆 | 为零.
+# Written as one character class, then a look back at that character to pick the
+# alternative: a pattern that starts with a class lets the regex engine skip ahead, an
+# alternation does not (three times faster; these run on every line and clause).
+LINE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万](?:(?<=\d)|(?<=[一二两三四五六七八九十])[个处支座次名人台]"
+                             r"|(?<=百)分之|(?<=[百千万])兆)")
+CLAUSE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万为](?:(?<=[\d一二两三四五六七八九十])|(?<=百)分之"
+                               r"|(?<=[百千万])兆|(?<=为)零)")
 
 
 # --- tables ------------------------------------------------------------------------
