@@ -1,6 +1,7 @@
 """Durability: readers and writers wait for each other instead of failing with DuckDB's lock
 error; a killed ingest leaves no worker behind and its rerun ends with exactly one copy of
 every document, all searchable; a worker killed for memory costs only its own file."""
+import json
 import os
 import signal
 import subprocess
@@ -163,3 +164,28 @@ def test_readers_get_answers_while_an_ingest_runs(tmp_path):
     assert answered >= 1
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 30
+
+
+DUMP_ROWS = """
+import json, sys
+from pipeline.process import process_file
+out = {}
+for f in sys.argv[1:]:
+    r = process_file(f, extract=True, embed=False)
+    out[f] = {t: rows for t, rows in r.rows.items()}
+print(json.dumps(out, ensure_ascii=False, default=str, sort_keys=True))
+"""
+
+
+def test_rows_do_not_depend_on_hash_seed_or_document_order():
+    """Pool and Ray workers are separate processes (own hash seeds) that each see their own
+    subset of documents: the rows must come out the same whatever the seed and the order."""
+    files = sorted(str(p) for p in Path("corpus/samples").glob("*.txt"))[:3]
+
+    def dump(seed: str, order: list[str]) -> dict:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", DUMP_ROWS, *order], env=env, check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    assert dump("1", files) == dump("2", files[::-1])
