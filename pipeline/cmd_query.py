@@ -36,13 +36,12 @@ def documents(
 
     Example: [bold]cnpolicy documents --region 山东 --level county --sort targets --desc[/bold]
     """
-    from queries.documents import documents as run
+    from queries.documents import documents_page
 
     f = c.filters(region=region, province=province, level=level, kind=kind, period=period, year=year)
     with c.reading(db) as con:
-        rows = run(con, f, sort=sort, descending=descending)
-        c.hint_unknown_regions(con, f, rows)
-    shown = rows[:limit] if limit else rows
+        shown, total = documents_page(con, f, sort=sort, descending=descending, limit=limit)
+        c.hint_unknown_regions(con, f, shown)
     if as_json:
         return c.print_json(shown)
     from queries.filters import words
@@ -51,7 +50,7 @@ def documents(
     for r in shown:  # short Chinese labels in the table; --json keeps the stored values
         r["level_label"] = levels.get(r["admin_level"] or "", r["admin_level"])
         r["kind_label"] = kinds.get(r["kind"] or "", r["kind"])
-    c.print_table(_total_note(len(shown), len(rows), "documents"), shown, [
+    c.print_table(_total_note(len(shown), total, "documents"), shown, [
         ("doc_id", "doc", "id"), ("title", "title", "title"), ("region", "region", "name"),
         ("level_label", "level", "keep"), ("period", "period", "keep"), ("kind_label", "kind", ""),
         ("n_targets", "tgt", "keep"), ("n_projects", "prj", "keep"), ("n_responsibilities", "task", "keep"),
@@ -76,20 +75,19 @@ def targets(
     Example: [bold]cnpolicy targets --indicator 人均应急避难场所面积 --level county[/bold]
     """
     from queries.compare import format_target
-    from queries.targets import query_targets
+    from queries.targets import targets_page
 
     f = c.filters(region=region, province=province, level=level, kind=kind, period=period, year=year,
                   attribute=attribute, doc=doc, min_confidence=min_confidence, include_all=include_all,
                   value_min=value_min, value_max=value_max, unit=unit if value is None else None)
     with c.reading(db) as con:
-        rows = query_targets(con, indicator=indicator, value=value, unit=unit, filters=f)
-        c.hint_unknown_regions(con, f, rows)
-    shown = rows[:limit] if limit else rows
+        shown, total = targets_page(con, indicator=indicator, value=value, unit=unit, filters=f, limit=limit)
+        c.hint_unknown_regions(con, f, shown)
     if as_json:
         return c.print_json(shown)
     for r in shown:
         r["target"] = format_target(r)
-    c.print_table(_total_note(len(shown), len(rows), "targets"), shown, TARGET_COLUMNS)
+    c.print_table(_total_note(len(shown), total, "targets"), shown, TARGET_COLUMNS)
 
 
 @app.command()
@@ -108,20 +106,19 @@ def projects(
 
     Example: [bold]cnpolicy projects --region 船山区 --min-investment 1亿元 --count[/bold]
     """
-    from queries.targets import list_projects
+    from queries.targets import projects_page
 
     f = c.filters(region=region, province=province, level=level, kind=kind, period=period, year=year, doc=doc,
                   min_confidence=min_confidence, include_all=include_all, investment_min=investment_min,
                   investment_max=investment_max)
     with c.reading(db) as con:
-        rows = list_projects(con, name=name, filters=f)
-        c.hint_unknown_regions(con, f, rows)
+        shown, total = projects_page(con, name=name, filters=f, limit=1 if count else limit)
+        c.hint_unknown_regions(con, f, shown)
     if count:
-        return c.print_json({"count": len(rows)}) if as_json else print(len(rows))
-    shown = rows[:limit] if limit else rows
+        return c.print_json({"count": total}) if as_json else print(total)
     if as_json:
         return c.print_json(shown)
-    c.print_table(_total_note(len(shown), len(rows), "projects"), shown, [
+    c.print_table(_total_note(len(shown), total, "projects"), shown, [
         ("region", "region", "name"), ("name", "project", "text"), ("investment", "万元", ""),
         ("section_path", "section", "title"), ("doc_id", "doc", "id"), ("page", "p.", "")])
 
@@ -139,17 +136,17 @@ def responsibilities(
 
     Example: [bold]cnpolicy responsibilities --department 市应急局 --lead[/bold]
     """
-    from queries.targets import list_responsibilities
+    from queries.targets import responsibilities_page
 
     f = c.filters(region=region, province=province, level=level, kind=kind, period=period, year=year, doc=doc,
                   min_confidence=min_confidence, include_all=include_all)
     with c.reading(db) as con:
-        rows = list_responsibilities(con, department=department, role="lead" if lead_only else None, filters=f)
-        c.hint_unknown_regions(con, f, rows)
-    shown = rows[:limit] if limit else rows
+        shown, total = responsibilities_page(con, department=department, role="lead" if lead_only else None,
+                                             filters=f, limit=limit)
+        c.hint_unknown_regions(con, f, shown)
     if as_json:
         return c.print_json(shown)
-    c.print_table(_total_note(len(shown), len(rows), "tasks"), shown, [
+    c.print_table(_total_note(len(shown), total, "tasks"), shown, [
         ("region", "region", "name"), ("task", "task", "text"), ("lead", "lead", "name"),
         ("support", "support", "name"), ("doc_id", "doc", "id"), ("page", "p.", "")])
 
@@ -166,17 +163,16 @@ def deadlines(
 
     Example: [bold]cnpolicy deadlines --year 2025 --region 临清市[/bold]
     """
-    from queries.targets import list_deadlines
+    from queries.targets import deadlines_page
 
     f = c.filters(region=region, province=province, level=level, kind=kind, period=period, year=year, doc=doc,
                   min_confidence=min_confidence, include_all=include_all)
     with c.reading(db) as con:
-        rows = list_deadlines(con, what=what, filters=f)
-        c.hint_unknown_regions(con, f, rows)
-    shown = rows[:limit] if limit else rows
+        shown, total = deadlines_page(con, what=what, filters=f, limit=limit)
+        c.hint_unknown_regions(con, f, shown)
     if as_json:
         return c.print_json(shown)
-    c.print_table(_total_note(len(shown), len(rows), "deadlines"), shown, [
+    c.print_table(_total_note(len(shown), total, "deadlines"), shown, [
         ("region", "region", "name"), ("year", "year", "keep"), ("month", "m", "keep"), ("what", "what", "text"),
         ("doc_id", "doc", "id"), ("page", "p.", "")])
 

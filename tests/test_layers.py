@@ -45,13 +45,7 @@ def test_the_checker_sees_function_level_imports(tmp_path, monkeypatch):
     assert upward_imports("corpus") == ["corpus/x.py:2 imports queries.targets"]
 
 
-# Known and reported: index/__init__.py opens the database with pipeline.store.connect
-# (refresh, reindex).  strict: once it is fixed this xfail fails, so the marker is removed.
-KNOWN = {"index": "index/__init__.py imports pipeline.store.connect (owner: index layer)"}
-
-
-@pytest.mark.parametrize("layer", [pytest.param(x, marks=pytest.mark.xfail(reason=KNOWN[x], strict=True))
-                                   if x in KNOWN else x for x in LAYERS])
+@pytest.mark.parametrize("layer", LAYERS)
 def test_layer_imports_only_downward(layer):
     assert upward_imports(layer) == []
 
