@@ -47,12 +47,14 @@ def _embed_missing(con, model: str | None) -> set[str]:
     """Embed chunks with no vector or one of the wrong size; returns their documents."""
     import pyarrow as pa
 
+    from index import meta
     from index.embed import pack, passage_text
     from index.embedders import get_embedder
 
     embedder = get_embedder(model)
-    todo = con.execute("SELECT chunk_id, doc_id, section_path, text FROM chunks "
-                       "WHERE vec IS NULL OR octet_length(vec) != ?", [embedder.dim + 4]).fetchall()
+    todo = con.execute(f"SELECT c.chunk_id, c.doc_id, c.section_path, {meta.chunk_text(con)} "
+                       "FROM chunks c JOIN documents d USING (doc_id) "
+                       "WHERE c.vec IS NULL OR octet_length(c.vec) != ?", [embedder.dim + 4]).fetchall()
     for i in range(0, len(todo), EMBED_BATCH):
         part = todo[i:i + EMBED_BATCH]
         vectors = embedder.encode([passage_text(p, t or "") for _, _, p, t in part])

@@ -9,6 +9,17 @@ import json
 
 TABLE = "index_meta"
 
+SLICED_TEXT = "coalesce(c.text, substr(d.text, c.text_start + 1, c.text_end - c.text_start))"
+
+
+def chunk_text(con) -> str:
+    """SQL for a chunk's text, for ``FROM chunks c JOIN documents d USING (doc_id)``: stored,
+    or sliced from its document's normalised text by the span text_start/text_end (DuckDB's
+    substr counts characters from 1).  A store from before spans, opened read-only, has only
+    the stored text."""
+    have = {r[0] for r in con.execute("DESCRIBE chunks").fetchall()}
+    return SLICED_TEXT if "text_start" in have else "c.text"
+
 
 def get(con, key: str) -> dict | None:
     try:

@@ -265,9 +265,13 @@ def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str], known_tok
     from index.embed import unpack
     from index.fts import tokens as tokenize
 
-    vec = "vec" if _has_vec(con) else "NULL"
-    rows = con.execute(f"SELECT chunk_id, doc_id, tokens, text, {vec} FROM chunks "
-                       "WHERE doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY doc_id, ord", [doc_ids]).fetchall()
+    from index.meta import chunk_text
+
+    vec = "c.vec" if _has_vec(con) else "NULL"
+    rows = con.execute(f"SELECT c.chunk_id, c.doc_id, c.tokens, {chunk_text(con)}, {vec} "
+                       "FROM chunks c JOIN documents d USING (doc_id) "
+                       "WHERE c.doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY c.doc_id, c.ord",
+                       [doc_ids]).fetchall()
     stored = {d: s for d, s in _stored_docs_for(con, doc_ids).items()}
     sql.execute("BEGIN IMMEDIATE")
     try:

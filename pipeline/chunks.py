@@ -61,6 +61,6 @@ def make_chunks(doc: Document) -> list[dict]:
                 "section_id": section.id if section else None, "section_path": path,
                 "ord": len(chunks), "text": text, "tokens": tokens(text),
                 "page": doc.page_at_raw(ra), "page_end": doc.page_at_raw(max(ra, rb - 1)),
-                "char_start": ra, "char_end": rb,
+                "char_start": ra, "char_end": rb, "text_start": s, "text_end": e,
             })
     return chunks

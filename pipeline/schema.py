@@ -8,7 +8,8 @@ Every fact table carries provenance: doc_id, section_id, section_path, page,
 char_start/char_end (span of the document's original text, so
 ``documents.raw_text[char_start:char_end] == quote``) and quote, plus the evidence
 columns confidence, reasons, section_role and extra (JSON).  Chunks use the same
-original-text spans.  Sections are structure over the normalised text: their
+original-text spans; their text_start/text_end index ``documents.text``
+(text == that slice).  Sections are structure over the normalised text: their
 char_start/char_end index ``documents.text``, raw_start/raw_end the original.
 
 ``TABLES``, ``FACT_TABLES`` and ``DOC_TABLES`` are live views of the registry: a plugin
@@ -43,7 +44,7 @@ BASE_TABLES: dict[str, str] = {
     "chunks": """
         chunk_id VARCHAR, doc_id VARCHAR, section_id VARCHAR, section_path VARCHAR, ord INTEGER,
         text VARCHAR, tokens VARCHAR, page INTEGER, page_end INTEGER,
-        char_start INTEGER, char_end INTEGER, vec BLOB
+        char_start INTEGER, char_end INTEGER, vec BLOB, text_start INTEGER, text_end INTEGER
     """,
 }
 STRUCTURE_TABLES = ("sections", "doc_tables", "chunks")

@@ -131,3 +131,38 @@ def test_ingest_report_lists_each_files_warnings_within_80_columns(tmp_path):
     at = next(i for i, line in enumerate(lines) if line.strip() == "damaged.txt")
     assert "invalid byte" in lines[at + 1] and lines[at + 1].startswith("    - ")
     assert all(len(line) <= 80 for line in lines)
+
+
+def test_chunk_spans_slice_the_documents_text_and_indexes_read_through_them(tmp_path):
+    """Each chunk records its span of documents.text (text == that slice), and the index readers
+    take the slice when a chunk's text is not stored (the way to a smaller store)."""
+    from index import reindex
+    from index.fts import bm25, query_tokens
+    from pipeline.store import connect
+
+    db = tmp_path / "c.duckdb"
+    ingest_files(SAMPLES[:2], db, extract=False, embed=False)
+    con = connect(db)
+    rows = con.execute("""SELECT d.text, c.text_start, c.text_end, c.text FROM chunks c
+                          JOIN documents d USING (doc_id)""").fetchall()
+    assert rows and all(full[a:b] == text for full, a, b, text in rows)
+    word = rows[0][3].strip()[:4]
+    con.execute("UPDATE chunks SET text = NULL")
+    assert reindex(con)["added"] == 2
+    assert bm25(con, query_tokens(word), 5)
+    con.close()
+
+
+def test_a_store_from_before_chunk_spans_reindexes_read_only(tmp_path):
+    """A read-only database written before text_start/text_end existed still reindexes."""
+    from index import reindex
+
+    db = tmp_path / "c.duckdb"
+    ingest_files(SAMPLES[:1], db, extract=False, embed=False)
+    con = duckdb.connect(str(db))
+    con.execute("ALTER TABLE chunks DROP COLUMN text_start")
+    con.execute("ALTER TABLE chunks DROP COLUMN text_end")
+    con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    assert reindex(con)["added"] == 1
+    con.close()
