@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def plans(folder: Path, n: int) -> list[str]:
     out = []
     for i in range(n):
-        p = folder / f"p{i:02d}.txt"
+        p = folder / f"p{i:03d}.txt"
         p.write_text(f"某县应急预案第{i}号\n一、总体要求\n加强灾害监测预警能力建设，编号{i * 7 + 3}。\n"
                      f"二、主要目标\n到2025年，建成应急物资储备库{i + 2}个。\n", encoding="utf-8")
         out.append(str(p))
@@ -81,6 +81,10 @@ def _descendants_alive(marker: str) -> list[int]:
     return out
 
 
+# Enough files that the ingest is still running when the signal comes, even on a fast,
+# idle machine (24 finished first once).
+N_KILL_FILES = 120
+
 INGEST = """
 import sys
 from pipeline.ingest import ingest_files
@@ -92,7 +96,7 @@ ingest_files(sys.argv[1].split(","), sys.argv[2], workers=2, extract=False, embe
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
 def test_a_killed_ingest_leaves_no_workers_and_the_rerun_stores_each_document_once(tmp_path, sig):
     db = tmp_path / "k.duckdb"
-    files = plans(tmp_path, 24)
+    files = plans(tmp_path, N_KILL_FILES)
     marker = f"cnpolicy-kill-test-{os.getpid()}-{sig}"
     env = {**os.environ, "CNPOLICY_BATCH_DOCS": "2", "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-c", INGEST, ",".join(files), str(db), marker], cwd=ROOT, env=env,
@@ -109,7 +113,7 @@ def test_a_killed_ingest_leaves_no_workers_and_the_rerun_stores_each_document_on
     assert all(r["status"] in ("stored", "unchanged") for r in report), report
     with duckdb.connect(str(db), read_only=True) as con:
         n, distinct = con.execute("SELECT count(*), count(DISTINCT doc_id) FROM documents").fetchone()
-        assert n == distinct == 24
+        assert n == distinct == N_KILL_FILES
         ids = {r[0] for r in con.execute("SELECT chunk_id FROM chunks").fetchall()}
     import sqlite3
 
