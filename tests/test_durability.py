@@ -81,9 +81,9 @@ def _descendants_alive(marker: str) -> list[int]:
     return out
 
 
-# Enough files that the ingest is still running when the signal comes, even on a fast,
-# idle machine (24 finished first once).
-N_KILL_FILES = 120
+# Enough files that the ingest is still running when the signal comes, even on an
+# idle machine.
+N_KILL_FILES = 48
 
 INGEST = """
 import sys
@@ -99,8 +99,11 @@ def test_a_killed_ingest_leaves_no_workers_and_the_rerun_stores_each_document_on
     files = plans(tmp_path, N_KILL_FILES)
     marker = f"cnpolicy-kill-test-{os.getpid()}-{sig}"
     env = {**os.environ, "CNPOLICY_BATCH_DOCS": "2", "PYTHONPATH": str(ROOT)}
+    # A shell that ran us in the background may have left SIGINT ignored, and Python then
+    # never turns it into KeyboardInterrupt: give the ingest the default disposition.
     proc = subprocess.Popen([sys.executable, "-c", INGEST, ",".join(files), str(db), marker], cwd=ROOT, env=env,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not Path(f"{db}.search/index.sqlite").exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)  # the first batch is in
