@@ -81,14 +81,18 @@ def _descendants_alive(marker: str) -> list[int]:
     return out
 
 
-# Enough files that the ingest is still running when the signal comes, even on an
-# idle machine.
 N_KILL_FILES = 48
 
+# Each file takes at least 0.1 s, so the signal lands mid-ingest however fast the machine is.
 INGEST = """
-import sys
-from pipeline.ingest import ingest_files
-ingest_files(sys.argv[1].split(","), sys.argv[2], workers=2, extract=False, embed=False)
+import sys, time
+import pipeline.ingest as ingest
+from pipeline.process import process_file
+def slow(*args):
+    time.sleep(0.1)
+    return process_file(*args)
+ingest.process_file = slow
+ingest.ingest_files(sys.argv[1].split(","), sys.argv[2], workers=2, extract=False, embed=False)
 """
 
 
