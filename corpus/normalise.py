@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from corpus.model import Document
+from corpus.numbering import HEADING_START
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "，。；：、！？“”‘’（）《》【】〔〕…—·「」『』"
@@ -134,12 +135,6 @@ def _spaced_digits(t: Text) -> Text:
     return t.delete(drop)
 
 
-HEADING_START = re.compile(
-    r"^(?:第[一二三四五六七八九十百零\d]+[章节篇部分]|[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]"
-    r"|\d+[.．、](?!\d)|[①-⑳]|专栏|表\s*\d|附件|附表)"
-)
-
-
 def display_width(line: str) -> int:
     """Width in half-width cells: CJK characters and full-width punctuation count 2."""
     return sum(2 if ord(c) >= 0x2E80 else 1 for c in line)
@@ -186,7 +181,7 @@ def _joins(line: str, nxt: str, width: int, first: bool = False) -> bool:
     w = display_width(line)
     if w < width * FULL_SHARE - (INDENT if first else 0) or w > width * 1.25 or ends_sentence(line):
         return False  # short: a paragraph/heading ends; far wider than the column: not column text
-    return not HEADING_START.match(nxt.lstrip())
+    return not HEADING_START.match(nxt.lstrip())  # the one numbering grammar: a heading starts its own line
 
 
 def _join_broken_lines(t: Text) -> Text:
