@@ -165,18 +165,13 @@ def create_api(db_path: str | Path) -> FastAPI:
     _add_error_handlers(app)
 
     def connection() -> Iterator:
-        from pipeline.store import StoreError, connect
+        from pipeline.store import StoreError, reading
 
-        if not Path(db).exists():
-            raise HTTPException(503, f"database {Path(db).name} does not exist")
         try:
-            con = connect(db, read_only=True)
+            with reading(db) as con:
+                yield con
         except StoreError as e:
             raise HTTPException(503, str(e)) from e
-        try:
-            yield con
-        finally:
-            con.close()
 
     @app.get("/documents", summary="Stored documents with their metadata and fact counts")
     def documents(f: Filters = Depends(document_filters),

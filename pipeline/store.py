@@ -19,6 +19,8 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -89,6 +91,17 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False, wait: float 
     con = _open(path, False, wait)
     create_schema(con)
     return con
+
+
+@contextmanager
+def reading(path: str | Path = DEFAULT_DB) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-only connection, closed on leaving (the API and web pages hold
+    one per request, so an ingest can take the lock between them)."""
+    con = connect(path, read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:

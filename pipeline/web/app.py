@@ -263,16 +263,13 @@ def create_app(db_path: str) -> FastAPI:
 
     @contextmanager
     def read():
-        from pipeline.store import StoreError, connect
+        from pipeline.store import StoreError, reading
 
         try:
-            con = connect(db, read_only=True)
+            with reading(db) as con:
+                yield con
         except StoreError as e:
             raise PageError(503, str(e)) from e
-        try:
-            yield con
-        finally:
-            con.close()
 
     def page(request: Request, template: str, status: int = 200, **context) -> HTMLResponse:
         context.setdefault("nav", template.split(".")[0])
