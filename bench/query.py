@@ -81,7 +81,7 @@ def searches(con, rounds: int) -> None:
 
 def index_build(db: str) -> None:
     """Keyword + dense indexes from scratch on a copy (embeddings are already stored)."""
-    from index import faiss_index, fts, refresh
+    from index import refresh
     from pipeline.store import connect
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,7 +92,6 @@ def index_build(db: str) -> None:
         con = connect(copy)
         con.execute("DELETE FROM index_meta")  # forget what was built
         con.close()
-        faiss_index._CACHE.clear()
         t0 = time.perf_counter()
         con = connect(copy)
         refresh(con)

@@ -15,11 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from index.sidecar import db_path_of  # noqa: F401 — re-exported for callers
 
 PARALLEL_FROM = 100_000  # vectors: one query over a smaller segment is fastest on one thread
 # (OpenMP start-up cost 15 ms per search on 2 busy cores against 0.1 ms single-threaded)
-_CACHE: dict[str, object] = {}  # kept for callers that clear it; segments are cached in index.sidecar
 
 
 @dataclass

@@ -30,10 +30,6 @@ def tokens(text: str) -> str:
     return " ".join(t for t in jieba().cut_for_search(text) if t.strip())
 
 
-def load(con) -> None:  # noqa: ARG001 — kept for callers of the DuckDB-fts era: nothing to load now
-    return None
-
-
 def exists(con) -> bool:
     """True when the keyword index can answer for this store (brought up to date first);
     False when it is missing and cannot be built here (e.g. a read-only folder)."""

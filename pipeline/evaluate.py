@@ -38,11 +38,6 @@ def scored_fields() -> dict[str, tuple[str, ...]]:
     return {n: t.scored for n, t in registry.tables().items() if t.key}
 
 
-# Module-level views kept for callers of the old names.
-KEY_FIELD = key_fields()
-FIELDS = scored_fields()
-
-
 def bigram_sim(a: str | None, b: str | None) -> float:
     """Dice similarity of character bigrams: robust to small wording differences."""
     a, b = (a or "").replace(" ", ""), (b or "").replace(" ", "")

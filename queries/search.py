@@ -63,7 +63,6 @@ def _document_filter(con, filters) -> set[str] | None:
 def _bm25(con, tokens: list[str], n: int, doc_filter: set[str] | None) -> list[tuple[str, float]]:
     from index import fts
 
-    fts.load(con)
     if not fts.exists(con):
         raise SearchError("the database has no full-text index: run `cnpolicy ingest` on it once with write access")
     return fts.bm25(con, tokens, n, doc_filter)
