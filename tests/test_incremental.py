@@ -153,3 +153,14 @@ def test_compact_vectors_keep_the_neighbours_of_flat_float32():
     _, b = compact.search(queries, 10)
     overlap = np.mean([len(set(x) & set(y)) / 10 for x, y in zip(a, b)])
     assert overlap >= 0.95, overlap
+
+
+def test_reindex_of_a_missing_database_names_it_and_creates_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    db = tmp_path / "nope.duckdb"
+    res = CliRunner().invoke(app, ["reindex", "--db", str(db)])
+    assert res.exit_code == 2 and "no such database" in res.output
+    assert not list(tmp_path.iterdir())  # no database, no index folder
