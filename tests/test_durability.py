@@ -83,6 +83,14 @@ def _descendants_alive(marker: str) -> list[int]:
 
 N_KILL_FILES = 48
 
+def _sigint_as_a_terminal_sends_it() -> None:
+    """The ingest gets SIGINT's default disposition, unblocked.  A shell that ran the tests in
+    the background leaves it ignored, and a library in the test process may have blocked it
+    (masks survive exec): either way the ingest would never see Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 # Each file takes at least 0.1 s, so the signal lands mid-ingest however fast the machine is.
 INGEST = """
 import sys, time
@@ -103,11 +111,8 @@ def test_a_killed_ingest_leaves_no_workers_and_the_rerun_stores_each_document_on
     files = plans(tmp_path, N_KILL_FILES)
     marker = f"cnpolicy-kill-test-{os.getpid()}-{sig}"
     env = {**os.environ, "CNPOLICY_BATCH_DOCS": "2", "PYTHONPATH": str(ROOT)}
-    # A shell that ran us in the background may have left SIGINT ignored, and Python then
-    # never turns it into KeyboardInterrupt: give the ingest the default disposition.
     proc = subprocess.Popen([sys.executable, "-c", INGEST, ",".join(files), str(db), marker], cwd=ROOT, env=env,
-                            stderr=subprocess.DEVNULL,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            stderr=subprocess.DEVNULL, preexec_fn=_sigint_as_a_terminal_sends_it)
     deadline = time.monotonic() + 60
     while not Path(f"{db}.search/index.sqlite").exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)  # the first batch is in
