@@ -42,6 +42,15 @@ MAX_MB_TEXT = 100  # txt, html, markdown, json
 MAX_CHARS = 10_000_000  # characters of text a loader may return
 
 
+def join_lines(lines: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """The raw text of a loader's lines (each ends with a newline) and each line's span in it."""
+    spans, pos = [], 0
+    for line in lines:
+        spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return "\n".join(lines) + "\n", spans
+
+
 def file_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from corpus.loaders import join_lines
 from corpus.model import Document, LoadError, Table
 
 DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "iframe", "form", "select",
@@ -41,7 +42,7 @@ def load_bytes(path: str, data: bytes) -> Document:
     warnings: list[str] = []
     text, encoding = decode_html(path, data, warnings)
     lines, tables = extract(text)
-    raw, spans = _join(lines)
+    raw, spans = join_lines(lines)
     doc_tables = [Table(rows=rows, start=spans[i][0], end=spans[j][1]) for rows, i, j in tables]
     doc = Document(doc_id="", source_path=path, file_type="html", raw_text=raw, tables=doc_tables,
                    encoding=encoding)
@@ -181,10 +182,3 @@ def _int(v) -> int:
     except (TypeError, ValueError):
         return 1
 
-
-def _join(lines: list[str]) -> tuple[str, list[tuple[int, int]]]:
-    spans, pos = [], 0
-    for line in lines:
-        spans.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return "\n".join(lines) + "\n", spans

@@ -19,6 +19,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from corpus.loaders import join_lines
 from corpus.model import Document, Table
 
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
@@ -53,7 +54,7 @@ def load_bytes(path: str, data: bytes) -> Document:
     text, encoding = decode(path, data, warnings)
     text = text.lstrip("\ufeff")
     lines, tables = to_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    raw, spans = _join(lines)
+    raw, spans = join_lines(lines)
     doc = Document(doc_id="", source_path=path, file_type="markdown", raw_text=raw, encoding=encoding,
                    tables=[Table(rows=rows, start=spans[i][0], end=spans[j][1]) for rows, i, j in tables])
     doc.meta.update(header_meta(text))
@@ -139,13 +140,6 @@ def _table(src: list[str], i: int) -> tuple[list[list[str]], int]:
     width = max(len(r) for r in rows)
     return [r + [""] * (width - len(r)) for r in rows if any(r)], i
 
-
-def _join(lines: list[str]) -> tuple[str, list[tuple[int, int]]]:
-    spans, pos = [], 0
-    for line in lines:
-        spans.append((pos, pos + len(line)))
-        pos += len(line) + 1
-    return "\n".join(lines) + "\n", spans
 
 
 # --- the crawler's metadata header ----------------------------------------------------
