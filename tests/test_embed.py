@@ -98,3 +98,24 @@ def test_use_native_tokenizer_gives_the_same_embeddings_as_the_pure_python_one()
     slow._model._sp = UsePureTokenizer(os.path.join(use_module._RES, "sp.model"))
     slow._model._backend = None
     assert np.allclose(a, slow.encode(texts), atol=1e-6)
+
+
+def test_use_weight_cache_gives_the_same_vectors_and_survives_an_unwritable_folder(tmp_path, monkeypatch):
+    """The .npy cache (built on first load, memory-mapped after) changes no vector; a cache
+    folder that cannot be written leaves the slow npz path working."""
+    from index.embedders import USEEmbedder
+
+    texts = ["建设应急避难场所，提高人均避难面积", "防汛抗旱物资储备"]
+    monkeypatch.setenv("CNPOLICY_USE_CACHE", "0")
+    plain = USEEmbedder().encode(texts)
+    monkeypatch.setenv("CNPOLICY_USE_CACHE", "1")
+    monkeypatch.setenv("CNPOLICY_CACHE", str(tmp_path / "cache"))
+    built = USEEmbedder()  # builds the cache
+    assert list((tmp_path / "cache").glob("use-m3-*/manifest.json"))
+    read = USEEmbedder()  # reads it memory-mapped
+    assert isinstance(read._model._backend.table, np.ndarray) and not read._model._backend.table.flags.writeable
+    assert np.array_equal(plain, built.encode(texts)) and np.array_equal(plain, read.encode(texts))
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("CNPOLICY_CACHE", str(blocker / "cache"))
+    assert np.array_equal(plain, USEEmbedder().encode(texts))
