@@ -16,11 +16,14 @@ in ``doc.spans[<table>]``.  Record keys that are not columns of the table are ke
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy
 import spacy
+from spacy.attrs import IDX, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -51,7 +54,13 @@ class ClauseTokenizer:
 
     def __call__(self, text: str) -> Doc:
         words = CLAUSE.findall(text)
-        return Doc(self.vocab, words=words, spaces=[False] * len(words))
+        doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
+        if words:
+            # The text is at hand here; Doc.text rebuilds it from Token objects, which cost
+            # the sentencizer more than finding the boundaries did.
+            lengths = numpy.fromiter(map(len, words), dtype="int64", count=len(words))
+            set_sent_starts(doc, numpy.cumsum(lengths) - lengths, text)
+        return doc
 
     # spaCy serialises tokenizers; this one has no state.
     def to_bytes(self, **kwargs) -> bytes:
@@ -72,23 +81,25 @@ def create_clause_tokenizer():
     return lambda nlp: ClauseTokenizer(nlp.vocab)
 
 
-@Language.component(SENTENCIZER)
-def cn_sentencizer(doc: Doc) -> Doc:
-    """Sentence boundaries at Chinese terminal punctuation and line breaks."""
-    import numpy
-    from spacy.attrs import IDX, SENT_START
-
-    if not len(doc):
-        return doc
+def set_sent_starts(doc: Doc, starts, text: str) -> Doc:
+    """Sentence boundaries at Chinese terminal punctuation and line breaks, given each token's
+    start offset (an int64 array) and the Doc's text."""
     # Two scans (marks, line breaks) each led by a character class find the ends of
     # SENT_END's matches faster than its alternation does.
-    ends = numpy.fromiter((m.end() for p in SENT_END_PARTS for m in p.finditer(doc.text)), dtype="int64")
-    # Token offsets as one array: iterating the Doc builds a Token object per clause, and
-    # setting tok.is_sent_start token by token is quadratic in spaCy.
-    idx = doc.to_array([IDX]).reshape(-1).astype("int64")
-    flags = numpy.where(numpy.isin(idx, ends), 1, -1).astype("int64").reshape(-1, 1)
+    ends = numpy.fromiter((m.end() for p in SENT_END_PARTS for m in p.finditer(text)), dtype="int64")
+    # One array for every token: setting tok.is_sent_start token by token is quadratic in spaCy.
+    flags = numpy.where(numpy.isin(starts, ends), 1, -1).astype("uint64").reshape(-1, 1)
     flags[0, 0] = 1
-    return doc.from_array([SENT_START], flags.astype("uint64"))
+    return doc.from_array([SENT_START], flags)
+
+
+@Language.component(SENTENCIZER)
+def cn_sentencizer(doc: Doc) -> Doc:
+    """Sentence boundaries at Chinese terminal punctuation and line breaks.  The clause
+    tokenizer sets them already; a Doc made another way gets them here."""
+    if not len(doc) or doc.has_annotation("SENT_START"):
+        return doc
+    return set_sent_starts(doc, doc.to_array([IDX]).reshape(-1).astype("int64"), doc.text)
 
 
 def default_components() -> tuple[str, ...]:
@@ -221,16 +232,58 @@ def _finish(doc: Doc) -> Extraction:
 def provenance(document: Document, start: int, end: int) -> dict:
     """Location fields for a fact found at ``document.text[start:end]``."""
     a, b = document.raw_span(start, end)
-    section = document.section_at(start)
+    where = _locator(document)
+    section = where.section_at(start)
     return {
         "section_id": section.id if section else None,
         "section_path": (f"{section.path}/{section.heading}" if section.path else section.heading) if section else None,
-        "page": document.page_at_raw(a),
+        "page": where.page_at_raw(a),
         "char_start": a,
         "char_end": b,
         "quote": document.raw_text[a:b],
         "_span": (start, end),  # normalised-text span, for doc.spans; not stored
     }
+
+
+class _Locator:
+    """``Document.section_at`` and ``page_at_raw`` answered from per-document tables: those
+    scan every earlier section or rebuild the page starts on each call, and a document
+    asks once per record.  The deepest section is the same between two consecutive section
+    starts or ends, so each such interval is looked up once, when first asked."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self.n_sections = len(document.sections)
+        self.bounds = sorted({p for s in document.sections for p in (s.start, s.end)})
+        self.found: dict[int, object] = {}
+        self.page_starts = [p.start for p in document.pages]
+
+    def section_at(self, pos: int):
+        k = bisect.bisect_right(self.bounds, pos) - 1
+        if k not in self.found:
+            self.found[k] = self.document.section_at(self.bounds[k] if k >= 0 else pos)
+        return self.found[k]
+
+    def page_at_raw(self, raw_pos: int) -> int | None:
+        pages = self.document.pages
+        if not pages:
+            return None
+        i = bisect.bisect_right(self.page_starts, raw_pos) - 1
+        return pages[max(i, 0)].number
+
+
+_LOCATORS: dict[int, _Locator] = {}
+
+
+def _locator(document: Document) -> _Locator:
+    """The (cached) locator of a document; rebuilt when its sections or pages change."""
+    hit = _LOCATORS.get(id(document))
+    if hit is None or hit.document is not document or hit.n_sections != len(document.sections) \
+            or len(hit.page_starts) != len(document.pages):
+        if len(_LOCATORS) > 16:
+            _LOCATORS.clear()
+        hit = _LOCATORS[id(document)] = _Locator(document)
+    return hit
 
 
 # Kept for callers of the old names.

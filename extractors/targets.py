@@ -184,31 +184,37 @@ class Value:
 
 
 def _value_of(m: re.Match) -> Value | None:
-    parsed = parse_number(m.group("num"))
+    pre, num, unit_w, unit1, num2, post = m.group("pre", "num", "unit", "unit1", "num2", "post")
+    parsed = _parse(num)
     if parsed is None:
         return None
     value, implied = parsed
-    unit = normalise_unit(m.group("unit") or m.group("unit1")) or implied
+    unit = normalise_unit(unit_w or unit1) or implied
     vmax = None
-    if m.group("num2"):
-        parsed2 = parse_number(m.group("num2"))
+    if num2:
+        parsed2 = _parse(num2)
         if parsed2 is None:
             return None
         vmax = parsed2[0]
     comparator = "range" if vmax is not None else None
-    if comparator is None and m.group("pre"):
-        comparator = SYMBOL_CMP[m.group("pre")]
-    if comparator is None and m.group("post"):
-        comparator = POST_CMP[m.group("post")]
-    raw_end = m.end("unit") if m.group("unit") and unit in ("%", "‰", "平方米") else m.end("num2") if vmax else m.end("num")
-    if m.group("unit") in ("%", "‰") or m.group("num").startswith(("百分之", "千分之")):
-        raw_end = max(raw_end, m.end("unit") if m.group("unit") else m.end("num"))
-    raw = m.string[m.start("num"):raw_end]
-    if vmax is not None and m.group("unit"):
-        raw = m.string[m.start("num"):m.end("unit")]
-    if m.group("post") == "以上":
-        raw = m.string[m.start("num"):m.end("post")]
+    if comparator is None and pre:
+        comparator = SYMBOL_CMP[pre]
+    if comparator is None and post:
+        comparator = POST_CMP[post]
+    raw_end = m.end("unit") if unit_w and unit in ("%", "‰", "平方米") else m.end("num2") if vmax else m.end("num")
+    if unit_w in ("%", "‰") or num.startswith(("百分之", "千分之")):
+        raw_end = max(raw_end, m.end("unit") if unit_w else m.end("num"))
+    start = m.start("num")
+    raw = m.string[start:raw_end]
+    if vmax is not None and unit_w:
+        raw = m.string[start:m.end("unit")]
+    if post == "以上":
+        raw = m.string[start:m.end("post")]
     return Value(value, vmax, raw, unit, comparator, m.start(), m.end())
+
+
+# A pure function of a short string, and plans repeat their numbers (1, 10%, 2025).
+_parse = lru_cache(maxsize=4096)(parse_number)
 
 
 @lru_cache(maxsize=4096)
@@ -340,29 +346,32 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
     clause_has_build = bool(BUILD_RE.search(sentence[:clause_at + len(clause)]))
     colon_name = _colon_name(sentence[:clause_at]) if clause_at > 0 and sentence[clause_at - 1] in "：:" else ""
     for m in VALUE_RE.finditer(clause):
-        weak = False
-        num = m.group("num")
-        before, after = clause[:m.start()], clause[m.end():]
-        if BAD_BEFORE.search(before) or LEADING_ZERO.match(num):
+        num, unit_w, unit1 = m.group("num", "unit", "unit1")
+        if not unit_w and not unit1 and num != "零" and CN_NUMERAL_ONLY.match(num):
+            continue  # 一, 进一步, 十四五: a Chinese numeral without a unit is never a value (see below)
+        at = m.start()
+        if BAD_BEFORE.search(clause, max(0, at - 2), at) or LEADING_ZERO.match(num):
             continue  # 0NNN-NNNNNNNN: a telephone number or code, not a quantity
+        weak = False
+        before, after = clause[:at], clause[m.end():]
         in_years = after.startswith("年") and bool(YEARS_OF.search(before))  # 受教育年限提高到11.3年
         if BAD_AFTER.match(after) and not in_years:
             continue
-        if not m.group("unit") and after[:1].isdigit():
+        if not unit_w and after[:1].isdigit():
             continue
-        if not in_years and not m.group("unit") and DATE_AFTER.match(clause, m.end("num")):
-            continue
+        if not in_years and not unit_w and (DATE_AFTER.match(clause, m.end("num")) or LIST_DOT.match(after)):
+            continue  # a date, or a list number
         # Parsed only now: most matches fail the cheap tests above.
         v = _value_of(m)
         if v is None:
             continue
         if in_years:
             v.unit, after = "年", after[1:]
-        if not m.group("unit") and not in_years and (LIST_DOT.match(after) or 1900 <= v.value <= 2100):
-            continue  # a list number or a year
+        if not unit_w and not in_years and 1900 <= v.value <= 2100:
+            continue  # a year
         if v.unit not in RATE_UNITS and NAMES_RATE.match(after):
             continue  # 10万人死亡率, 百万吨死亡率: part of the indicator's name
-        if m.group("unit") == "级" and not QUAKE_AFTER.match(after):
+        if unit_w == "级" and not QUAKE_AFTER.match(after):
             continue  # 三级体系, 二级实验室: a rank, not a quantity
         prefix = clause[last_end:m.start()]
         cue, cue_at = _cue(prefix)
@@ -370,12 +379,13 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         data_unit = v.unit in DATA_UNITS  # 千兆到乡镇, 万兆到县: a bandwidth, whatever its numeral
         if data_unit and not BANDWIDTH_AFTER.match(after):
             continue  # 千兆光纤网络: a grade naming a network, not a capacity to reach
-        if CN_NUMERAL_ONLY.match(num) and not num.startswith("百分之") and not zero_goal and not data_unit and not (
-                m.group("unit") and (cue or (m.group("unit") == "次" and _frequency(before)))):
+        cn_only = bool(CN_NUMERAL_ONLY.match(num))
+        if cn_only and not zero_goal and not data_unit and not (
+                unit_w and (cue or (unit_w == "次" and _frequency(before)))):
             continue  # 一支, 一批, 四个方阵: Chinese numerals count only after a comparator
-        if CN_NUMERAL_ONLY.match(num) and m.group("unit") == "次" and not _frequency(before):
+        if cn_only and unit_w == "次" and not _frequency(before):
             continue  # 满足一次…处置, 减少二次开发: "once", "secondary", not a count
-        if CN_NUMERAL_ONLY.match(num) and m.group("unit") == "类":
+        if cn_only and unit_w == "类":
             continue  # 两类, 三类: a structure, not a count
         comparator = combine_comparator(cue, v.comparator, v.unit)
         subject = prefix[:cue_at] if cue else prefix

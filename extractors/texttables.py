@@ -18,6 +18,7 @@ Cell = tuple[str, int]  # text of a cell, its start (in the line, or in document
 PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 CELL_SPLIT = re.compile(r"\t+|[ \u3000\u00a0]{2,}|\u3000")
 TAB_SPLIT = re.compile(r" *\t *")  # one cell per tab: empty cells keep their place
+SEPARATOR = re.compile(r"[|\t\u3000]|[ \u00a0]{2,}")  # what PIPE_ROW, CELL_SPLIT or TAB_SPLIT split on
 RULE_ROW = re.compile(r"^[\s|:：\-—–=+]+$")  # |---|---| under a markdown header
 
 
@@ -71,6 +72,11 @@ def line_tables(document: Document, is_header: Callable[[list[str]], bool],
         pos += len(line) + 1
     found, i = [], 0
     while i < len(lines):
+        # A line without a cell separator between its first and last characters is one
+        # cell, never a row: most lines of a plan are skipped without splitting them.
+        if not SEPARATOR.search(lines[i][0].strip()):
+            i += 1
+            continue
         header = [c for c, _ in row_cells(lines[i][0], tab_cells)]
         if not is_header(header):
             i += 1
