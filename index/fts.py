@@ -1,14 +1,22 @@
-"""BM25 over jieba tokens: an SQLite FTS5 index in the search sidecar (``index.sidecar``).
+"""BM25 over jieba tokens: a tantivy index in the search sidecar (``index.sidecar``).
 
-DuckDB's fts extension rebuilt its whole index on every ingest (14 s at 1k documents, 130 s+
-at 10k) and its tokenizer drops CJK characters, so chunks are indexed by their jieba
-``cut_for_search`` tokens in an FTS5 table that grows document by document and looks postings
-up by term.  Scores are SQLite's bm25() (k1=1.2, b=0.75), negated so that higher is better.
+Each chunk is indexed by its jieba ``cut_for_search`` tokens, lowercased and without
+punctuation, split on whitespace only (tantivy does not segment CJK itself).  A query is
+a disjunction of its terms, scored by tantivy's BM25 (k1=1.2, b=0.75) and cut to the
+top n with block-max WAND, so a query reads the blocks that can still enter the top n
+rather than every posting of every term.  SQLite FTS5's bm25(), used before, scored every
+chunk holding any query term (~155 ms a query at 3k documents, growing with the corpus).
+
+The index lives in ``<home>/kw/`` (segments memory-mapped by readers; a sync commits new
+segments and tantivy merges them in the background of the writer, which waits for them).
+Each chunk carries ``kid`` (the sidecar's ``kwmap`` rowid, a fast field) and ``doc_id``
+(a raw term, for deletes and filters).
 """
 from __future__ import annotations
 
-import json
 import re
+import threading
+from pathlib import Path
 
 # Function words and question words that carry no topic in a search query.
 STOPWORDS = frozenset("""
@@ -17,6 +25,10 @@ STOPWORDS = frozenset("""
 我们 你们 他们 它们 各 每 所 中 上 下 内 外 要 会 能 可 可以 应 应当 进行 情况 方面 问题 相关 哪 谁
 """.split())
 PUNCT = re.compile(r"^[\W_]+$")
+KW_DIR = "kw"
+WRITER_HEAP = 64_000_000  # bytes of tantivy's indexing buffer (one thread: the machine is shared)
+_OPEN: dict[str, object] = {}  # kw folder → tantivy.Index, opened once per process
+_OPEN_LOCK = threading.Lock()
 
 
 class FTSError(Exception):
@@ -30,29 +42,10 @@ def tokens(text: str) -> str:
     return " ".join(t for t in jieba().cut_for_search(text) if t.strip())
 
 
-def exists(con) -> bool:
-    """True when the keyword index can answer for this store (brought up to date first);
-    False when it is missing and cannot be built here (e.g. a read-only folder)."""
-    from index.sidecar import SidecarError, ensure, home_of
-
-    try:
-        ensure(con)
-        return True
-    except SidecarError:
-        return (home_of(con) / "index.sqlite").exists()  # stale but present: answer from it
-
-
-def build(con) -> None:
-    """Rebuild the keyword and dense indexes from scratch (``cnpolicy reindex``)."""
-    from index.sidecar import ensure, home_of, open_sqlite, reset
-
-    home = home_of(con)
-    sql = open_sqlite(home)
-    try:
-        reset(sql, home)
-    finally:
-        sql.close()
-    ensure(con)
+def index_terms(tokens_text: str) -> str:
+    """The terms a chunk is indexed under: its tokens lowercased, punctuation dropped (the
+    query side, ``query_tokens``, does the same)."""
+    return " ".join(t for t in tokens_text.lower().split() if not PUNCT.match(t))
 
 
 def query_tokens(text: str) -> list[str]:
@@ -62,19 +55,141 @@ def query_tokens(text: str) -> list[str]:
     out: list[str] = []
     for t in jieba().cut_for_search(text):
         t = t.strip().lower()
-        if t and not PUNCT.match(t) and t not in STOPWORDS and t not in out:
+        if t and not PUNCT.match(t) and t not in STOPWORDS and t not in out and " " not in t:
             out.append(t)
     return out
 
 
-def match_expression(terms: list[str]) -> str:
-    """FTS5 query: any of the terms, each quoted (a term FTS5 splits further becomes a phrase)."""
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+# --- the tantivy index -----------------------------------------------------------------------------
+def kw_dir(home: Path) -> Path:
+    return home / KW_DIR
+
+
+def _schema():
+    import tantivy
+
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("tokens", tokenizer_name="whitespace", index_option="freq")
+    sb.add_text_field("doc_id", tokenizer_name="raw", index_option="basic")
+    sb.add_unsigned_field("kid", fast=True)
+    return sb.build()
+
+
+def open_index(home: Path, create: bool = False):
+    """The keyword index of this sidecar (cached per process), or None when there is none and
+    ``create`` is False."""
+    import tantivy
+
+    path = kw_dir(home)
+    key = str(path)
+    with _OPEN_LOCK:
+        index = _OPEN.get(key)
+        if index is not None and (path / "meta.json").exists():
+            return index
+        _OPEN.pop(key, None)
+        if not (path / "meta.json").exists():
+            if not create:
+                return None
+            path.mkdir(parents=True, exist_ok=True)
+            index = tantivy.Index(_schema(), path=key, reuse=False)
+        else:
+            index = tantivy.Index.open(key)
+        index.config_reader(reload_policy="manual")
+        _OPEN[key] = index
+        return index
+
+
+def write(home: Path, add: list[tuple[int, str, str]], remove_docs: list[str]) -> None:
+    """One commit: drop every chunk of ``remove_docs`` and of the added chunks' documents (so a
+    retried add never leaves two copies), then add (kid, doc_id, tokens) rows."""
+    import tantivy
+
+    index = open_index(home, create=True)
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+    try:
+        for doc_id in sorted(set(remove_docs) | {d for _, d, _ in add}):
+            writer.delete_documents_by_term("doc_id", doc_id)
+        for kid, doc_id, text in add:
+            doc = tantivy.Document()
+            doc.add_unsigned("kid", kid)
+            doc.add_text("doc_id", doc_id)
+            doc.add_text("tokens", index_terms(text))
+            writer.add_document(doc)
+        writer.commit()
+        writer.wait_merging_threads()  # merges finish under the sync lock, never half-done
+    except BaseException:
+        try:
+            writer.rollback()
+        except Exception:  # the writer may already be gone; tantivy's last commit stands
+            pass
+        raise
+
+
+def clear(home: Path) -> None:
+    """Forget every chunk (a new empty commit: readers that hold the old one keep it)."""
+    if not (kw_dir(home) / "meta.json").exists():
+        return
+    index = open_index(home)
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
+    writer.delete_all_documents()
+    writer.commit()
+    writer.wait_merging_threads()
+
+
+def count(home: Path) -> int | None:
+    """Chunks the keyword index holds now (None: no index)."""
+    index = open_index(home)
+    if index is None:
+        return None
+    index.reload()
+    return index.searcher().num_docs
+
+
+def top(home: Path, terms: list[str], n: int, doc_ids: set[str] | None = None) -> list[tuple[int, float]]:
+    """Top-n (kid, BM25 score) for any of the terms, optionally only within some documents."""
+    import tantivy
+
+    index = open_index(home)
+    if index is None or not terms:
+        return []
+    index.reload()  # a sync may have committed since: see its segments
+    schema = index.schema
+    query = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "tokens", t, index_option="freq")) for t in terms])
+    if doc_ids is not None:
+        keep = tantivy.Query.const_score_query(tantivy.Query.term_set_query(schema, "doc_id", sorted(doc_ids)), 0.0)
+        query = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (tantivy.Occur.Must, keep)])
+    searcher = index.searcher()
+    hits = searcher.search(query, n, count=False).hits  # count=False keeps block-max WAND's pruning
+    if not hits:
+        return []
+    kids = searcher.fast_field_values("kid", [a for _, a in hits])
+    return [(int(k), float(s)) for (s, _), k in zip(hits, kids)]
+
+
+# --- what callers use ------------------------------------------------------------------------------
+def exists(con) -> bool:
+    """True when the keyword index can answer for this store (brought up to date first);
+    False when it is missing and cannot be built here (e.g. a read-only folder)."""
+    from index.sidecar import SidecarError, ensure, home_of
+
+    try:
+        ensure(con)
+        return True
+    except SidecarError:
+        return (kw_dir(home_of(con)) / "meta.json").exists()  # stale but present: answer from it
+
+
+def build(con) -> None:
+    """Rebuild the keyword and dense indexes from scratch (``cnpolicy reindex``)."""
+    from index import reindex
+
+    reindex(con)
 
 
 def bm25(con, tokens: list[str], n: int, doc_ids: set[str] | None = None) -> list[tuple[str, float]]:
     """Top-n (chunk_id, score) by BM25, optionally only within some documents."""
-    from index.sidecar import SidecarError, ensure, home_of, open_sqlite
+    from index.sidecar import SidecarError, chunk_ids, ensure, home_of
 
     if not tokens:
         return []
@@ -82,17 +197,10 @@ def bm25(con, tokens: list[str], n: int, doc_ids: set[str] | None = None) -> lis
         home = ensure(con)
     except SidecarError:  # stale and read-only: answer from what is there, if anything
         home = home_of(con)
-        if not (home / "index.sqlite").exists():
-            return []
-    sql = open_sqlite(home)
-    try:
-        where, params = "", [match_expression(tokens)]
-        if doc_ids is not None:
-            where = "AND m.doc_id IN (SELECT value FROM json_each(?))"
-            params.append(json.dumps(sorted(doc_ids)))
-        rows = sql.execute(f"""SELECT m.chunk_id, -bm25(kw) AS score FROM kw JOIN kwmap m ON m.rowid = kw.rowid
-                               WHERE kw MATCH ? {where} ORDER BY bm25(kw), m.chunk_id LIMIT ?""",
-                           [*params, n]).fetchall()
-    finally:
-        sql.close()
-    return [(r[0], float(r[1])) for r in rows]
+    if doc_ids is not None and not doc_ids:
+        return []
+    hits = top(home, [t.lower() for t in tokens], n, doc_ids)
+    names = chunk_ids(home, [k for k, _ in hits])
+    ranked = [(names[k], s) for k, s in hits if k in names]  # a kid without a row: its document was just removed
+    ranked.sort(key=lambda t: (-t[1], t[0]))
+    return ranked

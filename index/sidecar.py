@@ -1,17 +1,21 @@
 """Where the search indexes live: ``<db>.search/`` beside the DuckDB file (derived, rebuildable).
 
-- ``index.sqlite`` (WAL mode): ``kw``, an FTS5 table over each chunk's jieba tokens (BM25 by
-  SQLite, postings found by term through its b-tree); ``kwmap`` (kw rowid → chunk_id, doc_id);
-  ``vectors`` (vec_id → chunk_id, doc_id, segment); ``segments`` (dense segment files);
+- ``kw/``: the keyword index, tantivy over each chunk's jieba tokens (``index.fts``: BM25
+  with block-max WAND top-k).
+- ``index.sqlite`` (WAL mode): ``kwmap`` (kid → chunk_id, doc_id: what the keyword index
+  holds); ``vectors`` (vec_id → chunk_id, doc_id, segment); ``segments`` (dense segment files);
   ``covered`` (doc_id, stamp, chunks, vectors: exactly what the indexes hold); ``state`` (the
   store's fingerprint at the last sync, the embedding model, id counters).
-- ``seg-NNNNNN.faiss``: immutable dense segments (IndexIDMap2 over a float16 scalar quantiser,
-  inner product), read memory-mapped.  New documents become a new segment; equal-sized
-  neighbours merge (a binary counter: each vector is rewritten O(log n) times, never more
-  than ``MAX_SEGMENT`` at once), so adding a document costs O(document), not O(corpus).
+- ``seg-NNNNNN.faiss``: immutable dense segments, read memory-mapped: small ones flat (IndexIDMap2
+  over a float16 scalar quantiser, exact inner product), those of ``IVF_FROM`` vectors or more
+  an inverted file (IndexIVFScalarQuantizer, float16, over the coarse centroids of
+  ``ivf-<dim>.faiss``, trained once on the first segment that big).  New documents become a new
+  segment; equal-sized neighbours merge (a binary counter: each vector is rewritten O(log n)
+  times, never more than ``MAX_SEGMENT`` at once; inverted files merge list by list without
+  re-assigning), so adding a document costs O(document), not O(corpus).
 
-Why SQLite and not DuckDB tables: its WAL lets searches read while a sync writes, FTS5 looks
-postings up by term, and it ships with Python.  ``ensure`` compares the store's fingerprint with
+Why SQLite and not DuckDB tables for the bookkeeping: its WAL lets searches read while a sync
+writes, and it ships with Python.  ``ensure`` compares the store's fingerprint with
 the one recorded at the last sync and, when they differ, adds/removes exactly the documents that
 differ (``sync``), so an interrupted refresh, a kill or a direct DELETE is repaired by the next
 reader or ingest.  Every write happens under a file lock, one sync at a time.
@@ -31,7 +35,6 @@ from pathlib import Path
 import numpy as np
 
 SCHEMA = """
-CREATE VIRTUAL TABLE IF NOT EXISTS kw USING fts5(tokens, tokenize = "unicode61 remove_diacritics 0 tokenchars '.'");
 CREATE TABLE IF NOT EXISTS kwmap (rowid INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT);
 CREATE INDEX IF NOT EXISTS kwmap_doc ON kwmap (doc_id);
 CREATE TABLE IF NOT EXISTS vectors (vec_id INTEGER PRIMARY KEY, chunk_id TEXT, doc_id TEXT, seg INTEGER);
@@ -41,8 +44,12 @@ CREATE TABLE IF NOT EXISTS segments (seg INTEGER PRIMARY KEY, n INTEGER, dead IN
 CREATE TABLE IF NOT EXISTS covered (doc_id TEXT PRIMARY KEY, stamp TEXT, n_chunks INTEGER, n_vectors INTEGER);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 """
+LAYOUT = 2  # 1: keyword index in an FTS5 table; 2: tantivy in kw/ (an old layout is rebuilt)
 GROUP_DOCS = 200  # documents added per SQLite transaction during a sync
 MAX_SEGMENT = 250_000  # vectors: segments above this are never merged on the add path
+IVF_FROM = 50_000  # vectors: a segment this big is an inverted file, smaller ones are scanned whole
+IVF_LISTS = 1024  # coarse centroids (~880 vectors a list at 900k vectors)
+IVF_TRAIN = 40_960  # vectors sampled to train them (faiss asks for ≥ 39 a centroid)
 _MEMORY_HOMES: dict[int, Path] = {}
 _THREAD_LOCK = threading.Lock()
 _SEGMENTS: dict[str, object] = {}
@@ -134,8 +141,17 @@ def model_of(con) -> str | None:
 
 
 # --- sync ------------------------------------------------------------------------------------------
-def is_fresh(sql: sqlite3.Connection, fp: dict, model: str | None) -> bool:
-    return state(sql, "fingerprint") == fp and state(sql, "model") == model
+def is_fresh(sql: sqlite3.Connection, fp: dict, model: str | None, home: Path | None = None) -> bool:
+    if state(sql, "fingerprint") != fp or state(sql, "model") != model or state(sql, "layout") != LAYOUT:
+        return False
+    return home is None or not _keyword_index_lost(sql, home)
+
+
+def _keyword_index_lost(sql: sqlite3.Connection, home: Path) -> bool:
+    """The bookkeeping says chunks are indexed but the keyword index folder is gone."""
+    from index.fts import kw_dir
+
+    return not (kw_dir(home) / "meta.json").exists() and sql.execute("SELECT 1 FROM kwmap LIMIT 1").fetchone() is not None
 
 
 def _read_only(con) -> bool:
@@ -164,7 +180,7 @@ def _ensure(con) -> Path:
     except (OSError, sqlite3.Error) as e:
         raise SidecarError(f"{home}: cannot open the search index: {e}") from e
     try:
-        if not is_fresh(sql, fp, model):
+        if not is_fresh(sql, fp, model, home):
             sync(con, sql, home)
     except (OSError, sqlite3.Error) as e:  # e.g. a read-only folder: say so, the caller decides
         raise SidecarError(f"{home}: the search index is out of date and cannot be updated here ({e}); "
@@ -182,16 +198,16 @@ def sync(con, sql: sqlite3.Connection, home: Path, progress=None) -> dict:
 
 def _sync_locked(con, sql: sqlite3.Connection, home: Path, progress=None) -> dict:
     fp, model = store_fingerprint(con), model_of(con)
-    if is_fresh(sql, fp, model):
+    if is_fresh(sql, fp, model, home):
         return {"added": 0, "removed": 0}
-    if state(sql, "model") not in (None, model):  # vectors of another model: start over
-        reset(sql, home)
+    if state(sql, "model") not in (None, model) or state(sql, "layout") != LAYOUT or _keyword_index_lost(sql, home):
+        reset(sql, home)  # vectors of another model, an older layout or a lost folder: start over
     stored = _stored_docs(con)
     covered = {r[0]: (r[1], r[2], r[3]) for r in sql.execute("SELECT doc_id, stamp, n_chunks, n_vectors FROM covered")}
     gone = [d for d, c in covered.items() if stored.get(d) != c]
     todo = sorted(d for d, s in stored.items() if covered.get(d) != s)
     for i in range(0, len(gone), 500):
-        _remove(sql, gone[i:i + 500])
+        _remove(sql, home, gone[i:i + 500])
     for i in range(0, len(todo), GROUP_DOCS):
         _add(con, sql, home, todo[i:i + GROUP_DOCS])
         if progress:
@@ -206,6 +222,7 @@ def _finish(con, sql: sqlite3.Connection, home: Path, fp: dict, model: str | Non
     sql.execute("BEGIN IMMEDIATE")
     put_state(sql, "fingerprint", fp)
     put_state(sql, "model", model)
+    put_state(sql, "layout", LAYOUT)
     sql.execute("COMMIT")
 
 
@@ -218,9 +235,10 @@ def index_batch(con, doc_ids: list[str], before: dict | None, tokens: dict[str, 
     try:
         with sync_lock(home):
             model = model_of(con)
-            if before is None or state(sql, "fingerprint") != before or state(sql, "model") not in (None, model):
+            if before is None or state(sql, "fingerprint") != before or state(sql, "model") not in (None, model) \
+                    or state(sql, "layout") != LAYOUT or _keyword_index_lost(sql, home):
                 return _sync_locked(con, sql, home)
-            _remove(sql, doc_ids)  # replaced documents lose their old rows
+            _remove(sql, home, doc_ids)  # replaced documents lose their old rows
             for i in range(0, len(doc_ids), GROUP_DOCS):
                 _add(con, sql, home, doc_ids[i:i + GROUP_DOCS], tokens)
             _finish(con, sql, home, store_fingerprint(con), model)
@@ -230,20 +248,30 @@ def index_batch(con, doc_ids: list[str], before: dict | None, tokens: dict[str, 
 
 
 def reset(sql: sqlite3.Connection, home: Path) -> None:
-    """Forget everything indexed (the segment files go too)."""
+    """Forget everything indexed (the segment files and the trained centroids go too)."""
+    from index import fts
+
+    fts.clear(home)
     sql.execute("BEGIN IMMEDIATE")
-    for table in ("kw", "kwmap", "vectors", "segments", "covered"):
+    sql.execute("DROP TABLE IF EXISTS kw")  # layout 1's FTS5 table
+    for table in ("kwmap", "vectors", "segments", "covered"):
         sql.execute(f"DELETE FROM {table}")
-    sql.execute("DELETE FROM state WHERE key IN ('fingerprint', 'model')")
+    sql.execute("DELETE FROM state WHERE key IN ('fingerprint', 'model', 'ivf')")
+    put_state(sql, "layout", LAYOUT)
     sql.execute("COMMIT")
     _drop_orphan_files(sql, home)
+    for f in home.glob("ivf-*.faiss"):
+        f.unlink(missing_ok=True)
 
 
-def _remove(sql: sqlite3.Connection, doc_ids: list[str]) -> None:
+def _remove(sql: sqlite3.Connection, home: Path, doc_ids: list[str]) -> None:
+    from index import fts
+
+    if not doc_ids:
+        return
+    fts.write(home, [], doc_ids)  # first: a kill before the SQLite commit leaves rows that a rerun removes again
     ids = json.dumps(doc_ids)
     sql.execute("BEGIN IMMEDIATE")
-    sql.execute("DELETE FROM kw WHERE rowid IN (SELECT rowid FROM kwmap WHERE doc_id IN (SELECT value FROM json_each(?)))",
-                [ids])
     sql.execute("DELETE FROM kwmap WHERE doc_id IN (SELECT value FROM json_each(?))", [ids])
     sql.execute("""UPDATE segments SET dead = dead + (SELECT count(*) FROM vectors v WHERE v.seg = segments.seg
                    AND v.doc_id IN (SELECT value FROM json_each(?)))""", [ids])
@@ -260,8 +288,10 @@ def _counter(sql: sqlite3.Connection, key: str, n: int) -> int:
 
 
 def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str], known_tokens: dict | None = None) -> None:
-    """Index these documents' chunks (keyword and dense) in one SQLite transaction.  Tokens come
-    from the writer when it has them (the store does not keep them), else jieba cuts again."""
+    """Index these documents' chunks (keyword and dense) in one SQLite transaction, committed
+    after the keyword index's own commit.  Tokens come from the writer when it has them (the
+    store does not keep them), else jieba cuts again."""
+    from index import fts
     from index.embed import unpack
     from index.fts import tokens as tokenize
 
@@ -273,12 +303,12 @@ def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str], known_tok
                        "WHERE c.doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY c.doc_id, c.ord",
                        [doc_ids]).fetchall()
     stored = {d: s for d, s in _stored_docs_for(con, doc_ids).items()}
+    sql.execute("BEGIN IMMEDIATE")  # keyword ids are reserved in a commit of their own: never reused,
+    first = _counter(sql, "next_kw", len(rows))  # even when a kill lands between the two commits below
+    sql.execute("COMMIT")
     sql.execute("BEGIN IMMEDIATE")
     try:
-        first = _counter(sql, "next_kw", len(rows))
         sql.executemany("INSERT INTO kwmap VALUES (?, ?, ?)", [(first + i, r[0], r[1]) for i, r in enumerate(rows)])
-        sql.executemany("INSERT INTO kw (rowid, tokens) VALUES (?, ?)",
-                        [(first + i, _tokens_of(r, known_tokens, tokenize)) for i, r in enumerate(rows)])
         with_vec = [r for r in rows if r[4] is not None]
         if with_vec:
             dims = {len(r[4]) for r in with_vec}
@@ -294,6 +324,7 @@ def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str], known_tok
             sql.execute("INSERT INTO segments VALUES (?, ?, 0, ?)", [seg, len(with_vec), len(with_vec[0][4]) - 4])
         sql.executemany("INSERT OR REPLACE INTO covered VALUES (?, ?, ?, ?)",
                         [(d, *stored[d]) for d in doc_ids if d in stored])
+        fts.write(home, [(first + i, r[1], _tokens_of(r, known_tokens, tokenize)) for i, r in enumerate(rows)], doc_ids)
         sql.execute("COMMIT")
     except BaseException:
         sql.execute("ROLLBACK")
@@ -317,6 +348,18 @@ def _stored_docs_for(con, doc_ids: list[str]) -> dict[str, tuple]:
     return {r[0]: (r[1], int(r[2]), int(r[3])) for r in rows}
 
 
+def chunk_ids(home: Path, kids: list[int]) -> dict[int, str]:
+    """kid → chunk_id for keyword hits."""
+    if not kids:
+        return {}
+    sql = open_sqlite(home)
+    try:
+        return dict(sql.execute("SELECT rowid, chunk_id FROM kwmap WHERE rowid IN (SELECT value FROM json_each(?))",
+                                [json.dumps(kids)]).fetchall())
+    finally:
+        sql.close()
+
+
 # --- dense segments --------------------------------------------------------------------------------
 def segment_file(home: Path, seg: int) -> Path:
     return home / f"seg-{seg:06d}.faiss"
@@ -326,6 +369,81 @@ def _new_index(dim: int):
     import faiss
 
     return faiss.IndexIDMap2(faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT))
+
+
+def is_ivf(index) -> bool:
+    import faiss
+
+    return isinstance(index, faiss.IndexIVF)
+
+
+def _contents(index) -> tuple[np.ndarray, np.ndarray]:
+    """(float32 vectors, ids) of a segment; inverted files store plain float16 codes (no residual)."""
+    import faiss
+
+    if is_ivf(index):
+        invlists, vecs, ids = index.invlists, [], []
+        for lst in range(index.nlist):
+            size = invlists.list_size(lst)
+            if size:
+                ids.append(faiss.rev_swig_ptr(invlists.get_ids(lst), size).copy())
+                codes = faiss.rev_swig_ptr(invlists.get_codes(lst), size * index.code_size).copy()
+                vecs.append(np.frombuffer(codes.tobytes(), dtype=np.float16).reshape(size, index.d))
+        if not ids:
+            return np.zeros((0, index.d), np.float32), np.zeros(0, np.int64)
+        return np.concatenate(vecs).astype(np.float32), np.concatenate(ids).astype(np.int64)
+    ids = faiss.vector_to_array(index.id_map).astype(np.int64)
+    inner = faiss.downcast_index(index.index)
+    vecs = inner.reconstruct_n(0, inner.ntotal) if inner.ntotal else np.zeros((0, index.d), np.float32)
+    return vecs, ids
+
+
+def _ivf_template(sql: sqlite3.Connection, home: Path, dim: int, sample: np.ndarray | None):
+    """The trained, empty inverted file every big segment of this dimension copies (so they
+    merge list by list); trained once, on ``sample``, the first time a segment gets big."""
+    import faiss
+
+    path = home / f"ivf-{dim}.faiss"
+    if path.exists():
+        return faiss.read_index(str(path))
+    if sample is None or len(sample) < IVF_TRAIN:
+        return None
+    pick = np.random.default_rng(0).choice(len(sample), IVF_TRAIN, replace=False)
+    ivf = faiss.IndexIVFScalarQuantizer(faiss.IndexFlatIP(dim), dim, IVF_LISTS, faiss.ScalarQuantizer.QT_fp16,
+                                        faiss.METRIC_INNER_PRODUCT)
+    ivf.by_residual = False  # codes are the vectors themselves: exact fp16, decodable for rewrites
+    ivf.cp.niter = 10
+    ivf.train(np.ascontiguousarray(sample[np.sort(pick)]))
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    faiss.write_index(ivf, str(tmp))
+    tmp.replace(path)
+    return ivf
+
+
+def _merged(sql: sqlite3.Connection, home: Path, dim: int, parts: list, live: np.ndarray):
+    """One segment holding the live vectors of ``parts``: an inverted file when big enough."""
+    import faiss
+
+    flat = [_contents(p) for p in parts if not is_ivf(p)]
+    big = live.size >= IVF_FROM
+    sample = np.concatenate([v for v, _ in flat]) if big and flat and not (home / f"ivf-{dim}.faiss").exists() else None
+    template = _ivf_template(sql, home, dim, sample) if big else None
+    if template is None and any(is_ivf(p) for p in parts):  # a worn inverted file shrunk below IVF_FROM
+        flat += [_contents(p) for p in parts if is_ivf(p)]
+    merged = faiss.clone_index(template) if template is not None else _new_index(dim)
+    if template is not None:
+        for p in parts:
+            if is_ivf(p):
+                merged.merge_from(p, 0)
+    for vecs, ids in flat:
+        keep = np.isin(ids, live)
+        if keep.any():
+            merged.add_with_ids(np.ascontiguousarray(vecs[keep]), np.ascontiguousarray(ids[keep]))
+    if template is not None:
+        dead = np.setdiff1d(_contents(merged)[1], live)
+        if dead.size:
+            merged.remove_ids(faiss.IDSelectorBatch(dead))
+    return merged
 
 
 def _write_segment(home: Path, seg: int, vectors: np.ndarray, ids: np.ndarray, index=None) -> None:
@@ -378,14 +496,7 @@ def _rewrite(sql: sqlite3.Connection, home: Path, old: list[int], dim: int) -> N
 
     live = np.asarray([r[0] for r in sql.execute(
         f"SELECT vec_id FROM vectors WHERE seg IN ({','.join('?' * len(old))})", old)], dtype=np.int64)
-    merged = _new_index(dim)
-    for seg in old:
-        part = faiss.read_index(str(segment_file(home, seg)))
-        merged.merge_from(part)
-    alive = np.zeros(0, np.int64) if not merged.ntotal else faiss.vector_to_array(merged.id_map)
-    dead = np.setdiff1d(alive, live)
-    if dead.size:
-        merged.remove_ids(faiss.IDSelectorBatch(dead))
+    merged = _merged(sql, home, dim, [faiss.read_index(str(segment_file(home, seg))) for seg in old], live)
     sql.execute("BEGIN IMMEDIATE")
     seg = _counter(sql, "next_seg", 1)
     _write_segment(home, seg, None, None, index=merged)
