@@ -13,6 +13,59 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+def offset_runs(offsets: list[int]) -> list[int] | None:
+    """The offset map as breakpoints ``[t0, r0, t1, r1, ...]``: from text position t_k on,
+    ``offsets[i] == r_k + (i - t_k)`` until the next breakpoint.  Normalisation keeps most
+    characters in place, so a 45k-character map becomes a few hundred integers.  None for the
+    identity map (every character where it was)."""
+    runs: list[int] = []
+    prev = None
+    for i, o in enumerate(offsets):
+        if prev is None or o != prev + 1:
+            runs += (i, o)
+        prev = o
+    return None if runs in ([], [0, 0]) else runs
+
+
+def expand_offsets(runs: list[int] | None, n_text: int, n_raw: int | None = None) -> list[int]:
+    """The full offset map (``len(text) + 1`` entries) from ``offset_runs``; None is the
+    identity.  ``n_raw`` (len(raw_text)) checks that the map ends where the raw text does."""
+    if not runs:
+        return list(range(n_text + 1))
+    out: list[int] = []
+    bounds = list(runs[0::2]) + [n_text + 1]
+    for k, raw in enumerate(runs[1::2]):
+        out.extend(range(raw, raw + bounds[k + 1] - bounds[k]))
+    if len(out) != n_text + 1 or (n_raw is not None and out[-1] != n_raw):
+        raise ValueError(f"offset runs do not cover a text of {n_text} characters")
+    return out
+
+
+def stored_offsets(row: dict) -> list[int] | None:
+    """The full offset map of a stored ``documents`` row: from its breakpoints
+    (``offset_runs``) or, in a database from before them, the stored list; None when the map
+    is the identity."""
+    if row.get("offset_runs"):
+        return expand_offsets(row["offset_runs"], len(row.get("text") or ""))
+    return row.get("offsets") or None
+
+
+def raw_span_of_runs(runs: list[int] | None, start: int, end: int) -> tuple[int, int]:
+    """``Document.raw_span`` straight from breakpoints (no expansion): the span of raw text
+    that text[start:end] came from."""
+    if not runs:
+        return start, end
+    starts = runs[0::2]
+
+    def at(i: int) -> int:
+        k = bisect.bisect_right(starts, i) - 1
+        return runs[2 * k + 1] + i - starts[k]
+
+    if end <= start:
+        return at(start), at(start)
+    return at(start), at(end - 1) + 1
+
+
 class LoadError(Exception):
     """A file that cannot become a Document; the message names the problem."""
 

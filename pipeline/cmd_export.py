@@ -33,7 +33,7 @@ NOT_EXPORTED = {"documents": ("raw_text", "text", "offsets"), "chunks": ("embedd
 STRUCTURE_EXPORTS = {
     "documents": "SELECT * {exclude} FROM documents ORDER BY source_file",
     "sections": f"SELECT {DOC_COLUMNS}, s.* FROM sections s JOIN documents d USING (doc_id) ORDER BY d.source_file, s.ord",
-    "chunks": f"SELECT {DOC_COLUMNS}, c.* {{exclude}} FROM chunks c JOIN documents d USING (doc_id) "
+    "chunks": f"SELECT {DOC_COLUMNS}, c.* {{exclude}} {{replace}} FROM chunks c JOIN documents d USING (doc_id) "
               "ORDER BY d.source_file, c.ord",
 }
 FORMATS = ("parquet", "csv", "jsonl", "xlsx")
@@ -49,7 +49,7 @@ def export_queries(con, min_confidence: float | None = DEFAULT_MIN_CONFIDENCE) -
     """table → the SELECT that exports it; fact tables from the registry."""
     from extractors import registry
 
-    out = {n: q.format(exclude=_exclude(con, n)) for n, q in STRUCTURE_EXPORTS.items()}
+    out = {n: q.format(exclude=_exclude(con, n), replace=_replace(con, n)) for n, q in STRUCTURE_EXPORTS.items()}
     for name in registry.tables():
         # A database from before the confidence column has nothing to filter on.
         keep = "" if min_confidence is None or "confidence" not in _columns(con, name) else \
@@ -91,6 +91,16 @@ def export_tables(con, out: Path, fmt: str, tables: list[str] | None = None,
 def _columns(con, table: str) -> set[str]:
     return {r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()}
+
+
+def _replace(con, table: str) -> str:
+    """REPLACE clause: a chunk's text is the slice of its document's text by its span (the
+    store no longer keeps a copy per chunk; ``index.meta.chunk_text`` also reads old stores)."""
+    if table != "chunks" or not _columns(con, "chunks"):  # an older database may lack the table
+        return ""
+    from index.meta import chunk_text
+
+    return f"REPLACE ({chunk_text(con)} AS text)"
 
 
 def _exclude(con, table: str) -> str:

@@ -29,7 +29,7 @@ BASE_TABLES: dict[str, str] = {
         period_start INTEGER, period_end INTEGER, kind VARCHAR,
         n_pages INTEGER, n_chars INTEGER, encoding VARCHAR, traditional BOOLEAN,
         meta JSON, raw_text VARCHAR, text VARCHAR, offsets INTEGER[],
-        ingested_at TIMESTAMP DEFAULT current_timestamp
+        ingested_at TIMESTAMP DEFAULT current_timestamp, offset_runs INTEGER[]
     """,
     "sections": """
         doc_id VARCHAR, section_id VARCHAR, ord INTEGER, level INTEGER, number VARCHAR,

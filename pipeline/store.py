@@ -29,6 +29,7 @@ from pipeline.schema import DOC_TABLES, TABLES, columns
 
 DEFAULT_DB = "cnpolicy.duckdb"
 LOCK_WAIT = float(os.environ.get("CNPOLICY_LOCK_WAIT", "120"))  # seconds to wait for another process
+STORAGE_VERSION = "v1.3.0"  # the oldest DuckDB format with ZSTD for long strings (see _create_file)
 LOCK_MESSAGE = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE)
 
 
@@ -88,9 +89,27 @@ def connect(path: str | Path = DEFAULT_DB, read_only: bool = False, wait: float 
         if path != ":memory:" and not Path(path).exists():
             raise StoreError(f"{path}: no such database — run `cnpolicy ingest` first")
         return _open(path, True, wait)
+    if path != ":memory:" and not Path(path).exists():
+        _create_file(path)
     con = _open(path, False, wait)
     create_schema(con)
     return con
+
+
+def _create_file(path: str) -> None:
+    """An empty database file in a storage format with compressed strings.  DuckDB writes new
+    files in its oldest readable format, which stores a 45 KB document text uncompressed;
+    from v1.3.0 on long strings are ZSTD-compressed (texts are most of the store).  The file
+    keeps its format, so later plain connections write it the same way; a file made by an
+    older cnpolicy keeps the old format."""
+    try:
+        con = duckdb.connect()
+        con.execute(f"ATTACH '{path.replace(chr(39), chr(39) * 2)}' AS new_store (STORAGE_VERSION '{STORAGE_VERSION}')")
+        con.close()
+    except duckdb.Error as e:
+        if Path(path).exists():  # another process created it meanwhile: use that one
+            return
+        raise StoreError(f"{path}: cannot create database: {e}") from e
 
 
 @contextmanager
@@ -140,15 +159,25 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
 
 def compact_rows(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """What is stored for one document, without what can be rebuilt: chunk tokens (the keyword
-    index gets them from the writer, ``reindex`` re-cuts them: 73 KB of a 330 KB document) and
-    the offset map when it is the identity (NULL means offsets[i] == i)."""
-    doc = rows["documents"][0]
+    index gets them from the writer, ``reindex`` re-cuts them: 73 KB of a 330 KB document),
+    chunk texts (each is ``documents.text`` sliced by its text_start/text_end: 44 KB of a
+    document; ``index.meta.chunk_text`` reads either), and the offset map, which is stored as
+    breakpoints (``offset_runs``, see ``corpus.model.offset_runs``; NULL for the identity)
+    instead of one integer per character (62 KB logical).
+    The caller's rows are left as they were (the changed rows are copies)."""
+    from corpus.model import offset_runs
+
+    doc = dict(rows["documents"][0])
     offsets = doc.get("offsets")
-    if offsets is not None and all(o == i for i, o in enumerate(offsets)):
-        doc["offsets"] = None
+    doc["offsets"] = None
+    doc["offset_runs"] = offset_runs(offsets) if offsets else doc.get("offset_runs")
+    chunks = []
     for chunk in rows.get("chunks", []):
-        chunk["tokens"] = None
-    return rows
+        chunk = {**chunk, "tokens": None}
+        if chunk.get("text_start") is not None:
+            chunk["text"] = None
+        chunks.append(chunk)
+    return {**rows, "documents": [doc, *rows["documents"][1:]], "chunks": chunks}
 
 
 def row_tables() -> tuple[str, ...]:

@@ -217,8 +217,9 @@ def coverage(question: str, passages: list[dict]) -> float:
 
 
 def corpus_mentions(con, words: str) -> bool:
-    """Whether any stored passage contains ``words``."""
-    return con.execute("SELECT count(*) > 0 FROM chunks WHERE contains(text, ?)", [words]).fetchone()[0]
+    """Whether any stored document's text contains ``words`` (chunks are slices of it and
+    no longer store their own copy)."""
+    return con.execute("SELECT count(*) > 0 FROM documents WHERE contains(text, ?)", [words]).fetchone()[0]
 
 
 def _outside(out: dict, text: str) -> dict:

@@ -98,8 +98,17 @@ def rrf(rankings: list[list[str]], weights: list[float] | None = None, k0: int =
 # --- results -----------------------------------------------------------------------------------
 RESULT_SQL = """
     SELECT c.chunk_id, c.doc_id, d.source_file, d.title, d.region, d.admin_level, d.kind, c.section_path,
-           c.page, c.char_start, c.char_end, c.text
+           c.page, c.char_start, c.char_end, {text} AS text
     FROM chunks c JOIN documents d USING (doc_id) WHERE c.chunk_id IN (SELECT unnest(?))"""
+
+
+def result_sql(con) -> str:
+    """RESULT_SQL with the chunk text as this store has it: the slice of ``documents.text``
+    by the chunk's span (the text is no longer stored per chunk), or a stored copy in an old
+    database (``index.meta.chunk_text``)."""
+    from index.meta import chunk_text
+
+    return RESULT_SQL.format(text=chunk_text(con))
 
 
 def highlights(text: str, tokens: list[str]) -> list[str]:
@@ -109,7 +118,7 @@ def highlights(text: str, tokens: list[str]) -> list[str]:
 
 
 def _rows(con, ranked: list[tuple[str, float]], tokens: list[str], ranks: dict[str, dict]) -> list[dict]:
-    cur = con.execute(RESULT_SQL, [[cid for cid, _ in ranked]])
+    cur = con.execute(result_sql(con), [[cid for cid, _ in ranked]])
     names = [c[0] for c in cur.description]
     by_id = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
     out = []

@@ -17,8 +17,10 @@ def test_ingest_samples_then_reingest_is_noop(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 5
     # every chunk's span points at its own text in the original
-    rows = con.execute("""SELECT d.raw_text, c.char_start, c.char_end, c.text FROM chunks c
-                          JOIN documents d USING (doc_id)""").fetchall()
+    from index.meta import chunk_text
+
+    rows = con.execute(f"""SELECT d.raw_text, c.char_start, c.char_end, {chunk_text(con)} FROM chunks c
+                           JOIN documents d USING (doc_id)""").fetchall()
     assert rows
     for raw, a, b, text in rows:
         assert raw[a] == text[0] and raw[b - 1] == text[-1]
@@ -140,14 +142,17 @@ def test_chunk_spans_slice_the_documents_text_and_indexes_read_through_them(tmp_
     from index.fts import bm25, query_tokens
     from pipeline.store import connect
 
+    from pipeline.process import process_file
+
     db = tmp_path / "c.duckdb"
     ingest_files(SAMPLES[:2], db, extract=False, embed=False)
     con = connect(db)
-    rows = con.execute("""SELECT d.text, c.text_start, c.text_end, c.text FROM chunks c
+    made = {c["chunk_id"]: c["text"] for f in SAMPLES[:2] for c in process_file(f, False, False).rows["chunks"]}
+    rows = con.execute("""SELECT c.chunk_id, d.text, c.text_start, c.text_end, c.text FROM chunks c
                           JOIN documents d USING (doc_id)""").fetchall()
-    assert rows and all(full[a:b] == text for full, a, b, text in rows)
-    word = rows[0][3].strip()[:4]
-    con.execute("UPDATE chunks SET text = NULL")
+    assert len(rows) == len(made) and all(full[a:b] == made[cid] for cid, full, a, b, _ in rows)
+    assert all(stored is None for *_, stored in rows)  # the store keeps the span, not a copy
+    word = made[rows[0][0]].strip()[:4]
     assert reindex(con)["added"] == 2
     assert bm25(con, query_tokens(word), 5)
     con.close()
@@ -166,3 +171,101 @@ def test_a_store_from_before_chunk_spans_reindexes_read_only(tmp_path):
     con = duckdb.connect(str(db), read_only=True)
     assert reindex(con)["added"] == 1
     con.close()
+
+
+# --- a compact store (issue 12 point 3) ------------------------------------------------------
+def _seed_docs():
+    from pipeline.process import analyse
+
+    return [analyse(f) for f in SAMPLES]
+
+
+def test_offset_runs_give_back_the_same_map_and_the_same_raw_spans():
+    """Breakpoints instead of one integer per character: the map expands to the very list
+    normalisation made, and a span of text maps to the same raw span either way."""
+    import random
+
+    from corpus.model import expand_offsets, offset_runs, raw_span_of_runs
+
+    rng = random.Random(3)
+    docs = _seed_docs()
+    assert any(offset_runs(d.offsets) for d in docs)  # the seeds are not all identity maps
+    for doc in docs:
+        runs = offset_runs(doc.offsets)
+        assert expand_offsets(runs, len(doc.text), len(doc.raw_text)) == doc.offsets
+        assert runs is None or len(runs) < len(doc.offsets) / 10  # a few breakpoints, not a list per character
+        for _ in range(300):
+            a = rng.randrange(len(doc.text))
+            b = min(len(doc.text), a + rng.randrange(1, 80))
+            assert raw_span_of_runs(runs, a, b) == doc.raw_span(a, b)
+
+
+def test_identity_map_is_stored_as_null_and_expands_to_the_identity():
+    from corpus.model import expand_offsets, offset_runs, stored_offsets
+
+    assert offset_runs(list(range(11))) is None
+    assert expand_offsets(None, 10) == list(range(11))
+    assert stored_offsets({"text": "abc", "offset_runs": None, "offsets": None}) is None
+    # a shift after a dropped character: one more breakpoint
+    assert offset_runs([0, 1, 3, 4, 5]) == [0, 0, 2, 3]
+
+
+def test_stored_offset_map_maps_spans_as_the_document_does(tmp_path):
+    """The stored row (breakpoints, no per-character list) gives back the document's map."""
+    from corpus.model import stored_offsets
+    from pipeline.store import connect
+
+    db = tmp_path / "c.duckdb"
+    ingest_files(SAMPLES, db, extract=False, embed=False)
+    con = connect(db, read_only=True)
+    cur = con.execute("SELECT doc_id, text, offsets, offset_runs FROM documents")
+    stored = {r[0]: dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()}
+    con.close()
+    for doc in _seed_docs():
+        row = stored[doc.doc_id]
+        assert row["offsets"] is None
+        assert (stored_offsets(row) or list(range(len(doc.text) + 1))) == doc.offsets
+
+
+def test_a_stored_offset_list_from_an_older_store_is_still_read():
+    from corpus.model import stored_offsets
+
+    assert stored_offsets({"text": "ab", "offsets": [0, 2, 3], "offset_runs": None}) == [0, 2, 3]
+
+
+def test_new_store_files_use_a_format_that_compresses_texts(tmp_path):
+    """DuckDB's default file format keeps long strings uncompressed; new stores are made in
+    one that ZSTD-compresses them, and an older-format file is still opened and written."""
+    from pipeline.store import connect
+
+    db = tmp_path / "new.duckdb"
+    ingest_files(SAMPLES[:1], db, extract=False, embed=False)
+    con = connect(db, read_only=True)
+    tags = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    con.close()
+    assert tags.get("storage_version", "").startswith("v1.3")
+    old = tmp_path / "old.duckdb"
+    duckdb.connect(str(old)).close()  # DuckDB's default (oldest) format
+    report = ingest_files(SAMPLES[:1], old, extract=False, embed=False)
+    assert report[0]["status"] == "stored"
+
+
+def test_search_and_export_read_chunk_text_from_an_older_store_that_kept_it(tmp_path):
+    """A database written when chunks kept their own text (no spans) still gives passages."""
+    from pipeline.cmd_export import export_tables
+    from queries.search import search
+
+    db = tmp_path / "c.duckdb"
+    ingest_files(SAMPLES[:1], db, extract=False, embed=False)
+    con = duckdb.connect(str(db))
+    con.execute("""UPDATE chunks c SET text = substr(d.text, c.text_start + 1, c.text_end - c.text_start)
+                   FROM documents d WHERE d.doc_id = c.doc_id""")
+    con.execute("ALTER TABLE chunks DROP COLUMN text_start")
+    con.execute("ALTER TABLE chunks DROP COLUMN text_end")
+    con.close()
+    con = duckdb.connect(str(db), read_only=True)
+    hits = search(con, "应急管理", k=3, mode="bm25")
+    assert hits and all(h["text"] for h in hits)
+    (_, n, path), = export_tables(con, tmp_path / "out", "jsonl", ["chunks"])
+    con.close()
+    assert n > 0 and '"text":"' in path.read_text(encoding="utf-8").replace('": "', '":"')
