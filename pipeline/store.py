@@ -30,6 +30,10 @@ from pipeline.schema import DOC_TABLES, TABLES, columns
 DEFAULT_DB = "cnpolicy.duckdb"
 LOCK_WAIT = float(os.environ.get("CNPOLICY_LOCK_WAIT", "120"))  # seconds to wait for another process
 STORAGE_VERSION = "v1.3.0"  # the oldest DuckDB format with ZSTD for long strings (see _create_file)
+# The per-character offset list is still written beside its breakpoints: queries/diff.py reads
+# documents.offsets itself (7.7 KB a document on disk).  False once every reader decodes with
+# corpus.model.stored_offsets.
+WRITE_OFFSET_LIST = True
 LOCK_MESSAGE = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE)
 
 
@@ -169,8 +173,8 @@ def compact_rows(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
 
     doc = dict(rows["documents"][0])
     offsets = doc.get("offsets")
-    doc["offsets"] = None
     doc["offset_runs"] = offset_runs(offsets) if offsets else doc.get("offset_runs")
+    doc["offsets"] = offsets if WRITE_OFFSET_LIST and doc["offset_runs"] else None
     chunks = []
     for chunk in rows.get("chunks", []):
         chunk = {**chunk, "tokens": None}

@@ -211,7 +211,7 @@ def test_identity_map_is_stored_as_null_and_expands_to_the_identity():
 
 
 def test_stored_offset_map_maps_spans_as_the_document_does(tmp_path):
-    """The stored row (breakpoints, no per-character list) gives back the document's map."""
+    """The stored row's breakpoints give back the document's map."""
     from corpus.model import stored_offsets
     from pipeline.store import connect
 
@@ -223,7 +223,6 @@ def test_stored_offset_map_maps_spans_as_the_document_does(tmp_path):
     con.close()
     for doc in _seed_docs():
         row = stored[doc.doc_id]
-        assert row["offsets"] is None
         assert (stored_offsets(row) or list(range(len(doc.text) + 1))) == doc.offsets
 
 
@@ -269,3 +268,19 @@ def test_search_and_export_read_chunk_text_from_an_older_store_that_kept_it(tmp_
     (_, n, path), = export_tables(con, tmp_path / "out", "jsonl", ["chunks"])
     con.close()
     assert n > 0 and '"text":"' in path.read_text(encoding="utf-8").replace('": "', '":"')
+
+
+def test_without_the_offset_list_the_breakpoints_alone_give_the_map(tmp_path, monkeypatch):
+    import pipeline.store as store
+    from corpus.model import stored_offsets
+
+    monkeypatch.setattr(store, "WRITE_OFFSET_LIST", False)
+    db = tmp_path / "c.duckdb"
+    ingest_files(SAMPLES, db, extract=False, embed=False)
+    con = store.connect(db, read_only=True)
+    cur = con.execute("SELECT doc_id, text, offsets, offset_runs FROM documents")
+    stored = {r[0]: dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()}
+    con.close()
+    assert all(r["offsets"] is None for r in stored.values())
+    for doc in _seed_docs():
+        assert (stored_offsets(stored[doc.doc_id]) or list(range(len(doc.text) + 1))) == doc.offsets
