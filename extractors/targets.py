@@ -14,6 +14,7 @@ ordinals, dates, codes and quoted titles are not values.
 from __future__ import annotations
 
 import bisect
+import csv
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -25,44 +26,51 @@ from corpus import numbering
 from corpus.model import Document
 from corpus.numbering import cn_year
 from extractors.base import provenance
-from extractors.context import (DEFAULT_THRESHOLD, ROLE_WEIGHT, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
-                                plan_period, section_role, section_titles, sentence_tense, vocabulary)
+from extractors.context import (DATA, DEFAULT_THRESHOLD, ROLE_WEIGHT, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
+                                plan_period, section_role, section_titles, sentence_tense, vocabulary, with_first_chars, words)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
 from extractors.texttables import line_tables
 from extractors.units import DATA_UNITS, PEOPLE_NOUN, TIME_UNITS, UNIT, normalise_unit
 
 # --- the value expression -----------------------------------------------------------
-VALUE_RE = re.compile(
+VALUE_RE = re.compile(with_first_chars(
     rf"(?P<pre>≤|≥|<=|>=|<|>|约)?(?P<num>{NUMBER})"
     rf"(?:(?P<unit1>{UNIT})?(?P<sep>[-—–~～至])(?P<num2>{NUMBER}))?"
     rf"(?P<unit>{UNIT})?(?P<post>以内|以下|之内|以上|左右|内(?![容部外涝蒙]))?"
-)
+))
 SYMBOL_CMP = {"≤": "<=", "<=": "<=", "≥": ">=", ">=": ">=", "<": "<", ">": ">", "约": "="}
 POST_CMP = {"以内": "<=", "以下": "<=", "之内": "<=", "内": "<=", "以上": ">=", "左右": "="}
 
-# Comparator words before a value, possibly with a short verb between (至少建成1处).
-CUES = [
-    ("<=", "控制在|控制到|不超过|不高于|不大于|降至|降到|下降到|下降至|降低到|降低至|压减到|压减至|减少到|减少至"),
-    ("<", "低于|少于|小于"),
-    (">=", "不低于|不少于|不小于|至少|满足|力争达到"),
-    (">", "大于|高于|超过|多于|超"),
-    ("=", "提高到|提高至|提升到|提升至|增加到|增加至|增长到|增长至|保持在|保持|稳定在|达到|达|为|约"),
-    ("decrease_by", "下降|降低|减少|压减|减少|再降|下调"),
-    ("increase_by", "提高|提升|增长|增加|上升"),
-]
+# Comparator words before a value, possibly with a short verb between (至少建成1处):
+# (comparator, "word|word|…") in the order of data/comparator_cues.csv.
+COMPARATORS = ("<=", "<", ">=", ">", "=", "decrease_by", "increase_by")
+
+
+def comparator_cues() -> list[tuple[str, str]]:
+    """data/comparator_cues.csv (comparator,word rows) grouped by comparator, in file order."""
+    path = DATA / "comparator_cues.csv"
+    lines = [ln for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip() and not ln.startswith("#")]
+    grouped: dict[str, list[str]] = {}
+    for row in csv.DictReader(lines):
+        if row.get("comparator") not in COMPARATORS or not row.get("word"):
+            raise ValueError(f"{path}: bad row {row!r}: comparator must be one of {', '.join(COMPARATORS)}")
+        grouped.setdefault(row["comparator"], []).append(row["word"])
+    return [(c, "|".join(ws)) for c, ws in grouped.items()]
+
+
+CUES = comparator_cues()
 _CUE_ALT = "|".join(sorted((w for _, ws in CUES for w in ws.split("|")), key=len, reverse=True))
 CUE_WORD = {w: c for c, ws in reversed(CUES) for w in ws.split("|")}
 SHARE_CUES = {"满足": "share"}  # resolved against the unit in combine_comparator
-CUE_RE = re.compile(rf"(?:{_CUE_ALT})(?!标)")  # 达标率 is a name, not 达 + value
+CUE_RE = re.compile(with_first_chars(rf"(?:{_CUE_ALT})(?!标)"))  # 达标率 is a name, not 达 + value
 CUE_GAP = re.compile(r"[^\d，。；、,;:：（）()“”]{0,4}")
 
 # The measured quantity a bare value may follow (覆盖率100%, 面积800m²).
 METRIC_END = re.compile(r"(?:率|比例|比重|占比|面积|人数|数量|时间|时长|次数|起数|死亡率|覆盖面|[均都])$")
-BUILD_VERB = (r"建成|新建|建设|改建|扩建|改扩建|新增|增设|设立|安装|采购|购置|配备|配置|组建|培育|创建|打造|"
-              r"备置|储备|完成|实施|建立|完善|布设|修建|铺设|招录|培训|改造|建")
+BUILD_VERB = "|".join(words("build_verbs"))  # in file order: an earlier verb wins at a position
 BUILD_RE = re.compile(BUILD_VERB)
-MULTI_BUILD_RE = re.compile(BUILD_VERB.replace("|建", ""))
+MULTI_BUILD_RE = re.compile("|".join(w for w in words("build_verbs") if len(w) > 1))  # not the bare 建
 LEAD_NOISE = re.compile(
     rf"^(?:[\d]+[.．、]|[（(][\d一二三四五六七八九十]+[）)]|[①-⑳]|——|[、，,和及与并且]|其中|"
     rf"到20\d\d年(?:底|末)?|20\d\d年(?:底|末)?前?|力争|确保|实现|推动|努力|争取|使|将|要|全面|基本|进一步|"
