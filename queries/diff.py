@@ -22,6 +22,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
 
+from corpus.model import stored_offsets
+
 SCHEMA = "cnpolicy.diff/1"
 FACT_TABLES = ("sections", "targets", "projects", "responsibilities")
 
@@ -53,7 +55,9 @@ class DocRecords:
     @classmethod
     def from_rows(cls, rows: dict[str, list[dict]], label: str = "") -> "DocRecords":
         doc = dict(rows["documents"][0])
-        text, raw, offsets = doc.pop("text", "") or "", doc.pop("raw_text", "") or "", doc.pop("offsets", None)
+        offsets = stored_offsets(doc)  # before "text" goes: breakpoints are expanded against it
+        text, raw = doc.pop("text", "") or "", doc.pop("raw_text", "") or ""
+        doc.pop("offsets", None), doc.pop("offset_runs", None)
         facts = {t: sorted(rows.get(t) or [], key=_order_key) for t in FACT_TABLES}
         return cls(doc_id=doc["doc_id"], label=label or doc.get("source_file") or doc["doc_id"],
                    meta=doc, text=text, raw_text=raw or text, offsets=list(offsets or []), **facts)
