@@ -86,8 +86,8 @@ def _params(index, allowed: np.ndarray | None):
     from index.sidecar import is_ivf
 
     sel = faiss.IDSelectorBatch(allowed) if allowed is not None else None
-    if is_ivf(index):
-        return faiss.SearchParametersIVF(nprobe=min(NPROBE, index.nlist), sel=sel)
+    if is_ivf(index):  # a filter (a region, a year) may keep few vectors in the nearest lists: ask all
+        return faiss.SearchParametersIVF(nprobe=index.nlist if sel is not None else min(NPROBE, index.nlist), sel=sel)
     return faiss.SearchParameters(sel=sel) if sel is not None else None
 
 
