@@ -130,7 +130,7 @@ def test_a_new_document_is_found_and_a_deleted_one_is_not(tmp_path):
     assert ingest_files([str(other)], db, extract=False)[0]["status"] == "stored"
     assert any("人防工程" in h["text"] for h in search(str(db), "地下人防工程", k=3))
     with duckdb.connect(str(db)) as w:  # a deleted document disappears from results
-        w.execute("DELETE FROM chunks WHERE text LIKE '%人防工程%'")
+        w.execute("DELETE FROM chunks WHERE doc_id IN (SELECT doc_id FROM documents WHERE text LIKE '%人防工程%')")
     assert all("人防工程" not in h["text"] for h in search(str(db), "地下人防工程", k=3, mode="dense"))
 
 
