@@ -269,9 +269,13 @@ def earlier_period(text: str, plan_start: int | None) -> bool:
     return any(years[1] < (plan_start or 2021) for _, years in _periods(text))
 
 
+OWN_PERIOD = re.compile(r"规划期内|规划期末|规划期间|规划实施期")
+LAST_FIVE_YEARS = re.compile(r"过去五年|近五年|五年来")
+
+
 def names_plan_period(text: str, plan_start: int | None) -> bool:
     """Whether text names the plan's own period (规划期内, “十二五”期间 in a 十二五 plan)."""
-    if re.search(r"规划期内|规划期末|规划期间|规划实施期", text):
+    if OWN_PERIOD.search(text):
         return True
     return bool(plan_start) and any(years[0] == plan_start for _, years in _periods(text))
 
@@ -292,7 +296,7 @@ def looks_back(sentence: str, plan_start: int | None = None) -> bool:
 def opens_in_past(line: str, plan_start: int | None) -> bool:
     """A paragraph that opens on an earlier period (“十三五”期间，… / 过去五年，…)."""
     head = PAST_OPENING.match(line).group(1)
-    if re.match(r"过去五年|近五年|五年来", head):
+    if LAST_FIVE_YEARS.match(head):
         return True
     return bool(PAST_OPENING_HEAD.search(head)) and earlier_period(head, plan_start)
 

@@ -27,7 +27,7 @@ from corpus.model import Document
 from corpus.numbering import cn_year
 from extractors.base import provenance
 from extractors.context import (DATA, DEFAULT_THRESHOLD, ROLE_WEIGHT, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
-                                plan_period, section_role, section_titles, sentence_tense, vocabulary, with_first_chars, words)
+                                plan_period, section_index, section_role, section_titles, sentence_tense, vocabulary, with_first_chars, words)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
 from extractors.texttables import line_tables
@@ -136,12 +136,17 @@ class Context:
     def is_history(self, pos: int) -> bool:
         return self.role(pos)[0] in ("history", "baseline")
 
+    heading_years: dict = field(default_factory=dict)  # deepest section id → heading_year
+
     def heading_year(self, pos: int) -> int | None:
-        for title in section_titles(self.doc, pos):
-            m = YEAR_IN.search(title)
-            if m:
-                return int(m.group(1))
-        return None
+        """The first year stated in the titles of the sections holding ``pos``, deepest first
+        (the same for every position of the deepest section: worked out once per section)."""
+        s = section_index(self.doc).at(pos)
+        key = s.id if s is not None else None
+        if key not in self.heading_years:
+            self.heading_years[key] = next((int(m.group(1)) for t in section_titles(self.doc, pos)
+                                            if (m := YEAR_IN.search(t))), None)
+        return self.heading_years[key]
 
     def category(self, pos: int) -> str | None:
         titles = section_titles(self.doc, pos)
@@ -238,9 +243,12 @@ def _clean_indicator(text: str) -> str:
     return text.strip(" 　\t")
 
 
+SUBJECT_SPLIT = re.compile(r"、|(?<=[率例重比])[和及与]")
+
+
 def _split_subjects(subject: str) -> list[str]:
     """'A率、B率' (one value for several rates) → ['A率', 'B率']; anything else stays whole."""
-    parts = [p for p in re.split(r"、|(?<=[率例重比])[和及与]", subject) if p]
+    parts = [p for p in SUBJECT_SPLIT.split(subject) if p]
     if len(parts) > 1 and all(METRIC_END.search(p) and len(p) >= 3 for p in parts):
         return parts
     return [subject]
@@ -324,8 +332,11 @@ def _shared_post(after: str) -> str | None:
     return POST_CMP[m.group(1)] if m else None
 
 
+FREQUENCY = re.compile(r"每(\d*|[一二两三四五]?)(年|半年|季度|季|月|周)")
+
+
 def _frequency(prefix: str) -> str | None:
-    m = re.search(r"每(\d*|[一二两三四五]?)(年|半年|季度|季|月|周)", prefix)
+    m = FREQUENCY.search(prefix)
     if not m:
         return None
     return f"次/{m.group(1) or ''}{m.group(2)}"
@@ -497,7 +508,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
     if not pending:
         return []
     ev = (ev() if callable(ev) else ev) or ctx.evidence(offset, sentence)
-    return [make_record(doc, ind, v, year, _attribute(clause), ctx.category(offset), "prose", a, b,
+    attribute, category = _attribute(clause), ctx.category(offset)
+    return [make_record(doc, ind, v, year, attribute, category, "prose", a, b,
                         _clause_evidence(ev, clause, v, info, sentence), frequency=info["frequency"], measure=info["measure"],
                         year_implied=info["year_implied"] or (year is not None and not _states_year(sentence)))
             for ind, v, year, a, b, _, info in pending]
@@ -588,10 +600,13 @@ def _attribute(text: str) -> str | None:
     return m.group(0) if m else None
 
 
+OPENING_NUMBER = re.compile(r"\s*(\d{1,2})[.．](?=\S)")
+
+
 def _list_number(line: str, at: int, sentence: str) -> int:
     """Length of an item number opening a sentence ("3.12小时之内…" is item 3 when the line
     also holds item 2 or 4); 0 when the sentence opens with no item number."""
-    m = re.match(r"\s*(\d{1,2})[.．](?=\S)", sentence)
+    m = OPENING_NUMBER.match(sentence)
     if not m:
         return 0
     k = int(m.group(1))
@@ -646,11 +661,14 @@ LIST_ITEM = re.compile(r"^\s*(?:——|—|-|•|·|\d{1,2}[.．、](?!\d)|[（(
 LEAD_IN = re.compile(r"^[^。；;]{0,8}?(?:到|至|展望)|[：:]\s*$")
 
 
+FIRST_CLAUSE_END = re.compile(r"[，,。]")
+
+
 def lead_in_year(line: str) -> int | None:
     """The year a lead-in line states for the list below it: 到2025年，…： / …目标（2025年）："""
     if not LEAD_IN.search(line):
         return None
-    head = line if line.rstrip().endswith(("：", ":")) else re.split(r"[，,。]", line, 1)[0]
+    head = line if line.rstrip().endswith(("：", ":")) else FIRST_CLAUSE_END.split(line, 1)[0]
     years = goal_years(head) or (goal_years(line) if line.rstrip().endswith(("：", ":")) else [])
     return years[-1] if years else None
 
@@ -872,10 +890,16 @@ def table_rows_targets(doc: Document, ctx: Context, header: list[str], rows: lis
     return out
 
 
+# A header cell naming the name column (TABLE_NAME_COL) is a line of at most 8 characters.
+TEXT_TABLE_HINT = re.compile(r"^\s*[^\n]{0,6}(?:指标|名称|项目|内容)", re.M)
+
+
 def text_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int]]], str | None, int, int]]:
     """Tables written one cell per line: a header of short cells naming 指标 and 值, then rows
     of as many cells, rows separated by blank lines."""
     text = doc.text
+    if not TEXT_TABLE_HINT.search(text):
+        return []  # no short line names a name column: no header, nothing to scan
     lines: list[tuple[str, int]] = []
     pos = 0
     for line in text.split("\n"):

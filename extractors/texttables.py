@@ -18,7 +18,9 @@ Cell = tuple[str, int]  # text of a cell, its start (in the line, or in document
 PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 CELL_SPLIT = re.compile(r"\t+|[ \u3000\u00a0]{2,}|\u3000")
 TAB_SPLIT = re.compile(r" *\t *")  # one cell per tab: empty cells keep their place
-SEPARATOR = re.compile(r"[|\t\u3000]|[ \u00a0]{2,}")  # what PIPE_ROW, CELL_SPLIT or TAB_SPLIT split on
+# A line whose stripped text holds what PIPE_ROW, CELL_SPLIT or TAB_SPLIT split on: a pipe,
+# or a tab / ideographic space / two spaces with a non-space somewhere before and after.
+ROW_HINT = re.compile(r"\||\S[^\S\n]*?(?:\t|\u3000|[ \u00a0]{2})[^\S\n]*\S")
 RULE_ROW = re.compile(r"^[\s|:：\-—–=+]+$")  # |---|---| under a markdown header
 
 
@@ -66,17 +68,23 @@ def line_tables(document: Document, is_header: Callable[[list[str]], bool],
                 fits: Callable[[int, int], bool] = same_width, tab_cells: bool = False) -> list[LineTable]:
     """Every header line ``is_header`` accepts, with the rows below it that ``fits``
     (cell count, header width); markdown rule rows are skipped, the first misfit ends the table."""
+    raw = document.raw_text
+    # Only a line with a cell separator between its first and last characters can be a
+    # header (any other is one cell, never a row): one scan finds them, and a plan
+    # without such a line is not split into lines at all.
+    hints = [m.start() for m in ROW_HINT.finditer(raw)]
+    if not hints:
+        return []
     lines, pos = [], 0
-    for line in document.raw_text.split("\n"):
+    for line in raw.split("\n"):
         lines.append((line, pos))
         pos += len(line) + 1
+    starts = [at for _, at in lines]
     found, i = [], 0
-    while i < len(lines):
-        # A line without a cell separator between its first and last characters is one
-        # cell, never a row: most lines of a plan are skipped without splitting them.
-        if not SEPARATOR.search(lines[i][0].strip()):
-            i += 1
-            continue
+    for hint in hints:
+        if bisect.bisect_right(starts, hint) - 1 < i:
+            continue  # a line already read (a header's or a row's)
+        i = bisect.bisect_right(starts, hint) - 1
         header = [c for c, _ in row_cells(lines[i][0], tab_cells)]
         if not is_header(header):
             i += 1
