@@ -49,6 +49,15 @@ BASE_TABLES: dict[str, str] = {
 }
 STRUCTURE_TABLES = ("sections", "doc_tables", "chunks")
 
+# Small lookup tables derived from a fact table, kept by the writer in the same transaction
+# as the facts (``pipeline.store``): a query reads one of these instead of scanning every fact
+# (``SELECT DISTINCT indicator ...`` read all 500k target rows at 10k documents).  They grow
+# with the vocabulary, not the corpus; a name whose rows were deleted stays and matches
+# nothing.  table → (source fact table, columns).
+DERIVED_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "indicator_names": ("targets", ("indicator", "canonical_indicator")),
+}
+
 
 class _Tables(Mapping):
     """table name → column DDL: the document tables, then every registered fact table."""

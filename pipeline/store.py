@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.schema import DOC_TABLES, TABLES, columns
+from pipeline.schema import DERIVED_TABLES, DOC_TABLES, TABLES, columns
 
 DEFAULT_DB = "cnpolicy.duckdb"
 LOCK_WAIT = float(os.environ.get("CNPOLICY_LOCK_WAIT", "120"))  # seconds to wait for another process
@@ -131,6 +131,30 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for name, cols in TABLES.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols.strip().rstrip(',')})")
         _add_missing_columns(con, name)
+    _create_derived(con)
+
+
+def _create_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """The derived lookup tables (``schema.DERIVED_TABLES``); a database from before one gets
+    it filled from its facts once."""
+    have = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                                      "current_database() AND schema_name = 'main'").fetchall()}
+    for name, (source, cols) in DERIVED_TABLES.items():
+        if name in have or source not in have:
+            continue
+        con.execute(f"CREATE TABLE {name} AS SELECT DISTINCT {', '.join(cols)} FROM {source}")
+
+
+def _update_derived(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    """Add the names these new fact rows bring to the derived tables fed by ``table``."""
+    for name, (source, cols) in DERIVED_TABLES.items():
+        if source != table or not rows:
+            continue
+        import pyarrow as pa
+
+        seen = {tuple(r.get(c) for c in cols) for r in rows}
+        fresh = pa.table({c: [k[i] for k in seen] for i, c in enumerate(cols)})  # noqa: F841 — read by DuckDB
+        con.execute(f"INSERT INTO {name} SELECT {', '.join(cols)} FROM fresh EXCEPT SELECT {', '.join(cols)} FROM {name}")
 
 
 def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -159,6 +183,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> Non
     data = {c: [r.get(c) for r in rows] for c in cols}
     arrow = pa.table(data)  # noqa: F841 — read by DuckDB's replacement scan below
     con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM arrow")
+    _update_derived(con, table, rows)
 
 
 def compact_rows(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:

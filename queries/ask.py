@@ -12,8 +12,8 @@ import re
 from queries.compare import compare, format_target
 from queries.question import Parsed, parse
 from queries.units import convert
-from queries.targets import (Concept, canonical_of, list_projects, list_responsibilities, normalise_indicator,
-                             query_targets)
+from queries.targets import (Concept, canonical_of, indicator_pairs, list_projects, list_responsibilities,
+                             normalise_indicator, query_targets)
 
 PASSAGES_K = 5
 MIN_COVERAGE = 0.5  # below this share of the question's words in the best passage, the corpus does not hold it
@@ -38,8 +38,9 @@ def known_indicators(con) -> dict[str, str | None]:
     for ind in all_indicators():
         for name in (ind.canonical, *ind.aliases):
             known.setdefault(name, ind.canonical)
-    for indicator, canonical in con.execute(
-            "SELECT DISTINCT indicator, canonical_indicator FROM targets WHERE indicator IS NOT NULL").fetchall():
+    for indicator, canonical in indicator_pairs(con):
+        if indicator is None:
+            continue
         known.setdefault(indicator, canonical or canonical_of(indicator))
         if canonical:
             known.setdefault(canonical, canonical)

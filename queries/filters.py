@@ -219,8 +219,15 @@ def region_notes(con, f: "Filters") -> list[str]:
 
 
 def has_column(con, table: str, column: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
-                       [table, column]).fetchone()[0] > 0
+    """Whether ``table`` has ``column`` (an older database may lack it).  Binding an empty
+    SELECT takes 0.2 ms; information_schema took 2–8 ms, twice in every fact query."""
+    import duckdb
+
+    try:
+        con.execute(f'SELECT "{column}" FROM "{table}" LIMIT 0')
+        return True
+    except (duckdb.BinderException, duckdb.CatalogException):
+        return False
 
 
 # --- the filter set ----------------------------------------------------------------------------

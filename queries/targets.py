@@ -93,8 +93,19 @@ def matching_indicators(con, concept: Concept) -> dict[tuple[str | None, str | N
     """The (indicator, canonical_indicator) pairs stored in ``targets`` that are ``concept``,
     with their match score.  A corpus writes a few hundred distinct names over tens of
     thousands of rows, so matching the names (cached) instead of the rows keeps queries fast."""
-    pairs = con.execute("SELECT DISTINCT indicator, canonical_indicator FROM targets").fetchall()
-    return {(i, c): score for i, c in pairs if (score := _match_score(concept, i, c)) > 0}
+    return {(i, c): score for i, c in indicator_pairs(con) if (score := _match_score(concept, i, c)) > 0}
+
+
+def indicator_pairs(con) -> list[tuple[str | None, str | None]]:
+    """The distinct (indicator, canonical_indicator) pairs of ``targets``: from the writer's
+    ``indicator_names`` lookup table (a few hundred rows at any corpus size), or by scanning
+    the targets of a database from before it (19 ms at 10k documents, and growing)."""
+    import duckdb
+
+    try:
+        return con.execute("SELECT indicator, canonical_indicator FROM indicator_names").fetchall()
+    except duckdb.CatalogException:
+        return con.execute("SELECT DISTINCT indicator, canonical_indicator FROM targets").fetchall()
 
 
 def _indicator_join(pairs: dict) -> tuple[str, list]:

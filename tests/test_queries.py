@@ -238,3 +238,50 @@ def test_pages_are_stable_when_documents_share_a_file_name(con):
     pages = [r["doc_id"] for off in range(0, 6, 2) for r in targets_page(con, indicator="森林覆盖率", limit=2,
                                                                            offset=off).rows]
     assert pages == [r["doc_id"] for r in every] == [f"c{i}" for i in range(6)]
+
+
+# --- structured queries that do not grow with the corpus (issue 12) ----------------------------
+def test_indicator_names_follow_every_write_and_replace(con):
+    """The writer keeps the distinct (indicator, canonical) pairs beside the targets, so a
+    query reads a few hundred names instead of scanning every target row."""
+    from pipeline.store import _insert, replace_facts
+
+    def names():
+        return set(con.execute("SELECT indicator, canonical_indicator FROM indicator_names").fetchall())
+
+    def distinct():
+        return set(con.execute("SELECT DISTINCT indicator, canonical_indicator FROM targets").fetchall())
+
+    assert names() == distinct() and len(names()) == len({t[1] for t in TARGETS})
+    _insert(con, "targets", [{"doc_id": "d1", "target_id": "d1:new", "indicator": "新的指标名称", "value": 1.0}])
+    assert "新的指标名称" in {n for n, _ in names()} and names() == distinct()
+    replace_facts(con, "d2", {"targets": [{"doc_id": "d2", "target_id": "d2:r", "indicator": "重新抽取的指标"}]})
+    assert distinct() <= names()  # a name whose rows went stays, and matches no row
+    assert [r["target_id"] for r in query_targets(con, indicator="重新抽取的指标")] == ["d2:r"]
+
+
+def test_a_database_from_before_the_names_table_answers_the_same(con, tmp_path):
+    """Read-only, an older database (no indicator_names) is answered by scanning targets; the
+    writer's next connection fills the table from the stored targets."""
+    import duckdb
+
+    from pipeline.store import connect
+
+    before = query_targets(con, indicator="亿元GDP生产安全事故死亡率")
+    con.execute("DROP TABLE indicator_names")
+    con.close()
+    db = tmp_path / "t.duckdb"
+    old = duckdb.connect(str(db), read_only=True)
+    assert query_targets(old, indicator="亿元GDP生产安全事故死亡率") == before
+    old.close()
+    writer = connect(db)
+    assert writer.execute("SELECT count(*) FROM indicator_names").fetchone()[0] == len({t[1] for t in TARGETS})
+    assert query_targets(writer, indicator="亿元GDP生产安全事故死亡率") == before
+    writer.close()
+
+
+def test_has_column_reads_an_older_table_without_the_column(con):
+    from queries.filters import has_column
+
+    assert has_column(con, "targets", "confidence")
+    assert not has_column(con, "targets", "no_such_column") and not has_column(con, "no_such_table", "x")
