@@ -54,6 +54,9 @@ def quantiles(times: list[float]) -> tuple[float, float]:
     return ms[len(ms) // 2], ms[min(len(ms) - 1, round(0.95 * (len(ms) - 1)))]
 
 
+PAGE = 50  # rows of a page of targets, as the HTTP API's default limit
+
+
 def warm(con, rounds: int) -> dict[str, tuple[float, float]]:
     """p50/p95 ms of each query kind in this (warm) process; a kind that cannot import is skipped."""
     import query as qbench
@@ -61,20 +64,51 @@ def warm(con, rounds: int) -> dict[str, tuple[float, float]]:
     from queries.search import search
 
     kinds = {"hybrid": (lambda q: search(con, q, k=10), [(q,) for q in qbench.SEARCHES])}
-    for name, (module, fn, args) in {"targets": ("queries.targets", "query_targets", qbench.INDICATORS),
-                                     "compare": ("queries.compare", "compare", qbench.INDICATORS),
-                                     "ask": ("queries.ask", "ask", qbench.QUESTIONS)}.items():
+    calls = {"targets": ("queries.targets", "targets_page", qbench.INDICATORS,
+                         lambda f, a: f(con, indicator=a, limit=PAGE)),  # what the API and web pages ask for
+             "targets-all": ("queries.targets", "query_targets", qbench.INDICATORS,
+                             lambda f, a: f(con, indicator=a)),  # every matching row as Python dicts
+             "compare": ("queries.compare", "compare", qbench.INDICATORS, lambda f, a: f(con, a)),
+             "ask": ("queries.ask", "ask", qbench.QUESTIONS, lambda f, a: f(con, a))}
+    for name, (module, fn, args, call) in calls.items():
         f = qbench.optional(module, fn)
         if f:
-            kinds[name] = ((lambda a, f=f, name=name: f(con, indicator=a) if name == "targets" else f(con, a)),
-                           [(a,) for a in args])
+            kinds[name] = ((lambda a, f=f, call=call: call(f, a)), [(a,) for a in args])
     out = {}
     for name, (fn, args) in kinds.items():
         try:
-            out[name] = quantiles(qbench.timed(fn, args, rounds))
+            walls, cpus = timed_cpu(fn, args, rounds)
+            out[name] = (*quantiles(walls), *quantiles(cpus))
         except Exception as e:  # a query module mid-change: report, keep measuring the rest
             print(f"  {name}: failed: {type(e).__name__}: {e}", file=sys.stderr)
     return out
+
+
+def timed_cpu(fn, args_list: list[tuple], rounds: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds (all of this process's threads: DuckDB runs several) per call,
+    after one warming call; CPU is the steadier figure on a shared machine."""
+    fn(*args_list[0])
+    walls, cpus = [], []
+    for _ in range(rounds):
+        for args in args_list:
+            t0, c0 = time.perf_counter(), time.process_time()
+            fn(*args)
+            walls.append(time.perf_counter() - t0)
+            cpus.append(time.process_time() - c0)
+    return walls, cpus
+
+
+def format_warm(w: dict) -> str:
+    return "  ".join(f"{k} {v[0]:.0f}/{v[1]:.0f}" + (f" (CPU {v[2]:.0f}/{v[3]:.0f})" if len(v) > 2 else "")
+                     for k, v in w.items())
+
+
+def rss_mb() -> float:
+    """This process's resident memory now (ru_maxrss is the peak)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def byte_breakdown(db: Path) -> None:
@@ -83,21 +117,40 @@ def byte_breakdown(db: Path) -> None:
 
     con = duckdb.connect(str(db), read_only=True)
     n = con.execute("SELECT count(*) FROM documents").fetchone()[0] or 1
+    have = {r[0] for r in con.execute("DESCRIBE documents").fetchall()}
     parts = {
         "documents.raw_text": "SELECT sum(strlen(raw_text)) FROM documents",
         "documents.text": "SELECT sum(strlen(text)) FROM documents",
         "documents.offsets (4 B each)": "SELECT 4 * sum(len(offsets)) FROM documents",
+        "documents.offset_runs (4 B each)": "SELECT 4 * sum(len(offset_runs)) FROM documents"
+        if "offset_runs" in have else "SELECT 0",
         "chunks.text": "SELECT sum(strlen(text)) FROM chunks",
         "chunks.tokens": "SELECT sum(strlen(tokens)) FROM chunks",
         "chunks.vec": "SELECT sum(octet_length(vec)) FROM chunks",
         "sections (ids, paths, titles)": "SELECT sum(strlen(coalesce(path, '')) + strlen(coalesce(title, ''))"
                                          " + strlen(section_id) + 40) FROM sections",
     }
-    print(f"  bytes per document (logical, {n} documents; file {size_mb(db) * 2**20 / n / 1024:.0f} KB/doc):")
+    version = con.execute("SELECT tags FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
+    src = con.execute("SELECT sum(strlen(raw_text)) FROM documents").fetchone()[0] or 1
+    print(f"  bytes per document (logical, {n} documents; file {size_mb(db) * 2**20 / n / 1024:.0f} KB/doc = "
+          f"{size_mb(db) * 2**20 / src:.2f}× the source text; format {version.get('storage_version', 'v0.10 (default)')}):")
     for name, sql in parts.items():
         v = con.execute(sql).fetchone()[0] or 0
         print(f"    {name:<32} {v / n / 1024:8.1f} KB")
+    print(f"    texts compressed one document at a time (zlib 6, no cross-document repeats): "
+          f"{_texts_compressed(con) / n / 1024:.1f} KB (a generated corpus repeats its seeds, which DuckDB's "
+          f"ZSTD also exploits; a corpus of distinct plans gets about this)")
     con.close()
+
+
+def _texts_compressed(con, sample: int = 200) -> float:
+    """raw_text + text compressed document by document (a sample, scaled to all documents)."""
+    import zlib
+
+    n = con.execute("SELECT count(*) FROM documents").fetchone()[0] or 1
+    rows = con.execute(f"SELECT raw_text, text FROM documents USING SAMPLE {min(sample, n)} ROWS").fetchall()
+    size = sum(len(zlib.compress((t or "").encode(), 6)) for r in rows for t in r)
+    return size * n / max(len(rows), 1)
 
 
 def cold_search(db: Path) -> float:
@@ -162,6 +215,9 @@ def writer_only(args) -> None:
     from pipeline.process import process_file
 
     seeds = [process_file(str(p)) for p in sorted((ROOT / "corpus" / "samples").glob("*.txt"))]
+    base_rss = rss_mb()  # the models loaded to process the seeds: not the writer's
+    print(f"writer-only: seeds processed in this process, RSS {base_rss:.0f} MB before the writer; "
+          f"rates are docs/s wall and docs per CPU-second of this process", flush=True)
     for n in args.sizes:
         folder = Path(args.out) / f"writer{n}"
         shutil.rmtree(folder, ignore_errors=True)
@@ -189,16 +245,23 @@ def writer_only(args) -> None:
         writer.close()
         add_one, add_one_cpu = time.perf_counter() - t1, time.process_time() - c1
         assert not writer.index_errors, writer.index_errors
-        print(f"writer-only n={n}: {n / total:.1f} docs/s wall, {n / total_cpu:.1f} docs per CPU-s; per tenth "
+        import duckdb
+
+        with duckdb.connect(str(db), read_only=True) as con:
+            src = con.execute("SELECT sum(strlen(raw_text)) FROM documents").fetchone()[0] / 2**20
+        print(f"writer-only n={n}: {n / total:.1f} docs/s wall, {n / total_cpu:.1f} docs per CPU-s "
+              f"({total:.0f} s wall, {total_cpu:.0f} CPU-s); per tenth "
               f"(docs per CPU-s): {' '.join(f'{r:.0f}' for r in cpu_rates)}; wall: {' '.join(f'{r:.0f}' for r in rates)}; "
               f"add one document {add_one * 1000:.0f} ms wall, {add_one_cpu * 1000:.0f} ms CPU; "
-              f"DuckDB {size_mb(db):.0f} MB, index {size_mb(Path(f'{db}.search')):.0f} MB; "
-              f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB", flush=True)
+              f"DuckDB {size_mb(db):.0f} MB ({size_mb(db) / src:.2f}× the {src:.0f} MB source text), "
+              f"index {size_mb(Path(f'{db}.search')):.0f} MB; "
+              f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (now {rss_mb():.0f})",
+              flush=True)
+        if args.bytes:
+            byte_breakdown(db)
         if args.queries:
-            import duckdb
-
             with duckdb.connect(str(db), read_only=True) as con:
-                print("   warm p50/p95 ms:", "  ".join(f"{k} {a:.0f}/{b:.0f}" for k, (a, b) in warm(con, args.rounds).items()))
+                print("   warm p50/p95 ms:", format_warm(warm(con, args.rounds)), flush=True)
             print(f"   cold CLI search {cold_search(db):.2f} s", flush=True)
 
 
@@ -268,7 +331,7 @@ def kill_trials(args) -> None:
 
 def print_row(r: dict) -> None:
     rate = f"{r['docs'] / r['ingest_s']:.2f}" if r.get("ingest_s") else "reused"
-    warm = "  ".join(f"{k} {a:.0f}/{b:.0f}" for k, (a, b) in r["warm"].items())
+    warm = format_warm(r["warm"])
     print(f"| {r['docs']:>6} | {rate:>7} | {r['src_mb']:7.1f} | {r['db_mb']:7.1f} ({r['db_mb'] / r['src_mb']:.1f}×) "
           f"| {r['index_mb']:7.1f} | {r.get('rss_mb', 0):6.0f} | {r['add_one_s']:6.1f} | {r['cold_search_s']:5.2f} "
           f"| {warm} |", flush=True)
