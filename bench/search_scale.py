@@ -326,7 +326,8 @@ def main() -> None:
     ap.add_argument("--out", default="/tmp/cnpolicy-search-scale")
     ap.add_argument("--noise", type=float, default=0.01, help="per-dimension noise on blended vectors")
     ap.add_argument("--fts5", action="store_true", help="also time SQLite FTS5 on the same chunks")
-    ap.add_argument("--reuse", action="store_true", help="keep the store and index from a previous run")
+    ap.add_argument("--reuse", action="store_true", help="keep the store of a previous run (the index is rebuilt)")
+    ap.add_argument("--keep-index", action="store_true", help="with --reuse: keep its index too")
     args = ap.parse_args()
 
     import duckdb
@@ -349,7 +350,7 @@ def main() -> None:
     con = duckdb.connect(str(db))
     home = home_of(con)
     extra = [f"syn{i:06d}" for i in range(args.docs, args.docs + args.add + 1)]
-    if not args.reuse:
+    if not args.keep_index:
         # index the first args.docs documents as a full sync, then add the rest the writer's way
         con.execute("CREATE TABLE held_docs AS SELECT * FROM documents WHERE doc_id IN (SELECT unnest(?))", [extra])
         con.execute("CREATE TABLE held_chunks AS SELECT * FROM chunks WHERE doc_id IN (SELECT unnest(?))", [extra])

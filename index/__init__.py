@@ -120,9 +120,13 @@ def refresh(con, embed: bool = True, model: str | None = None) -> dict:
     home = sidecar.home_of(con)
     sql = sidecar.open_sqlite(home)
     try:
-        return sidecar.sync(con, sql, home)
+        done = sidecar.sync(con, sql, home)
     finally:
         sql.close()
+    from index.fts import prepare_query_dict
+
+    prepare_query_dict()
+    return done
 
 
 def reindex(con, progress=None) -> dict:

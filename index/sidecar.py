@@ -210,6 +210,7 @@ def _sync_locked(con, sql: sqlite3.Connection, home: Path, progress=None) -> dic
         _remove(sql, home, gone[i:i + 500])
     for i in range(0, len(todo), GROUP_DOCS):
         _add(con, sql, home, todo[i:i + GROUP_DOCS])
+        _merge(sql, home)  # as they come: a binary counter, not a long chain at the end
         if progress:
             progress(min(i + GROUP_DOCS, len(todo)), len(todo))
     _finish(con, sql, home, fp, model)

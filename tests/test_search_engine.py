@@ -4,6 +4,7 @@ import math
 import shutil
 import threading
 from collections import Counter
+from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -13,6 +14,7 @@ from index import fts, meta, sidecar
 from index.embed import pack
 from index.faiss_index import load as load_dense
 
+ROOT = Path(__file__).resolve().parents[1]
 WORDS = ["应急", "避难", "场所", "面积", "森林", "火灾", "受害率", "安全", "生产", "事故", "死亡率", "下降",
          "物资", "储备", "预警", "信息", "发布", "队伍", "建设", "基层", "监测", "隐患", "排查", "治理"]
 
@@ -197,3 +199,23 @@ def test_big_segments_become_ivf_with_high_recall(tmp_path, small_ivf):
     assert sum(n for n, _ in segments(con)) == 2000  # worn segments were rewritten without the dead
     recall = np.mean([len({c for c, _ in load_dense(con).search(q, 10)} & set(exact(left, q))) / 10 for q in qs])
     assert recall >= 0.9
+
+
+def test_memory_mapped_jieba_dictionary_cuts_like_jieba(tmp_path):
+    """Cold searches segment the query over a memory-mapped copy of jieba's dictionary: the
+    same cuts as jieba itself (sentences from a seed plan and typical questions)."""
+    import jieba as _jieba
+
+    from corpus.segment import jieba
+
+    full = jieba().dt
+    fts.write_mapped_freq(full.FREQ, full.total, tmp_path / "d.freq")
+    mapped = _jieba.Tokenizer()
+    freq = fts.MappedFreq(tmp_path / "d.freq")
+    mapped.FREQ, mapped.total, mapped.initialized = freq, freq.total, True
+    sample = sorted((ROOT / "corpus" / "samples").glob("*.txt"))[0].read_text(encoding="utf-8")
+    lines = [ln for ln in sample.splitlines() if ln.strip()][:40]
+    lines += ["人均应急避难场所面积", "如何提高基层应急能力？", "2025年森林火灾受害率控制在0.9‰以内"]
+    for line in lines:
+        assert list(mapped.cut_for_search(line)) == list(full.cut_for_search(line))
+    assert "应急" in freq and freq.get("不存在的词语甲乙") is None and freq["应急"] == full.FREQ["应急"]
