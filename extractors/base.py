@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from operator import itemgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -56,10 +57,11 @@ class ClauseTokenizer:
         words = CLAUSE.findall(text)
         doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
         if words:
-            # The text is at hand here; Doc.text rebuilds it from Token objects, which cost
-            # the sentencizer more than finding the boundaries did.
-            lengths = numpy.fromiter(map(len, words), dtype="int64", count=len(words))
-            set_sent_starts(doc, numpy.cumsum(lengths) - lengths, text)
+            # The words are at hand here (Doc.text rebuilds the text from Token objects).
+            flags = numpy.full((len(words), 1), -1, dtype="int64")
+            flags[1:, 0][clause_ends_sentence(words, text)[:-1]] = 1
+            flags[0, 0] = 1
+            doc.from_array([SENT_START], flags.astype("uint64"))
         return doc
 
     # spaCy serialises tokenizers; this one has no state.
@@ -79,6 +81,34 @@ class ClauseTokenizer:
 @spacy.registry.tokenizers("cn_clause_tokenizer")
 def create_clause_tokenizer():
     return lambda nlp: ClauseTokenizer(nlp.vocab)
+
+
+TERMINAL, CLOSING = "。！？；!?;", "”」’』）)"  # SENT_END's two character classes
+_TERMINAL = numpy.array([ord(c) for c in TERMINAL], dtype="uint32")
+_CLOSING = numpy.array([ord(c) for c in CLOSING], dtype="uint32")
+
+
+def clause_ends_sentence(words: list[str], text: str):
+    """For each CLAUSE token of ``text``, whether a SENT_END match ends where it ends.
+
+    Read from the tokens' first and last characters instead of scanning the text: a line
+    break token ends one; a token ending in a terminal mark does unless the next token
+    opens with a closing quote or bracket (SENT_END would take it too); a token ending in
+    closing marks does when a terminal mark comes before them (a CLAUSE token takes every
+    closing mark that follows it, so SENT_END cannot run on past it)."""
+    last = numpy.frombuffer("".join(map(itemgetter(-1), words)).encode("utf-32-le"), dtype="<u4")
+    first = numpy.frombuffer("".join(map(itemgetter(0), words)).encode("utf-32-le"), dtype="<u4")
+    next_closing = numpy.append(numpy.isin(first[1:], _CLOSING), False)
+    ends = (first == 10) | (numpy.isin(last, _TERMINAL) & ~next_closing)
+    closed = numpy.flatnonzero(numpy.isin(last, _CLOSING))
+    if len(closed):
+        offsets = numpy.cumsum(numpy.fromiter(map(len, words), dtype="int64", count=len(words)))
+        for i in closed:
+            j = int(offsets[i]) - 1
+            while j >= 0 and text[j] in CLOSING:
+                j -= 1
+            ends[i] = j >= 0 and text[j] in TERMINAL
+    return ends
 
 
 def set_sent_starts(doc: Doc, starts, text: str) -> Doc:
