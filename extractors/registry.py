@@ -168,12 +168,9 @@ def fold_record(table: FactTable, record: dict) -> dict:
 
     cols = table.all_columns
     out = dict.fromkeys(cols)
-    extra = {}
-    for k, v in record.items():
-        if k in cols:
-            out[k] = v
-        elif not k.startswith("_"):
-            extra[k] = v
+    out.update({k: record[k] for k in record.keys() & cols.keys()})  # set operations: no loop over every key
+    others = record.keys() - cols.keys()
+    extra = {k: v for k, v in record.items() if k in others and not k.startswith("_")} if others else {}
     base = record.get("extra")
     if isinstance(base, str):
         base = json.loads(base)

@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 from corpus.model import Document
 from corpus.numbering import parse_heading
 from extractors.base import provenance
-from extractors.context import DATA, Evidence, section_index, section_role, vocabulary
+from extractors.context import DATA, Evidence, section_index, section_role, vocabulary, with_first_chars
 from extractors.departments import canonical
 
 
@@ -80,7 +80,7 @@ def regexes() -> dict[str, re.Pattern]:
         # "责任单位：", also "【责任单位】" and "责任主体："
         "role": re.compile(rf"(?=[{first}])(?P<role>{label})\s*(?:[:：]|(?<=\S)】)"),
         "header": re.compile(rf"^(?:{label}|牵头|责任|主责)(?:[（(][^）)]*[)）])?(?:[/／、](?:{label}))?$"),
-        "prefilter": re.compile(rf"{label}|牵头"),
+        "prefilter": re.compile(with_first_chars(rf"{label}|牵头")),
         "dept_end": re.compile(rf"(?:{suffix})$"),
     }
 

@@ -34,10 +34,13 @@ from extractors.texttables import line_tables
 from extractors.units import DATA_UNITS, PEOPLE_NOUN, TIME_UNITS, UNIT, normalise_unit
 
 # --- the value expression -----------------------------------------------------------
+# Led by lookaheads on their first characters (context.with_first_chars): the same matches,
+# but a position that cannot start a number, or a unit, is passed over with one class test.
+_UNIT_LED = with_first_chars(UNIT)
 VALUE_RE = re.compile(with_first_chars(
     rf"(?P<pre>≤|≥|<=|>=|<|>|约)?(?P<num>{NUMBER})"
-    rf"(?:(?P<unit1>{UNIT})?(?P<sep>[-—–~～至])(?P<num2>{NUMBER}))?"
-    rf"(?P<unit>{UNIT})?(?P<post>以内|以下|之内|以上|左右|内(?![容部外涝蒙]))?"
+    rf"(?:(?P<unit1>{_UNIT_LED})?(?P<sep>[-—–~～至])(?P<num2>{NUMBER}))?"
+    rf"(?P<unit>{_UNIT_LED})?(?P<post>以内|以下|之内|以上|左右|内(?![容部外涝蒙]))?"
 ))
 SYMBOL_CMP = {"≤": "<=", "<=": "<=", "≥": ">=", ">=": ">=", "<": "<", ">": ">", "约": "="}
 POST_CMP = {"以内": "<=", "以下": "<=", "之内": "<=", "内": "<=", "以上": ">=", "左右": "="}
@@ -728,7 +731,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
     text = doc.text
     in_spans = _span_test(skip)
     pos = 0
-    lead_year = None  # stated once on a lead-in line, it holds for the list items below it
+    lead_year = _once(lambda: None)  # stated once on a lead-in line, it holds for the list items below it
     lead_line, lead_start, lead_forward = "", 0, False  # … and a forward lead-in makes its neutral items look forward
     for line in text.split("\n"):
         line_start = pos
@@ -737,13 +740,13 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
             continue
         item = bool(LIST_ITEM.match(line))
         if not item:
-            lead_year = lead_in_year(line)
+            lead_year = _once(lambda lead=line: lead_in_year(lead))  # worked out when an item needs it
             lead_line, lead_start, lead_forward = line, line_start, None  # worked out when an item needs it
         if not LINE_HAS_NUMBER.search(line):
             continue
         if in_spans(line_start):
             continue
-        past_paragraph = opens_in_past(line, ctx.plan_start)
+        past_paragraph = _once(lambda para=line: opens_in_past(para, ctx.plan_start))
         if item and lead_forward is None:  # …主要目标… then ——A ——B
             lead_forward = bool(lead_line) and looks_forward(lead_line, ctx.plan_start) and not ctx.is_history(lead_start)
         colon_lead = item and bool(lead_forward)  # …预期目标是：A；B；C — items after a forward lead-in look forward
@@ -754,7 +757,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 sentence = " " * skip_n + sentence[skip_n:]
             if not CLAUSE_HAS_NUMBER.search(sentence):
                 continue
-            tense_of = (lambda s=sentence, lead=colon_lead: _tense(s, past_paragraph, ctx.plan_start, lead))
+            tense_of = (lambda s=sentence, lead=colon_lead, past=past_paragraph: _tense(s, past(), ctx.plan_start, lead))
             if not colon_lead and COLON_IN.search(sentence) and looks_forward(sentence.split("：")[0], ctx.plan_start):
                 colon_lead = True
             ev = _once(lambda t=tense_of, at=line_start + sm.start(): ctx.evidence(at, tense=t()))
@@ -764,7 +767,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                     continue
                 clause_pos = line_start + sm.start() + cm.start()
                 year = (lambda a=sm.start(), c=sm.start() + cm.start(), p=clause_pos: sentence_year(
-                    ctx, line, a, c, p, lead_year if item else None))
+                    ctx, line, a, c, p, lead_year() if item else None))
                 out += prose_targets(doc, ctx, clause, clause_pos, year, sentence, ev)
     return out
 
