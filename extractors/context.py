@@ -212,6 +212,8 @@ five_year = numbering.five_year
 
 def _periods(text: str) -> list[tuple[re.Match, tuple[int, int]]]:
     """Every five-year-plan name in text with its (start, end) years."""
+    if "五" not in text:
+        return []  # every name the numbering grammar knows has one (十四五, 九五, 第十个五年)
     return [(m, numbering.five_year(n)) for m, n in numbering.plan_names(text)]
 
 
