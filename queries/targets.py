@@ -117,6 +117,17 @@ def _indicator_join(pairs: dict) -> tuple[str, list]:
             f"m.m_indicator AND t.canonical_indicator IS NOT DISTINCT FROM m.m_canonical", params)
 
 
+def _indicator_names_clause(pairs: dict) -> tuple[str, list]:
+    """``t.indicator IN (the matched names)``: a filter DuckDB applies while scanning, so the
+    join above sees the few matching rows instead of every target (5 ms of string hashing at
+    1k documents, 50 at 10k)."""
+    names = sorted({i for i, _ in pairs if i is not None})
+    clauses = [f"t.indicator IN ({', '.join('?' * len(names))})"] if names else []
+    if any(i is None for i, _ in pairs):
+        clauses.append("t.indicator IS NULL")
+    return f"({' OR '.join(clauses)})", names
+
+
 # --- value, unit and comparator ----------------------------------------------------------
 def comparator_compatible(asked: str | None, row: str | None) -> bool:
     """Whether a row's comparator answers a question's: bounds match bounds of the same side
@@ -204,27 +215,58 @@ def paged_select(con, select: str, source: str, order: str, params: list, keep=N
     return Page(rows, con.execute(f"SELECT count(*) {source}", params).fetchone()[0])
 
 
-def targets_page(con, indicator=None, value=None, comparator=None, unit=None, filters: Filters | None = None,
-                 limit=None, offset: int = 0, **filter_values) -> Page:
-    """``query_targets`` as one page (``limit`` rows from ``offset``) and the number of matches."""
-    f = Filters.of(filters, **filter_values)
+class Source(NamedTuple):
+    """``FROM targets t JOIN documents d … WHERE …`` for the rows a query asks for, its
+    parameters, and ``, m.match`` when an indicator was matched (the score column)."""
+    sql: str
+    params: list
+    match: str
+
+
+def target_source(con, indicator=None, comparator=None, f: Filters | None = None) -> Source | None:
+    """The SQL part of a targets query (concept, comparator, the shared filters, a value range
+    in the stored unit); None when the indicator matches no stored name.  A range in another
+    unit needs conversion in Python (``targets_page``)."""
+    f = f or Filters()
     where, params = f.fact_sql(con, "targets", "t")
     join, join_params, match = "", [], ""
     if indicator:
         concept = indicator if isinstance(indicator, Concept) else Concept.of(indicator)
         scores = matching_indicators(con, concept)
         if not scores:
-            return Page([], 0)
+            return None
         join, join_params = _indicator_join(scores)
         match = ", m.match"
+        clause, names = _indicator_names_clause(scores)
+        where, params = f"{where} AND {clause}", params + names
     clause, values = comparator_clause(comparator, "t.comparator")
     if clause:
         where, params = f"{where} AND {clause}", params + values
-    in_python = f.unit is not None or value is not None or normalise_unit(unit)
     if not f.unit:  # a range in the stored unit is plain SQL; in another unit it needs conversion
         for bound, op in ((f.value_min, ">="), (f.value_max, "<=")):
             if bound is not None:
                 where, params = f"{where} AND t.value {op} ?", params + [bound]
+    return Source(f"FROM targets t JOIN documents d USING (doc_id){join} WHERE {where}", join_params + params, match)
+
+
+TARGET_ORDER = "d.source_file, t.doc_id, t.char_start, t.target_id"
+
+
+def target_columns(con, match: str = "") -> str:
+    """The columns of a target row (``ROW_COLUMNS`` and the document's period)."""
+    return (f"{DOC_FIELDS}, t.doc_id, t.target_id, t.indicator, t.canonical_indicator, t.value, t.value_max, "
+            f"t.value_raw, t.unit, t.comparator, t.year, t.attribute, t.category, t.quote, t.page, "
+            f"t.section_path, t.char_start, t.char_end{_confidence(con, 'targets', 't')}{match}")
+
+
+def targets_page(con, indicator=None, value=None, comparator=None, unit=None, filters: Filters | None = None,
+                 limit=None, offset: int = 0, **filter_values) -> Page:
+    """``query_targets`` as one page (``limit`` rows from ``offset``) and the number of matches."""
+    f = Filters.of(filters, **filter_values)
+    source = target_source(con, indicator, comparator, f)
+    if source is None:
+        return Page([], 0)
+    in_python = f.unit is not None or value is not None or normalise_unit(unit)
 
     def keep(rows: list[dict]) -> list[dict]:
         if f.unit and (f.value_min is not None or f.value_max is not None):
@@ -236,11 +278,7 @@ def targets_page(con, indicator=None, value=None, comparator=None, unit=None, fi
                     for r in rows if convertible(r.get("unit"), unit)]
         return rows
 
-    select = (f"{DOC_FIELDS}, t.doc_id, t.target_id, t.indicator, t.canonical_indicator, t.value, t.value_max, "
-              f"t.value_raw, t.unit, t.comparator, t.year, t.attribute, t.category, t.quote, t.page, "
-              f"t.section_path, t.char_start, t.char_end{_confidence(con, 'targets', 't')}{match}")
-    return paged_select(con, select, f"FROM targets t JOIN documents d USING (doc_id){join} WHERE {where}",
-                        "d.source_file, t.doc_id, t.char_start, t.target_id", join_params + params,
+    return paged_select(con, target_columns(con, source.match), source.sql, TARGET_ORDER, source.params,
                         keep if in_python else None, limit, offset)
 
 
