@@ -19,10 +19,12 @@ name (without its number), a short summary (the item's first clause), the invest
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from corpus import numbering
 from corpus.model import Document, Section
 from extractors.base import provenance
 from extractors.context import Evidence, section_role, section_titles
@@ -37,7 +39,10 @@ PROJECT_BOX = re.compile(r"工程|项目")
 NOT_PROJECT_BOX = re.compile(r"指标|目标|任务表|分工")
 PREFILTER = re.compile(r"工程|项目|专栏")
 
-ITEM_NUMBER = re.compile(r"^[-•·*\s]*(?:(?P<ar>\d{1,2})\s*(?:[.．、](?!\d)|(?=[\u4e00-\u9fff“]))|[（(](?:\d{1,2}|[一二三四五六七八九十]+)[）)]|[①-⑳])\s*")
+# An item number is one of the corpus numbering grammar's item styles (1. / （一） / （1） / ①),
+# after any bullet marks.
+ITEM_STYLES = ("arabic", "paren_cn", "paren_ar", "circled")
+BULLETS = re.compile(r"^[-•·*\s]*")
 LABEL_LINE = re.compile(r"^[-•·*\s]*(?P<name>[^。；;：:，,\t]{2,30})[：:]")
 NAME_END = re.compile(r"[。；;：:！？]")
 INVESTMENT = re.compile(r"(?:总)?投资(?:总额|规模)?(?:约|预计|估算|计划|概算|达|为|共|合计)*(?P<v>\d+(?:\.\d+)?)\s*(?:余|多)?\s*(?P<u>万元|亿元|千万元)")
@@ -122,7 +127,7 @@ def _box_projects(document: Document, box: Section) -> list[dict]:
     text = document.text
     lines = _lines(text, box.start, box.end)[1:]  # the first line is the box title
     numbered = [span for a, b in lines for span in _inline_items(text, *_item_cell(text, a, b))
-                if ITEM_NUMBER.match(text[span[0]:span[1]]) and not _is_table_row(text[span[0]:span[1]])]
+                if item_number(text[span[0]:span[1]]) and not _is_table_row(text[span[0]:span[1]])]
     if numbered:
         return _items(document, box, numbered)
     labelled = [(a, b) for a, b in lines if LABEL_LINE.match(text[a:b]) and not _is_table_row(text[a:b])]
@@ -136,6 +141,22 @@ def _box_projects(document: Document, box: Section) -> list[dict]:
     return []
 
 
+class ItemNumber(NamedTuple):
+    end: int  # where the number (and the blanks after it) ends in the line
+    arabic: int | None  # its value when it is an Arabic 1. / 1、 number
+
+
+def item_number(line: str) -> ItemNumber | None:
+    """The item number opening ``line`` (``corpus.numbering.parse_heading``, item styles only)."""
+    lead = BULLETS.match(line).end()
+    h = numbering.parse_heading(line[lead:], styles=ITEM_STYLES)
+    if h is None:
+        return None
+    end = lead + h.end
+    end += len(line[end:]) - len(line[end:].lstrip())
+    return ItemNumber(end, h.value if h.style == "arabic" and h.number[:1].isdigit() else None)
+
+
 def _item_cell(text: str, a: int, b: int) -> tuple[int, int]:
     """A box laid out as a two-column table row (主题<TAB>1.… 2.…): the cell holding the items."""
     line = text[a:b]
@@ -143,17 +164,17 @@ def _item_cell(text: str, a: int, b: int) -> tuple[int, int]:
         return a, b
     cell = a + line.rindex("\t") + 1
     cell += len(text[cell:b]) - len(text[cell:b].lstrip())
-    return (cell, b) if ITEM_NUMBER.match(text[cell:b]) else (a, b)
+    return (cell, b) if item_number(text[cell:b]) else (a, b)
 
 
 def _inline_items(text: str, a: int, b: int) -> list[tuple[int, int]]:
     """A line holding numbered items one after another (1.… 2.… 3.…), as a box pasted
     from one table cell does: one span per item.  Only the next number in sequence
     splits, so 2.5亿元 or a list inside an item's text does not."""
-    m = ITEM_NUMBER.match(text[a:b])
-    if not m or not m.group("ar"):
+    m = item_number(text[a:b])
+    if not m or m.arabic is None:
         return [(a, b)]
-    spans, k, at = [], int(m.group("ar")), a
+    spans, k, at = [], m.arabic, a
     while True:
         nxt = re.compile(rf"(?<=[\s。；;！？])\s*{k + 1}\s*[.．、](?!\d)").search(text, at + 1, b)
         if not nxt:
@@ -192,11 +213,11 @@ def _items(document: Document, box: Section, heads: list[tuple[int, int]], label
             m = LABEL_LINE.match(line)
             name_start, name = a + m.start("name"), m.group("name")
         else:
-            m = ITEM_NUMBER.match(line)
-            rest = line[m.end():]
+            m = item_number(line)
+            rest = line[m.end:]
             cut = NAME_END.search(rest)
             name = rest[:cut.start()] if cut and cut.start() <= NAME_MAX else _first_clause(rest)
-            name_start = a + m.end()
+            name_start = a + m.end
         name = name.strip()
         if not name:
             continue
@@ -320,7 +341,8 @@ def _table_rows(document: Document, cols, rows: list[list[Cell]], category: str 
         if name_col >= len(row):
             continue
         name, at = row[name_col]
-        name = ITEM_NUMBER.sub("", name, count=1).strip() if ITEM_NUMBER.match(name) else name.strip()
+        number = item_number(name)
+        name = name[number.end:].strip() if number else name.strip()
         if not CJK.search(name) or TOTAL_ROW.match(name) or NAME_COL.match(name) or name in names:
             continue
         names.add(name)

@@ -275,3 +275,15 @@ def test_projects_in_a_results_chapter_are_stored_with_low_confidence():
     assert [(r["name"], r["confidence"] >= 0.5) for r in recs] == [
         ("应急指挥平台建设工程", False), ("应急物资储备库建设工程", True)]
     assert recs[0]["section_role"] == "history" and any("history" in x for x in recs[0]["reasons"])
+
+
+def test_item_numbers_come_from_the_corpus_numbering_grammar():
+    from extractors.projects import item_number
+
+    assert item_number("1.城区防洪工程：加固堤防").end == 2 and item_number("1.城区防洪工程").arabic == 1
+    assert item_number("• （二）智慧水务工程").end == 6 and item_number("（二）智慧水务工程").arabic is None
+    assert item_number("一)应急指挥中心建设工程") is not None  # a lost "(" is still （一）
+    assert item_number("①监测预警工程") is not None
+    # A quantity opening a wrapped line is no item number (the grammar knows counter words).
+    assert item_number("2万平方公里 , 基本遏制生态环境恶化趋势。") is None
+    assert item_number("6万栋，逐一登记问题隐患") is None
