@@ -281,7 +281,7 @@ def test_item_numbers_come_from_the_corpus_numbering_grammar():
     from extractors.projects import item_number
 
     assert item_number("1.城区防洪工程：加固堤防").end == 2 and item_number("1.城区防洪工程").arabic == 1
-    assert item_number("• （二）智慧水务工程").end == 6 and item_number("（二）智慧水务工程").arabic is None
+    assert item_number("• （二）智慧水务工程").end == 5 and item_number("（二）智慧水务工程").arabic is None
     assert item_number("一)应急指挥中心建设工程") is not None  # a lost "(" is still （一）
     assert item_number("①监测预警工程") is not None
     # A quantity opening a wrapped line is no item number (the grammar knows counter words).
