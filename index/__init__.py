@@ -129,6 +129,44 @@ def refresh(con, embed: bool = True, model: str | None = None) -> dict:
     return done
 
 
+RESULT_FIELDS = ("chunk_id", "doc_id", "source_file", "title", "region", "admin_level", "kind", "section_path",
+                 "page", "char_start", "char_end", "text")
+DOC_FIELDS = ("source_file", "title", "region", "admin_level", "kind")
+
+
+def passage_rows(con, chunk_ids: list[str]) -> dict[str, dict]:
+    """chunk_id → the fields of a search result (``RESULT_FIELDS``) for these chunks: the chunk's
+    from the keyword index's stored passages (a lookup by term), the document's from DuckDB
+    (small columns of at most len(chunk_ids) rows).  Chunks the index does not hold (a stale
+    index that could not be updated) are read from the store; ids of deleted chunks are absent."""
+    from index import fts, sidecar
+    from index.meta import chunk_text
+
+    if not chunk_ids:
+        return {}
+    found = fts.stored_passages(sidecar.home_of(con), chunk_ids)
+    missing = [c for c in chunk_ids if c not in found]
+    if missing:
+        cur = con.execute(f"SELECT c.chunk_id, c.doc_id, c.section_path, c.page, c.char_start, c.char_end, "
+                          f"{chunk_text(con)} AS text FROM chunks c JOIN documents d USING (doc_id) "
+                          "WHERE c.chunk_id IN (SELECT unnest(?))", [missing])
+        names = [c[0] for c in cur.description]
+        found.update({r[0]: dict(zip(names, r)) for r in cur.fetchall()})
+    docs = sorted({p["doc_id"] for p in found.values()})
+    if not docs:
+        return {}
+    marks = ", ".join("?" * len(docs))  # a literal list: DuckDB filters the scan instead of joining
+    rows = con.execute(f"SELECT doc_id, {', '.join(DOC_FIELDS)} FROM documents WHERE doc_id IN ({marks})", docs).fetchall()
+    by_doc = {r[0]: dict(zip(DOC_FIELDS, r[1:])) for r in rows}
+    out = {}
+    for cid, p in found.items():
+        d = by_doc.get(p["doc_id"])
+        if d is not None:  # its document was deleted since the index was written
+            merged = {**p, **d}
+            out[cid] = {f: merged.get(f) for f in RESULT_FIELDS}
+    return out
+
+
 def reindex(con, progress=None) -> dict:
     """Rebuild both search indexes from the store behind ``con`` (they are derived data); only
     reads DuckDB, so a read-only connection will do."""

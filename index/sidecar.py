@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS segments (seg INTEGER PRIMARY KEY, n INTEGER, dead IN
 CREATE TABLE IF NOT EXISTS covered (doc_id TEXT PRIMARY KEY, stamp TEXT, n_chunks INTEGER, n_vectors INTEGER);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 """
-LAYOUT = 2  # 1: keyword index in an FTS5 table; 2: tantivy in kw/ (an old layout is rebuilt)
+LAYOUT = 3  # 1: keyword index in an FTS5 table; 2: tantivy in kw/; 3: + stored passages (older: rebuilt)
 GROUP_DOCS = 200  # documents added per SQLite transaction during a sync
 MAX_SEGMENT = 250_000  # vectors: segments above this are never merged on the add path
 IVF_FROM = 50_000  # vectors: a segment this big is an inverted file, smaller ones are scanned whole
@@ -299,7 +299,10 @@ def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str], known_tok
     from index.meta import chunk_text
 
     vec = "c.vec" if _has_vec(con) else "NULL"
-    rows = con.execute(f"SELECT c.chunk_id, c.doc_id, c.tokens, {chunk_text(con)}, {vec} "
+    have = {r[0] for r in con.execute("DESCRIBE chunks").fetchall()}
+    extra = ", ".join(f"c.{f}" if f in have else "NULL" for f in PASSAGE_EXTRA)
+    tok = "c.tokens" if "tokens" in have else "NULL"
+    rows = con.execute(f"SELECT c.chunk_id, c.doc_id, {tok}, {chunk_text(con)}, {vec}, {extra} "
                        "FROM chunks c JOIN documents d USING (doc_id) "
                        "WHERE c.doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY c.doc_id, c.ord",
                        [doc_ids]).fetchall()
@@ -325,11 +328,21 @@ def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str], known_tok
             sql.execute("INSERT INTO segments VALUES (?, ?, 0, ?)", [seg, len(with_vec), len(with_vec[0][4]) - 4])
         sql.executemany("INSERT OR REPLACE INTO covered VALUES (?, ?, ?, ?)",
                         [(d, *stored[d]) for d in doc_ids if d in stored])
-        fts.write(home, [(first + i, r[1], _tokens_of(r, known_tokens, tokenize)) for i, r in enumerate(rows)], doc_ids)
+        fts.write(home, [(first + i, r[1], _tokens_of(r, known_tokens, tokenize), _passage(r)) for i, r in enumerate(rows)],
+                  doc_ids)
         sql.execute("COMMIT")
     except BaseException:
         sql.execute("ROLLBACK")
         raise
+
+
+PASSAGE_EXTRA = ("section_path", "page", "char_start", "char_end")
+
+
+def _passage(row: tuple) -> dict:
+    """What a search result shows of a chunk (``index.fts.PASSAGE_FIELDS``), stored in the keyword index."""
+    return {"chunk_id": row[0], "doc_id": row[1], "text": row[3],
+            **{f: v for f, v in zip(PASSAGE_EXTRA, row[5:5 + len(PASSAGE_EXTRA)])}}
 
 
 def _tokens_of(row: tuple, known: dict | None, tokenize) -> str:

@@ -143,3 +143,16 @@ def test_without_embeddings_hybrid_is_bm25(tmp_path):
     assert hits and all(h["dense_rank"] is None for h in hits)
     with pytest.raises(SearchError, match="no embeddings"):
         search(str(db), "防汛", mode="dense")
+
+
+def test_result_rows_from_the_index_equal_the_store(con):
+    """Search results read their passage from the keyword index (no DuckDB scan): the same
+    fields and values as the store's join."""
+    from index import passage_rows
+    from queries.search import result_sql
+
+    ids = [r[0] for r in con.execute("SELECT chunk_id FROM chunks ORDER BY chunk_id LIMIT 40").fetchall()]
+    cur = con.execute(result_sql(con), [ids])
+    names = [c[0] for c in cur.description]
+    stored = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+    assert len(stored) == 40 and passage_rows(con, ids + ["no-such-chunk"]) == stored
