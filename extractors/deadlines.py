@@ -62,6 +62,15 @@ _REL_VERB = (rf"(?:力争|争取|用|利用|经过|通过|花)(?:约)?(?P<n>[{CN
 _REL_CAMPAIGN = rf"(?P<n2>[{CN_NUM}\d]{{1,3}})年(?:攻坚|专项)?行动(?:计划)?(?:按期|如期|圆满|全面)(?:完成|收官)"
 RELATIVE = re.compile(rf"(?=[力争用利经通花{CN_NUM}\d])(?:{_REL_VERB}|{_REL_CAMPAIGN})")
 PREFILTER = re.compile(r"年|月")
+# What every match of YEAR, MONTH_ONLY and RELATIVE holds, at most *_BACK non-blank characters
+# after its start (the longest marker, relative word and number before it), for
+# finditer_near.  Each opens with a character class or literals: one quick scan finds them.
+YEAR_ANCHOR = re.compile(rf"[12一二](?:(?<=1)9\d\d|(?<=2)0\d\d|(?<=[一二])[{CN_YEAR_DIGITS}]{{3}})\s*年")
+YEAR_BACK = 4  # 力争到, 展望到 + the year's first digit
+MONTH_ANCHOR = re.compile(r"月|年[底末内]|半年|季度")
+MONTH_BACK = 10  # 力争在 + 本年度 + 十二, or 确保在 + 明年 + 第一 before 季度
+RELATIVE_ANCHOR = re.compile(r"年(?:左右|的|时间|内|努力)|行动")
+RELATIVE_BACK = 12  # 利用 + 约 + 三至五 + 个, or 三年攻坚 before 行动
 # The year ends a range or a span (2020—2030年, 2021年至2025年): a period, not a deadline.
 RANGE_BEFORE = re.compile(r"(?:\d{4}\s*年?\s*[-—–~～至到]\s*|\d{4}\s*年\s*[-—–~～至到]\s*)$")
 # After the date: history (以来), a fiscal year (度), a heading that names the period.
@@ -100,13 +109,13 @@ def extract_deadlines(document: Document) -> list[dict]:
     text = document.text
     floor = _earliest_future_year(document)
     records = []
-    for m in YEAR.finditer(text):
+    for m in finditer_near(YEAR, YEAR_ANCHOR, text, YEAR_BACK):
         if _is_deadline(text, m):
             records.append(_year_record(document, m, floor))
-    for m in MONTH_ONLY.finditer(text):
+    for m in finditer_near(MONTH_ONLY, MONTH_ANCHOR, text, MONTH_BACK):
         if _is_month_deadline(text, m):
             records.append(_month_record(document, m))
-    for m in RELATIVE.finditer(text):
+    for m in finditer_near(RELATIVE, RELATIVE_ANCHOR, text, RELATIVE_BACK):
         if _in_title(text, m.start()) or _is_table_row(text, m.start()):
             continue
         records.append(_relative_record(document, m))
@@ -114,6 +123,31 @@ def extract_deadlines(document: Document) -> list[dict]:
     records.extend(_table_deadlines(document))
     records.sort(key=lambda r: r["char_start"])
     return records
+
+
+def finditer_near(pattern: re.Pattern, anchors: re.Pattern, text: str, back: int):
+    """The matches ``pattern.finditer(text)`` yields, tried only near ``anchors``.
+
+    Every match of ``pattern`` must hold a match of ``anchors`` (or a piece of text one
+    would match, overlapping a found one) that starts at most ``back`` non-blank characters
+    after its own start.  The patterns open with optional markers behind a lookahead, which
+    the regex engine tries at every position of the text; the anchors are rare and quick to
+    find, and a match is then tried (``pattern.match``, which sees the text before it as
+    finditer does) only at the few positions before each, leftmost first."""
+    pos = 0
+    for a in anchors.finditer(text):
+        if a.end() <= pos:
+            continue  # inside the last match
+        at, left = a.start(), back
+        while at > pos and left > 0:  # back over ``back`` non-blank characters
+            at -= 1
+            left -= not text[at].isspace()
+        for s in range(max(at, pos), a.end()):
+            m = pattern.match(text, s)
+            if m:
+                yield m
+                pos = m.end()
+                break
 
 
 # --- evidence -------------------------------------------------------------------------------
