@@ -359,11 +359,11 @@ class _FastUSE:
             emb[:] = b.table[new]
             emb *= b.scale[chunk, None]
             emb += b.lo[chunk, None]
-            x = emb @ b.proj_W
+            x = _gemm(emb, b.proj_W)
             x += b.proj_b
             self.x[rows] = _use_layernorm(x, b.ln_g_all, b.ln_b_all, b.eps)
             for i, (n, _) in enumerate(_ORDERS):
-                self.p[i][rows] = (self.x[rows, i * _CNN:(i + 1) * _CNN] @ self.w1_blocks[i]).reshape(len(new), n, _CNN)
+                self.p[i][rows] = _gemm(self.x[rows, i * _CNN:(i + 1) * _CNN], self.w1_blocks[i]).reshape(len(new), n, _CNN)
             self.slot[new] = np.arange(rows.start, rows.stop)
             self.used = rows.stop
         return self.slot[ids]
@@ -417,7 +417,7 @@ class _FastUSE:
             np.maximum(h, 0, out=h)
             h += x[:, i * _CNN:(i + 1) * _CNN]
             buf[:n_tokens] = h
-            c2 = self.w2_matmul[i](buf[posn[:, lo:lo + n]].reshape(n_tokens, n * _CNN))
+            c2 = self.w2_matmul[i](_at_least_rows(buf[posn[:, lo:lo + n]].reshape(n_tokens, n * _CNN)))[:n_tokens]
             c2 += b.b2[i]
             np.maximum(c2, 0, out=c2)
             c2 += h
@@ -440,10 +440,11 @@ class _FastUSE:
         """Pooled token features (sum over each text) → unit vectors: the projection, the
         1/sqrt(length) scaling and the dense layers, for all texts in one product each."""
         b = self.b
-        flens = lens.astype(np.float32)
+        n = len(summed)
+        summed, flens = _at_least_rows(summed), _at_least_rows(lens.astype(np.float32)[:, None], fill=1.0)
         mean = summed @ b.cnn_W
-        mean += flens[:, None] * b.cnn_b
-        mean *= np.reciprocal(np.sqrt(flens))[:, None]
+        mean += flens * b.cnn_b
+        mean *= np.reciprocal(np.sqrt(flens))
         y0 = np.maximum(mean @ b.d0, 0)
         y1 = mean @ b.p1
         y1 += y0 @ b.d1
@@ -451,9 +452,31 @@ class _FastUSE:
         y2 = np.maximum(y1 @ b.d2, 0)
         z = y1 @ b.p3
         z += y2 @ b.d3
+        z = z[:n]
         np.tanh(z, out=z)
         z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), b.eps, None)))[:, None]
         return z
+
+
+_MIN_GEMM_ROWS = 4
+
+
+def _at_least_rows(a: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """``a`` padded to _MIN_GEMM_ROWS rows.  OpenBLAS multiplies one or two rows by another
+    kernel (different rounding); from three rows on each row's product is bitwise the same
+    whatever the other rows.  So the memo rows do not depend on which ids were new together,
+    and a document's vectors not on what the process encoded before (ray and pool ingests
+    store identical bytes)."""
+    if len(a) >= _MIN_GEMM_ROWS:
+        return a
+    out = np.full((_MIN_GEMM_ROWS, *a.shape[1:]), fill, a.dtype)
+    out[:len(a)] = a
+    return out
+
+
+def _gemm(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """a @ w, bitwise independent of how many rows ``a`` has (see _at_least_rows)."""
+    return (_at_least_rows(a) @ w)[:len(a)]
 
 
 def _use_layernorm(x: np.ndarray, gamma, beta, eps: float) -> np.ndarray:

@@ -152,3 +152,17 @@ def test_int8_matmul_model_is_valid_onnx_and_close_to_float32():
     y, ref = matmul(a), a @ w
     assert y.shape == ref.shape and y.dtype == np.float32
     assert ((y * ref).sum(1) / np.linalg.norm(y, axis=1) / np.linalg.norm(ref, axis=1)).min() > 0.999
+
+
+def test_fast_use_vectors_do_not_depend_on_what_the_process_encoded_before():
+    """Pool and Ray workers see documents in different orders: a document's vectors must be
+    bitwise the same whatever the memo already held (test_ray compares the stored bytes)."""
+    from index.embedders import USEEmbedder, _FastUSE
+
+    backend = USEEmbedder()._model._model
+    doc = ["五、重点项目\n应急物资储备库建设", "防汛抗旱物资储备", "森林火灾年均受害率控制在0.9‰以内", "应"]
+    fresh = _FastUSE(backend).encode(doc)
+    used = _FastUSE(backend)
+    used.encode(["储备", "森林防火", "受害率"])  # some of the ids arrive one or two at a time
+    used.encode(["应急"])
+    assert np.array_equal(fresh, used.encode(doc))
