@@ -145,6 +145,31 @@ def kind_weights() -> dict[str, float]:
         return {row["kind"]: float(row["weight"]) for row in csv.DictReader(f)}
 
 
+def finditer_near(pattern: re.Pattern, anchors: re.Pattern, text: str, back: int):
+    """The matches ``pattern.finditer(text)`` yields, tried only near ``anchors``.
+
+    Every match of ``pattern`` must hold a match of ``anchors`` (or a piece of text one
+    would match, overlapping a found one) that starts at most ``back`` non-blank characters
+    after its own start.  The patterns open with optional markers behind a lookahead, which
+    the regex engine tries at every position of the text; the anchors are rare and quick to
+    find, and a match is then tried (``pattern.match``, which sees the text before it as
+    finditer does) only at the few positions before each, leftmost first."""
+    pos = 0
+    for a in anchors.finditer(text):
+        if a.end() <= pos:
+            continue  # inside the last match
+        at, left = a.start(), back
+        while at > pos and left > 0:  # back over ``back`` non-blank characters
+            at -= 1
+            left -= not text[at].isspace()
+        for s in range(max(at, pos), a.end()):
+            m = pattern.match(text, s)
+            if m:
+                yield m
+                pos = m.end()
+                break
+
+
 # --- evidence ------------------------------------------------------------------------------
 @dataclass
 class Evidence:

@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from corpus.model import Document
 from corpus.numbering import cn_int, cn_year
 from extractors.base import provenance
-from extractors.context import (Evidence, document_year, kind_weights, looks_back, looks_forward,
+from extractors.context import (Evidence, document_year, finditer_near, kind_weights, looks_back, looks_forward,
                                 section_role, vocabulary)
 
 CN_NUM = "一二三四五六七八九十两"
@@ -123,31 +123,6 @@ def extract_deadlines(document: Document) -> list[dict]:
     records.extend(_table_deadlines(document))
     records.sort(key=lambda r: r["char_start"])
     return records
-
-
-def finditer_near(pattern: re.Pattern, anchors: re.Pattern, text: str, back: int):
-    """The matches ``pattern.finditer(text)`` yields, tried only near ``anchors``.
-
-    Every match of ``pattern`` must hold a match of ``anchors`` (or a piece of text one
-    would match, overlapping a found one) that starts at most ``back`` non-blank characters
-    after its own start.  The patterns open with optional markers behind a lookahead, which
-    the regex engine tries at every position of the text; the anchors are rare and quick to
-    find, and a match is then tried (``pattern.match``, which sees the text before it as
-    finditer does) only at the few positions before each, leftmost first."""
-    pos = 0
-    for a in anchors.finditer(text):
-        if a.end() <= pos:
-            continue  # inside the last match
-        at, left = a.start(), back
-        while at > pos and left > 0:  # back over ``back`` non-blank characters
-            at -= 1
-            left -= not text[at].isspace()
-        for s in range(max(at, pos), a.end()):
-            m = pattern.match(text, s)
-            if m:
-                yield m
-                pos = m.end()
-                break
 
 
 # --- evidence -------------------------------------------------------------------------------
@@ -371,12 +346,12 @@ def _clause_end(text: str, pos: int) -> int:
 def _open_ended_notes(document: Document) -> list[dict]:
     """Task notes whose time limit names no date: a relative record, below the default
     threshold (the task is kept going, nothing is due)."""
-    from extractors.responsibilities import enclosing_open, matching_close, regexes, task_of
+    from extractors.responsibilities import enclosing_open, matching_close, role_labels, task_of
 
     text = document.text
     out, seen = [], set()
     open_ended = vocabulary("open_ended")
-    for label in regexes()["role"].finditer(text):
+    for label in role_labels(text):
         open_at = enclosing_open(text, label.start())
         if open_at is None or open_at in seen:
             continue

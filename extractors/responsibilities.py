@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 from corpus.model import Document
 from corpus.numbering import parse_heading
 from extractors.base import provenance
-from extractors.context import DATA, Evidence, section_index, section_role, vocabulary, with_first_chars
+from extractors.context import DATA, Evidence, finditer_near, section_index, section_role, vocabulary
 from extractors.departments import canonical
 
 
@@ -80,9 +80,31 @@ def regexes() -> dict[str, re.Pattern]:
         # "责任单位：", also "【责任单位】" and "责任主体："
         "role": re.compile(rf"(?=[{first}])(?P<role>{label})\s*(?:[:：]|(?<=\S)】)"),
         "header": re.compile(rf"^(?:{label}|牵头|责任|主责)(?:[（(][^）)]*[)）])?(?:[/／、](?:{label}))?$"),
-        "prefilter": re.compile(with_first_chars(rf"{label}|牵头")),
+        "label": re.compile(label),
         "dept_end": re.compile(rf"(?:{suffix})$"),
     }
+
+
+@lru_cache(maxsize=1)
+def label_anchors() -> tuple[re.Pattern, int]:
+    """What every role label holds (a tail: 单位, 部门 …, or a whole label: 责任主体) and the
+    most characters before it (the longest head and qualifier), for context.finditer_near."""
+    p = label_parts()
+    ends = [w for w, _ in p.get("tail", [])] + [w for w, _ in p.get("label", [])]
+    back = max((len(w) for w, _ in p.get("head", [])), default=0) + max((len(w) for w, _ in p.get("qualifier", [])), default=0)
+    return re.compile(_alt(ends)), back
+
+
+def role_labels(text: str):
+    """``regexes()["role"].finditer(text)``: the role labels of a text, found near their tails."""
+    anchors, back = label_anchors()
+    return finditer_near(regexes()["role"], anchors, text, back)
+
+
+def has_role_words(text: str) -> bool:
+    """Whether a text holds a role label or 牵头 (worth reading for notes at all)."""
+    anchors, back = label_anchors()
+    return "牵头" in text or next(finditer_near(regexes()["label"], anchors, text, back), None) is not None
 
 
 # The title of a numbered line names its task ("3.建立会商机制。…"): the line's number is
@@ -124,7 +146,7 @@ IMPLEMENTER = re.compile(r"(?:交由|由)(?P<list>[^，。；;：:（）()]{2,40
 @Language.component("responsibilities")
 def responsibilities_component(doc: Doc) -> Doc:
     source: Document = doc._.source
-    if source is not None and regexes()["prefilter"].search(source.text):
+    if source is not None and has_role_words(source.text):
         doc._.records.setdefault("responsibilities", []).extend(extract_responsibilities(source))
     return doc
 
@@ -163,7 +185,7 @@ def _notes(document: Document) -> list[dict]:
     text = document.text
     region = (document.meta or {}).get("region")
     records, covered_until = [], -1
-    for m in regexes()["role"].finditer(text):
+    for m in role_labels(text):
         if m.start() < covered_until:
             continue  # a later role inside a note already read
         span = _note_span(text, m.start())

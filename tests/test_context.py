@@ -101,3 +101,26 @@ def test_a_task_title_that_names_a_weakness_is_no_history():
                    "推进设施菜田绿叶菜生产机械化水平达到60%。\n（三）现状与短板\n机械化水平为50%。\n")
     assert section_role(doc, doc.text.find("推进设施菜田"))[0] == "task"
     assert section_role(doc, doc.text.find("机械化水平为"))[0] == "history"
+
+
+def test_finditer_near_finds_what_finditer_finds():
+    """The deadline and role-label scans try their patterns only near anchors; generated
+    texts full of markers, years, months and labels must give finditer's matches."""
+    import random
+
+    import extractors.deadlines as D
+    import extractors.responsibilities as R
+    from extractors.context import finditer_near
+
+    scans = [(D.YEAR, D.YEAR_ANCHOR, D.YEAR_BACK), (D.MONTH_ONLY, D.MONTH_ANCHOR, D.MONTH_BACK),
+             (D.RELATIVE, D.RELATIVE_ANCHOR, D.RELATIVE_BACK), (R.regexes()["role"], *R.label_anchors())]
+    pieces = ["到", "在", "力争", "确保在", "展望到", "2025", "二〇二五", "年", "年底", "前", "上半年", "6", "十二",
+              "月", "月份", "底", "中旬", "10日", "今年", "本年度", "第一季度", "用", "约", "三", "至", "个", "左右",
+              "时间", "内", "三年攻坚行动", "按期", "完成", "牵头", "责任", "配合", "考核", "单位", "部门", "责任主体",
+              "：", "】", "，", "。", " ", "\n", "-"]
+    rng = random.Random(11)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        for pattern, anchors, back in scans:
+            assert [m.span() for m in finditer_near(pattern, anchors, text, back)] == \
+                [m.span() for m in pattern.finditer(text)], text
