@@ -365,9 +365,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
     inherited: str | None = None
     prev_subject = ""
     clause_at = sentence.find(clause)
-    # Read only by a value that passes the cheap tests below (most clauses have none).
-    clause_has_build = _once(lambda: bool(BUILD_RE.search(sentence, 0, clause_at + len(clause))))
-    colon_name = _once(lambda: _colon_name(sentence[:clause_at]) if clause_at > 0 and sentence[clause_at - 1] in "：:" else "")
+    # Worked out only for a value that passes the cheap tests below (most clauses have none).
+    clause_has_build = colon_name = None
     for m in VALUE_RE.finditer(clause):
         num, unit_w, unit1 = m.group("num", "unit", "unit1")
         if not unit_w and not unit1 and num != "零" and CN_NUMERAL_ONLY.match(num):
@@ -412,8 +411,11 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             continue  # 两类, 三类: a structure, not a count
         comparator = combine_comparator(cue, v.comparator, v.unit)
         subject = prefix[:cue_at] if cue else prefix
-        if _no_goal_grammar(v, comparator, inherited, data_unit, subject, before, clause_has_build):
-            continue
+        if not (comparator or inherited or data_unit or v.unit in NEEDS_NO_CUE or METRIC_END.search(subject.strip())):
+            if clause_has_build is None:
+                clause_has_build = bool(BUILD_RE.search(sentence, 0, clause_at + len(clause)))
+            if not clause_has_build and not COUNT_VERB.search(before):
+                continue  # no test of the goal grammar below can pass: drop it before the subject is read
         freq = _frequency(before) if v.unit == "次" else None
         obj = _object_after(after[1:] if after.startswith("的") else after)
         unit = v.unit
@@ -426,8 +428,10 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         counted = not is_rate_unit
         # Decide whether this value states a goal.
         subj_clean = _clean_indicator(BASELINE_PHRASE.sub("", subject))
-        if not subj_clean and not prev_subject and colon_name():
-            subj_clean = colon_name()  # 名称：比基期下降X%
+        if not subj_clean and not prev_subject:
+            if colon_name is None:
+                colon_name = _colon_name(sentence[:clause_at]) if clause_at > 0 and sentence[clause_at - 1] in "：:" else ""
+            subj_clean = subj_clean or colon_name  # 名称：比基期下降X%
         if unit in TIME_UNITS and DIGIT_OR_PERCENT.search(after) and (
                 m.group("post") in ("内", "之内") or DURATION_NAMES_RATE.match(after)):
             continue  # "12小时之内…救助率达100%", "24小时扑灭率达到95%": the duration names the indicator
@@ -448,7 +452,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             ok = True  # 出口扩容至NG, N兆到村: a capacity to reach
         elif unit in ("%", "‰") and after.startswith("的"):
             ok = True  # 全市X%的市场主体纳入平台: a share to reach
-        elif counted and clause_has_build() and not SCOPE_BEFORE.search(prefix.strip()) \
+        elif counted and (clause_has_build if clause_has_build is not None else bool(
+                BUILD_RE.search(sentence, 0, clause_at + len(clause)))) and not SCOPE_BEFORE.search(prefix.strip()) \
                 and not (obj and SCOPE_AFTER.match(after)):
             # 建成…示范社区5个 / 建成1处平台 / 等10座水库: a count of things to build.
             ok = unit not in ("个", "项", "类") or not prefix.rstrip().endswith("等")
@@ -519,16 +524,6 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
                         _clause_evidence(ev, clause, v, info, sentence), frequency=info["frequency"], measure=info["measure"],
                         year_implied=info["year_implied"] or (year is not None and not _states_year(sentence)))
             for ind, v, year, a, b, _, info in pending]
-
-
-def _no_goal_grammar(v: Value, comparator, inherited, data_unit: bool, subject: str, before: str,
-                     clause_has_build) -> bool:
-    """True when no test of prose_targets' goal grammar can pass for this value, so it is
-    dropped before the subject and object are worked out: no frequency (次), comparator,
-    measured quantity before it, duration, earlier value of the statement, grade, data or
-    rate unit, building verb in the sentence, or counting verb before it."""
-    return not (comparator or inherited or data_unit or v.unit in NEEDS_NO_CUE
-                or METRIC_END.search(subject.strip()) or clause_has_build() or COUNT_VERB.search(before))
 
 
 # Units that can state a goal without a cue word (次 a frequency, durations, 级, rates).
