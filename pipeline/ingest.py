@@ -30,6 +30,7 @@ from pipeline.process import Result, process_file
 BATCH_DOCS = int(os.environ.get("CNPOLICY_BATCH_DOCS", "32"))
 BATCH_SECONDS = float(os.environ.get("CNPOLICY_BATCH_SECONDS", "3"))
 CHECKPOINT_THRESHOLD = os.environ.get("CNPOLICY_CHECKPOINT_THRESHOLD", "64MB")
+WRITER_MEMORY = os.environ.get("CNPOLICY_WRITER_MEMORY", "1GB")  # DuckDB's buffer pool for the writer
 END_CHECKPOINT_BYTES = 4 * 2**20  # at the end of an ingest, checkpoint only a WAL bigger than this
 WORKER_DIED = "the worker processing this file died (killed, e.g. for using too much memory); not stored"
 
@@ -180,6 +181,9 @@ class Writer:
             # the small WAL on open (0.12 s for one document's).
             self.con.execute("PRAGMA disable_checkpoint_on_shutdown")
             self.con.execute(f"SET checkpoint_threshold = '{CHECKPOINT_THRESHOLD}'")
+            # DuckDB keeps the blocks it has read or written cached up to 80% of the machine's
+            # memory, so a long ingest's RSS grew with the store; a batch needs far less.
+            self.con.execute(f"SET memory_limit = '{WRITER_MEMORY}'")
         return self.con
 
     def yield_if_wanted(self, force: bool = False, pause: bool = True) -> None:
