@@ -169,8 +169,8 @@ def fold_record(table: FactTable, record: dict) -> dict:
     cols = table.all_columns
     out = dict.fromkeys(cols)
     out.update({k: record[k] for k in record.keys() & cols.keys()})  # set operations: no loop over every key
-    others = record.keys() - cols.keys()
-    extra = {k: v for k, v in record.items() if k in others and not k.startswith("_")} if others else {}
+    others = {k for k in record.keys() - cols.keys() if not k.startswith("_")}  # "_span" and such are not stored
+    extra = {k: v for k, v in record.items() if k in others} if others else {}
     base = record.get("extra")
     if isinstance(base, str):
         base = json.loads(base)

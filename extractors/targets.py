@@ -152,8 +152,9 @@ class Context:
         return self.heading_years[key]
 
     def category(self, pos: int) -> str | None:
-        titles = section_titles(self.doc, pos)
-        return titles[0] if titles else None
+        """The title of the deepest section holding ``pos``."""
+        s = section_index(self.doc).at(pos)
+        return s.title if s is not None else None
 
     def evidence(self, pos: int, sentence: str | None = None, tense: str | None = None) -> Evidence:
         """The document's prior plus the section role at ``pos`` and the sentence tense."""
