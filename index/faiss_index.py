@@ -13,8 +13,10 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # numpy loads on the first search: a keyword-only search does not need it
+    import numpy as np
 
 
 NPROBE = 16  # of 1024 lists: recall@10 0.985 against the exact scan at 909k vectors (bench/search_scale.py)
@@ -43,6 +45,7 @@ class DenseIndex:
     def search(self, vector: np.ndarray, n: int, doc_filter: set[str] | None = None) -> list[tuple[str, float]]:
         """Top-n (chunk_id, cosine) for one query vector, optionally only within some documents."""
         import faiss
+        import numpy as np
 
         from index.sidecar import is_ivf, load_segment, open_sqlite
 
@@ -80,7 +83,7 @@ class DenseIndex:
         return [(names[i], s) for s, i in found if i in names][:n]
 
 
-def _params(index, allowed: np.ndarray | None):
+def _params(index, allowed):
     import faiss
 
     from index.sidecar import is_ivf

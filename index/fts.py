@@ -30,7 +30,7 @@ STOPWORDS = frozenset("""
 PUNCT = re.compile(r"^[\W_]+$")
 KW_DIR = "kw"
 WRITER_HEAP = 64_000_000  # bytes of tantivy's indexing buffer (one thread: the machine is shared)
-_OPEN: dict[str, object] = {}  # kw folder → tantivy.Index, opened once per process
+_OPEN: dict[str, object] = {}  # "kw folder:inode" → tantivy.Index, opened once per process
 _OPEN_LOCK = threading.Lock()
 
 
@@ -218,7 +218,10 @@ def open_index(home: Path, create: bool = False):
     import tantivy
 
     path = kw_dir(home)
-    key = str(path)
+    try:
+        key = f"{path}:{path.stat().st_ino}"  # a folder made anew (reindex) is another index
+    except OSError:
+        key = str(path)
     with _OPEN_LOCK:
         index = _OPEN.get(key)
         if index is not None and (path / "meta.json").exists():
@@ -228,9 +231,10 @@ def open_index(home: Path, create: bool = False):
             if not create:
                 return None
             path.mkdir(parents=True, exist_ok=True)
-            index = tantivy.Index(_schema(), path=key, reuse=False)
+            key = f"{path}:{path.stat().st_ino}"
+            index = tantivy.Index(_schema(), path=str(path), reuse=False)
         else:
-            index = tantivy.Index.open(key)
+            index = tantivy.Index.open(str(path))
         index.config_reader(reload_policy="manual")
         _OPEN[key] = index
         return index
@@ -273,14 +277,15 @@ def write(home: Path, add: list[tuple], remove_docs: list[str]) -> None:
 
 
 def clear(home: Path) -> None:
-    """Forget every chunk (a new empty commit: readers that hold the old one keep it)."""
-    if not (kw_dir(home) / "meta.json").exists():
-        return
-    index = open_index(home)
-    writer = index.writer(heap_size=WRITER_HEAP, num_threads=1)
-    writer.delete_all_documents()
-    writer.commit()
-    writer.wait_merging_threads()
+    """Forget every chunk: the folder goes (the next write makes it anew, with this schema);
+    readers that mapped its files keep them until they reopen."""
+    import shutil
+
+    path = kw_dir(home)
+    with _OPEN_LOCK:
+        for key in [k for k in _OPEN if k.rsplit(":", 1)[0] == str(path)]:
+            del _OPEN[key]
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def count(home: Path) -> int | None:
