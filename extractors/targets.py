@@ -382,8 +382,9 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             continue
         if not unit_w and after[:1].isdigit():
             continue
-        if not in_years and not unit_w and (DATE_AFTER.match(clause, m.end("num")) or LIST_DOT.match(after)):
-            continue  # a date, or a list number
+        if not in_years and not unit_w and (DATE_AFTER.match(clause, m.end("num")) or LIST_DOT.match(after)
+                                             or (len(num) == 4 and num.isdigit() and 1900 <= int(num) <= 2100)):
+            continue  # a date, a list number, or a year (the year test below, before parsing)
         # Parsed only now: most matches fail the cheap tests above.
         v = _value_of(m)
         if v is None:
