@@ -95,10 +95,16 @@ def label_anchors() -> tuple[re.Pattern, int]:
     return re.compile(_alt(ends)), back
 
 
-def role_labels(text: str):
-    """``regexes()["role"].finditer(text)``: the role labels of a text, found near their tails."""
-    anchors, back = label_anchors()
-    return finditer_near(regexes()["role"], anchors, text, back)
+_LABELS: list = [None, []]  # the last text asked about and its labels
+
+
+def role_labels(text: str) -> list[re.Match]:
+    """``regexes()["role"].finditer(text)``: the role labels of a text, found near their tails
+    (kept for the last text: the responsibilities and deadlines components both read them)."""
+    if _LABELS[0] is not text:
+        anchors, back = label_anchors()
+        _LABELS[:] = [text, list(finditer_near(regexes()["role"], anchors, text, back))]
+    return _LABELS[1]
 
 
 def has_role_words(text: str) -> bool:
