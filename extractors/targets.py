@@ -745,7 +745,12 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
     text = doc.text
     in_spans = _span_test(skip)
     pos = 0
-    lead_year = _once(lambda: None)  # stated once on a lead-in line, it holds for the list items below it
+    lead_years: dict[int, int | None] = {}  # stated once on a lead-in line, it holds for the list items below it
+
+    def lead_year() -> int | None:  # worked out only when an item line yields a target
+        if lead_start not in lead_years:
+            lead_years[lead_start] = lead_in_year(lead_line)
+        return lead_years[lead_start]
     lead_line, lead_start, lead_forward = "", 0, False  # … and a forward lead-in makes its neutral items look forward
     for line in text.split("\n"):
         line_start = pos
@@ -754,7 +759,6 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
             continue
         item = bool(LIST_ITEM.match(line))
         if not item:
-            lead_year = _once(lambda lead=line: lead_in_year(lead))  # worked out when an item needs it
             lead_line, lead_start, lead_forward = line, line_start, None  # worked out when an item needs it
         if not LINE_HAS_NUMBER.search(line):
             continue
