@@ -7,10 +7,12 @@ for higher_is_better a larger floor; relative changes (下降10%) rank after abs
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from dataclasses import replace
 
 from queries.filters import Filters, period_label
-from queries.targets import TARGET_ORDER, Source, direction_of, query_targets, target_columns, target_source
+from queries.targets import direction_of, query_targets
 from queries.units import to_base
 
 CHANGE = {"decrease_by", "increase_by"}
@@ -21,50 +23,54 @@ COMPARE_COLUMNS = ("region", "admin_level", "source_file", "title", "period", "d
                    "char_start", "char_end", "confidence")
 
 
-def _most(counts: dict, default=None):
-    """The key with the highest count (ties: the larger key: the later year or period)."""
-    return max(counts, key=lambda key: (counts[key], key)) if counts else default
+def _compared_year(rows: list[dict], year: int | None) -> int | None:
+    if year is not None:
+        return year
+    stated = {(r["doc_id"], r["year"]) for r in rows if r["year"] is not None}
+    years = Counter(y for _, y in stated)  # how many plans state each year
+    if not years:
+        return None
+    best = max(years.values())
+    return max(y for y, n in years.items() if n == best)  # ties: the later horizon
 
 
-# A plan's period: (start, end), an open-ended plan's end being its start.
-PLAN_PERIOD = "d.period_start, coalesce(nullif(d.period_end, 0), d.period_start)"
+def _doc_period(r: dict) -> tuple[int, int] | None:
+    start, end = r.get("period_start"), r.get("period_end")
+    return (start, end or start) if start else None
 
 
-def _in_period(period: tuple[int, int] | None) -> tuple[str, list]:
+def plan_periods(rows: list[dict]) -> Counter:
+    """How many plans of each period state the indicator."""
+    return Counter(period for _, period in {(r["doc_id"], _doc_period(r)) for r in rows} if period)
+
+
+def default_period(rows: list[dict]) -> tuple[int, int] | None:
+    """The plan period most plans stating the indicator share (ties: the later one)."""
+    counts = plan_periods(rows)
+    if not counts:
+        return None
+    return max(counts, key=lambda p: (counts[p], p))
+
+
+def in_period(r: dict, period: tuple[int, int]) -> bool:
     """A row belongs to a period when its plan has that period, or (a plan of another or no
     period) when the target's own year falls inside it — so a 2020-2030 plan's 2025 goal
     is compared with the 十四五 plans, a 十一五 plan's 2010 goal is not."""
-    if not period:
-        return "", []
-    return (" AND ((d.period_start = ? AND coalesce(nullif(d.period_end, 0), d.period_start) = ?) "
-            "OR t.year BETWEEN ? AND ?)", [*period, *period])
+    if _doc_period(r) == period:
+        return True
+    return r.get("year") is not None and period[0] <= r["year"] <= period[1]
 
 
-def _plans_by_period(con, source: Source, extra: str = "", params: list | None = None) -> dict:
-    """period → how many plans (documents) with that period have rows in ``source``."""
-    rows = con.execute(f"SELECT {PLAN_PERIOD}, count(DISTINCT t.doc_id) {source.sql}{extra} "
-                       "AND nullif(d.period_start, 0) IS NOT NULL GROUP BY ALL", source.params + (params or [])).fetchall()
-    return {(a, b): n for a, b, n in rows}
-
-
-def _plans_by_year(con, source: Source, extra: str, params: list) -> dict:
-    """target year → how many plans state the indicator for it (so 2025 caps are not ranked
-    against 2030 caps)."""
-    rows = con.execute(f"SELECT t.year, count(DISTINCT t.doc_id) {source.sql}{extra} AND t.year IS NOT NULL "
-                       "GROUP BY ALL", source.params + params).fetchall()
-    return dict(rows)
-
-
-def _one_per_plan(con, source: Source, extra: str, params: list, year: int | None) -> list[dict]:
-    """The row each plan states for the compared year (else its first statement), in the
-    order of the plans' files.  Chosen in SQL: a corpus of 10k plans holds 10k rows for one
-    indicator, too many to bring into Python to keep a fifth of them."""
-    cur = con.execute(f"SELECT * EXCLUDE (pick) FROM (SELECT {target_columns(con)}, row_number() OVER ("
-                      f"PARTITION BY t.doc_id ORDER BY (t.year IS NOT DISTINCT FROM ?) DESC, {TARGET_ORDER}) AS pick "
-                      f"{source.sql}{extra}) WHERE pick = 1 ORDER BY source_file, doc_id",
-                      [year] + source.params + params)
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
+def _one_per_plan(rows: list[dict], year: int | None) -> list[dict]:
+    """The row each plan states for the compared year (else its first statement)."""
+    by_doc: dict[str, list[dict]] = {}
+    for r in rows:
+        by_doc.setdefault(r["doc_id"], []).append(r)
+    picked = []
+    for doc_rows in by_doc.values():
+        same_year = [r for r in doc_rows if r["year"] == year]
+        picked.append((same_year or doc_rows)[0])
+    return picked
 
 
 def ambition_key(direction: str | None):
@@ -93,29 +99,21 @@ def comparison(con, indicator, year: int | None = None, filters: Filters | None 
     asked_period = f.period
     if asked_period:  # rows of other plans whose target year falls in the period count too
         f = replace(f, period=None)
-    f = Filters.of(f, year=year)
-    out = {"indicator": str(getattr(indicator, "text", indicator)), "period": None, "period_label": "all periods",
-           "periods": [], "direction": None, "year": None, "rows": []}
-    source = target_source(con, indicator, None, f)
-    if source is not None and f.unit and (f.value_min is not None or f.value_max is not None):
-        # a value range in another unit is converted in Python: keep the rows it lets through
-        ids = [r["target_id"] for r in query_targets(con, indicator=indicator, filters=f)]
-        source = Source(f"{source.sql} AND t.target_id IN (SELECT unnest(?::VARCHAR[]))", source.params + [ids],
-                        source.match)
-    periods = _plans_by_period(con, source) if source else {}
-    period = None if all_periods else (asked_period or _most(periods))
+    rows = query_targets(con, indicator=indicator, year=year, filters=f)
+    periods = plan_periods(rows)
+    period = None if all_periods else (asked_period or default_period(rows))
     if period:
-        out.update(period=list(period), period_label=period_label(period))
-    if source is None:
+        rows = [r for r in rows if in_period(r, period)]
+    out = {"indicator": str(getattr(indicator, "text", indicator)), "period": list(period) if period else None,
+           "period_label": period_label(period) if period else "all periods",
+           "periods": [{"period": list(p), "label": period_label(p), "plans": n,
+                        "compared": len({r["doc_id"] for r in rows if _doc_period(r) == p})}
+                       for p, n in sorted(periods.items(), reverse=True)],
+           "direction": None, "year": None, "rows": []}
+    if not rows:
         return out
-    extra, params = _in_period(period)
-    compared = _plans_by_period(con, source, extra, params) if period else periods
-    out["periods"] = [{"period": list(p), "label": period_label(p), "plans": n, "compared": compared.get(p, 0)}
-                      for p, n in sorted(periods.items(), reverse=True)]
-    compared_year = year if year is not None else _most(_plans_by_year(con, source, extra, params))
-    picked = _one_per_plan(con, source, extra, params, compared_year)
-    if not picked:
-        return out
+    compared_year = _compared_year(rows, year)
+    picked = _one_per_plan(rows, compared_year)
     canonical = next((r["canonical_indicator"] for r in picked if r.get("canonical_indicator")), None)
     direction = direction_of(canonical or out["indicator"])
     picked.sort(key=lambda r: r["region"] or "")
