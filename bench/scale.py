@@ -212,7 +212,22 @@ def writer_only(args) -> None:
     grow with the store.  Prints docs/s for each tenth of the run and the time of one more document.
     Byte sizes are not representative here (clones repeat the seeds' chunk texts)."""
     import pipeline.ingest as ingest_mod
+    import pipeline.store as store_mod
     from pipeline.process import process_file
+
+    spent = {"store": 0.0, "index": 0.0}  # CPU-s of the writer's two parts, to tell which one grows
+
+    def charged(fn, part):
+        def run(*a, **k):
+            c0 = time.process_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                spent[part] += time.process_time() - c0
+        return run
+
+    store_mod.write_batch = charged(store_mod.write_batch, "store")  # read by Writer._flush at each call
+    ingest_mod.Writer._index = charged(ingest_mod.Writer._index, "index")
 
     seeds = [process_file(str(p)) for p in sorted((ROOT / "corpus" / "samples").glob("*.txt"))]
     base_rss = rss_mb()  # the models loaded to process the seeds: not the writer's
@@ -224,7 +239,7 @@ def writer_only(args) -> None:
         folder.mkdir(parents=True)
         db = folder / "w.duckdb"
         writer = ingest_mod.Writer(db, False, set(), True, None)
-        tenth, rates, cpu_rates = max(1, n // 10), [], []
+        tenth, rates, cpu_rates, split = max(1, n // 10), [], [], []
         t0 = last = time.perf_counter()
         c0 = last_cpu = time.process_time()  # CPU of all threads: robust when the machine is shared
         for i in range(n):
@@ -234,6 +249,8 @@ def writer_only(args) -> None:
                 now, cpu = time.perf_counter(), time.process_time()
                 rates.append(tenth / (now - last))
                 cpu_rates.append(tenth / max(cpu - last_cpu, 1e-9))
+                split.append(f"{spent['store'] * 1000 / tenth:.0f}+{spent['index'] * 1000 / tenth:.0f}")
+                spent.update(store=0.0, index=0.0)
                 last, last_cpu = now, cpu
         writer.flush()
         writer.close()  # the end of the bulk ingest (checkpoints its WAL)
@@ -252,11 +269,22 @@ def writer_only(args) -> None:
         print(f"writer-only n={n}: {n / total:.1f} docs/s wall, {n / total_cpu:.1f} docs per CPU-s "
               f"({total:.0f} s wall, {total_cpu:.0f} CPU-s); per tenth "
               f"(docs per CPU-s): {' '.join(f'{r:.0f}' for r in cpu_rates)}; wall: {' '.join(f'{r:.0f}' for r in rates)}; "
+              f"CPU ms per document, store+index: {' '.join(split)}; "
               f"add one document {add_one * 1000:.0f} ms wall, {add_one_cpu * 1000:.0f} ms CPU; "
               f"DuckDB {size_mb(db):.0f} MB ({size_mb(db) / src:.2f}× the {src:.0f} MB source text), "
               f"index {size_mb(Path(f'{db}.search')):.0f} MB; "
               f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (now {rss_mb():.0f})",
               flush=True)
+        if args.cli_add:  # what a person waits for: the CLI, its model loads, processing and the writer
+            import make_bench_corpus as mbc
+
+            one = mbc.make(1, folder / "extra", seed=n + 17)[-1]
+            c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            wall, rss, code = run_measured(CLI + ["ingest", str(one), "--db", str(db), "-q"])
+            c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
+            print(f"   `cnpolicy ingest` of one more file: {wall:.1f} s wall, {cpu:.1f} CPU-s, peak RSS {rss:.0f} MB "
+                  f"(exit {code})", flush=True)
         if args.bytes:
             byte_breakdown(db)
         if args.queries:
@@ -351,6 +379,8 @@ def main() -> None:
     ap.add_argument("--writer-only", action="store_true", help="time the writer and index updates alone "
                     "(clones of the processed seeds, no worker processes)")
     ap.add_argument("--queries", action="store_true", help="with --writer-only: query latency too")
+    ap.add_argument("--cli-add", action="store_true", help="with --writer-only: time `cnpolicy ingest` of one more "
+                    "file into each store (a cold process: model loads, processing, the writer)")
     ap.add_argument("--kill-trials", type=int, default=0, help="kill -9 an ingest this many times (see kill_trials)")
     ap.add_argument("--kill-docs", type=int, default=30)
     args = ap.parse_args()
