@@ -100,14 +100,14 @@ def clause_ends_sentence(words: list[str], text: str):
     first = numpy.frombuffer("".join(map(itemgetter(0), words)).encode("utf-32-le"), dtype="<u4")
     next_closing = numpy.append(numpy.isin(first[1:], _CLOSING), False)
     ends = (first == 10) | (numpy.isin(last, _TERMINAL) & ~next_closing)
-    closed = numpy.flatnonzero(numpy.isin(last, _CLOSING))
-    if len(closed):
-        offsets = numpy.cumsum(numpy.fromiter(map(len, words), dtype="int64", count=len(words)))
-        for i in closed:
-            j = int(offsets[i]) - 1
+    for i in numpy.flatnonzero(numpy.isin(last, _CLOSING)).tolist():
+        before = words[i].rstrip(CLOSING)
+        if not before:  # the token is closing marks only: look further back in the text
+            j = sum(map(len, words[:i])) - 1
             while j >= 0 and text[j] in CLOSING:
                 j -= 1
-            ends[i] = j >= 0 and text[j] in TERMINAL
+            before = text[j] if j >= 0 else ""
+        ends[i] = bool(before) and before[-1] in TERMINAL
     return ends
 
 

@@ -206,3 +206,22 @@ def test_an_installed_plugin_is_found_by_its_entry_point(tmp_path, monkeypatch):
         monkeypatch.undo()
         registry._entry_point_modules.cache_clear()
     assert "ep_hazards" not in registry.tables()  # uninstalled: gone
+
+
+def test_the_clause_tokenizer_sets_the_sentencizers_boundaries():
+    """The tokenizer reads sentence starts from its tokens; they must be where SENT_END's
+    matches end, as the sentencizer finds them on a Doc made without them."""
+    import random
+
+    from spacy.tokens import Doc
+
+    from extractors.base import CLAUSE, cn_sentencizer, default_nlp
+
+    nlp = default_nlp()
+    marks = list("。！？；!?;，,：:”」’』）)\n") + ["规划", "目标", " "] * 3
+    rng = random.Random(4)
+    for _ in range(2000):
+        text = "".join(rng.choice(marks) for _ in range(rng.randint(1, 25)))
+        words = CLAUSE.findall(text)
+        plain = cn_sentencizer(Doc(nlp.vocab, words=words, spaces=[False] * len(words)))
+        assert [t.is_sent_start for t in nlp.make_doc(text)] == [t.is_sent_start for t in plain], text
