@@ -5,7 +5,9 @@ Why a clause tokenizer: the extractors work on clauses and sentences, not words,
 word segmentation cost three quarters of the extraction time while no component read a
 token.  ``cn_clause_tokenizer`` makes one token per clause (text up to and including a
 terminal or clause punctuation mark, or a line break), so ``doc.sents`` and
-``doc.char_span(..., alignment_mode="expand")`` are cheap and meaningful.
+``doc.char_span(..., alignment_mode="expand")`` are cheap and meaningful.  The tokenizer
+also sets the sentence starts (read from its tokens' first and last characters); the
+``cn_sentencizer`` component keeps them and sets them on a Doc made any other way.
 
 A component is a function ``(doc: spacy.tokens.Doc) -> Doc``.  It reads the source
 ``corpus.model.Document`` from ``doc._.source`` and appends plain dict records to
