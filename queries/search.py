@@ -103,9 +103,9 @@ RESULT_SQL = """
 
 
 def result_sql(con) -> str:
-    """RESULT_SQL with the chunk text as this store has it: the slice of ``documents.text``
-    by the chunk's span (the text is no longer stored per chunk), or a stored copy in an old
-    database (``index.meta.chunk_text``)."""
+    """Results read from the store alone (the reference ``index.passage_rows`` is checked
+    against): the chunk text is the slice of ``documents.text`` by the chunk's span, or a
+    stored copy in an old database (``index.meta.chunk_text``)."""
     from index.meta import chunk_text
 
     return RESULT_SQL.format(text=chunk_text(con))
@@ -118,9 +118,12 @@ def highlights(text: str, tokens: list[str]) -> list[str]:
 
 
 def _rows(con, ranked: list[tuple[str, float]], tokens: list[str], ranks: dict[str, dict]) -> list[dict]:
-    cur = con.execute(result_sql(con), [[cid for cid, _ in ranked]])
-    names = [c[0] for c in cur.description]
-    by_id = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+    """The ranked chunks as results.  Their fields come from the keyword index's stored
+    passages (``index.passage_rows``; the store only for what it lacks): slicing the texts out
+    of DuckDB scanned every chunk and document text, 0.76 s CPU at 10k documents."""
+    from index import passage_rows
+
+    by_id = passage_rows(con, [cid for cid, _ in ranked])
     out = []
     for cid, score in ranked:
         row = by_id.get(cid)
