@@ -284,3 +284,21 @@ def test_without_the_offset_list_the_breakpoints_alone_give_the_map(tmp_path, mo
     assert all(r["offsets"] is None for r in stored.values())
     for doc in _seed_docs():
         assert (stored_offsets(stored[doc.doc_id]) or list(range(len(doc.text) + 1))) == doc.offsets
+
+
+def test_corpus_mentions_is_exact_with_or_without_the_keyword_index(tmp_path, monkeypatch):
+    """``ask`` asks whether the corpus mentions a phrase: the keyword index's passages answer a
+    yes quickly, the texts themselves answer a no (and a yes the index does not rank)."""
+    from index import fts
+    from pipeline.store import connect
+    from queries.ask import corpus_mentions
+
+    db = tmp_path / "c.duckdb"
+    ingest_files(SAMPLES[:2], db, extract=False, embed=False)
+    con = connect(db, read_only=True)
+    text = con.execute("SELECT text FROM documents LIMIT 1").fetchone()[0]
+    phrase = next(line.strip()[:8] for line in text.splitlines() if len(line.strip()) > 12)
+    assert corpus_mentions(con, phrase) and not corpus_mentions(con, "火星探测着陆器")
+    monkeypatch.setattr(fts, "exists", lambda con: False)  # no keyword index: the texts alone
+    assert corpus_mentions(con, phrase) and not corpus_mentions(con, "火星探测着陆器")
+    con.close()
