@@ -51,8 +51,9 @@ def _narrow_regions(con, names: list[str]) -> list[str]:
     """Drop a name that only contains another named one (枣庄市山亭区 → 山亭区)."""
     if len(names) < 2:
         return names
-    rows = con.execute("SELECT region, province, prefecture FROM documents").fetchall()
-    parents = {p for region, *above in rows if region in names for p in above if p and p != region}
+    rows = con.execute(f"SELECT DISTINCT region, province, prefecture FROM documents WHERE region IN "
+                       f"({', '.join('?' * len(names))})", names).fetchall()
+    parents = {p for region, *above in rows for p in above if p and p != region}
     return [n for n in names if n not in parents] or names
 
 
