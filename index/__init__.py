@@ -135,16 +135,20 @@ DOC_FIELDS = ("source_file", "title", "region", "admin_level", "kind")
 
 
 def passage_rows(con, chunk_ids: list[str]) -> dict[str, dict]:
-    """chunk_id → the fields of a search result (``RESULT_FIELDS``) for these chunks: the chunk's
-    from the keyword index's stored passages (a lookup by term), the document's from DuckDB
-    (small columns of at most len(chunk_ids) rows).  Chunks the index does not hold (a stale
-    index that could not be updated) are read from the store; ids of deleted chunks are absent."""
+    """chunk_id → the fields of a search result (``RESULT_FIELDS``) for these chunks, from the
+    keyword index's stored passages (a lookup by term; the index is synced with the store by
+    every search, and a re-ingest re-indexes a document).  Chunks the index does not hold (a
+    stale index that could not be updated) are read from the store, their document's fields
+    too; ids of deleted chunks are absent."""
     from index import fts, sidecar
     from index.meta import chunk_text
 
     if not chunk_ids:
         return {}
     found = fts.stored_passages(sidecar.home_of(con), chunk_ids)
+    complete = {c: {f: p.get(f) for f in RESULT_FIELDS} for c, p in found.items() if all(f in p for f in RESULT_FIELDS)}
+    if len(complete) == len(set(chunk_ids)):
+        return complete
     missing = [c for c in chunk_ids if c not in found]
     if missing:
         cur = con.execute(f"SELECT c.chunk_id, c.doc_id, c.section_path, c.page, c.char_start, c.char_end, "

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS segments (seg INTEGER PRIMARY KEY, n INTEGER, dead IN
 CREATE TABLE IF NOT EXISTS covered (doc_id TEXT PRIMARY KEY, stamp TEXT, n_chunks INTEGER, n_vectors INTEGER);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 """
-LAYOUT = 3  # 1: keyword index in an FTS5 table; 2: tantivy in kw/; 3: + stored passages (older: rebuilt)
+LAYOUT = 4  # 1: keyword index in an FTS5 table; 2: tantivy in kw/; 3, 4: + stored passages (older: rebuilt)
 GROUP_DOCS = 200  # documents added per SQLite transaction during a sync
 MAX_SEGMENT = 250_000  # vectors: segments above this are never merged on the add path
 IVF_FROM = 50_000  # vectors: a segment this big is an inverted file, smaller ones are scanned whole
@@ -300,7 +300,9 @@ def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str], known_tok
 
     vec = "c.vec" if _has_vec(con) else "NULL"
     have = {r[0] for r in con.execute("DESCRIBE chunks").fetchall()}
-    extra = ", ".join(f"c.{f}" if f in have else "NULL" for f in PASSAGE_EXTRA)
+    docs_have = {r[0] for r in con.execute("DESCRIBE documents").fetchall()}
+    extra = ", ".join([f"c.{f}" if f in have else "NULL" for f in PASSAGE_EXTRA]
+                      + [f"d.{f}" if f in docs_have else "NULL" for f in PASSAGE_DOC])
     tok = "c.tokens" if "tokens" in have else "NULL"
     rows = con.execute(f"SELECT c.chunk_id, c.doc_id, {tok}, {chunk_text(con)}, {vec}, {extra} "
                        "FROM chunks c JOIN documents d USING (doc_id) "
@@ -337,12 +339,13 @@ def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str], known_tok
 
 
 PASSAGE_EXTRA = ("section_path", "page", "char_start", "char_end")
+PASSAGE_DOC = ("source_file", "title", "region", "admin_level", "kind")  # a re-ingest re-indexes them
 
 
 def _passage(row: tuple) -> dict:
-    """What a search result shows of a chunk (``index.fts.PASSAGE_FIELDS``), stored in the keyword index."""
+    """What a search result shows of a chunk (``index.RESULT_FIELDS``), stored in the keyword index."""
     return {"chunk_id": row[0], "doc_id": row[1], "text": row[3],
-            **{f: v for f, v in zip(PASSAGE_EXTRA, row[5:5 + len(PASSAGE_EXTRA)])}}
+            **{f: v for f, v in zip(PASSAGE_EXTRA + PASSAGE_DOC, row[5:])}}
 
 
 def _tokens_of(row: tuple, known: dict | None, tokenize) -> str:
