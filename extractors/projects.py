@@ -43,6 +43,8 @@ PREFILTER = re.compile(r"工程|项目|专栏")
 # after any bullet marks.
 ITEM_STYLES = ("arabic", "paren_cn", "paren_ar", "circled")
 BULLETS = re.compile(r"^[-•·*\s]*")
+# The characters those styles' numbers open with (1. ⒈ （一） ㈠ 一) （1） ⑴ ①).
+ITEM_START = re.compile(r"[\d⒈-⒛（(㈠-㈩一二三四五六七八九十⑴-⒇①-⑳]")
 LABEL_LINE = re.compile(r"^[-•·*\s]*(?P<name>[^。；;：:，,\t]{2,30})[：:]")
 NAME_END = re.compile(r"[。；;：:！？]")
 INVESTMENT = re.compile(r"(?:总)?投资(?:总额|规模)?(?:约|预计|估算|计划|概算|达|为|共|合计)*(?P<v>\d+(?:\.\d+)?)\s*(?:余|多)?\s*(?P<u>万元|亿元|千万元)")
@@ -149,6 +151,8 @@ class ItemNumber(NamedTuple):
 def item_number(line: str) -> ItemNumber | None:
     """The item number opening ``line`` (``corpus.numbering.parse_heading``, item styles only)."""
     lead = BULLETS.match(line).end()
+    if not ITEM_START.match(line, lead):
+        return None  # no item style opens with this character: spare the grammar's scan
     h = numbering.parse_heading(line[lead:], styles=ITEM_STYLES)
     if h is None:
         return None
