@@ -298,10 +298,15 @@ DUTY_NOTE = re.compile(r"[（(](?:由)?(?P<list>[^（）()。；;：:\n]{2,120}?
                        r"(?:按照|按|根据)?(?:各自)?(?:职责分工|职责)?(?:分别|共同)?负责[）)]")
 
 
+DUTY_END = re.compile(r"负责[）)]")
+
+
 def _duty_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
     """Notes that only name who is responsible: every department listed leads."""
     out = []
     role, dept_end = regexes()["role"], regexes()["dept_end"]
+    if not DUTY_END.search(document.text):
+        return out  # every duty note closes on 负责）
     for m in DUTY_NOTE.finditer(document.text):
         body = m.group("list")
         if "牵头" in body or role.search(body):

@@ -113,6 +113,8 @@ ATTRIBUTE = re.compile(r"约束性|预期性")
 LONG_RANGE = vocabulary("long_range_cues")
 SCOPE_THRESHOLD = re.compile(vocabulary("scope_after").pattern)
 COUNT_VERB = vocabulary("count_verbs")
+CONDITION_CUES, DEFINITION_CUES, RULE_CUES, RESULT_CUES, SCORING_CUES = (vocabulary(name) for name in (
+    "condition_cues", "definition_cues", "rule_cues", "result_cues", "scoring_cues"))
 # 年产值超N亿元、具备…的企业M家: the first number qualifies the thing the second counts.
 QUALIFIES_LATER = re.compile(r"(?:以上|以下)?(?:、[^，。；\d]{0,20})?的[^，。；、\d]{1,15}\d")
 BANDWIDTH_AFTER = re.compile(r"(?:到|进|至|升级|以上|以内|的?带宽|出口|[，。；、,;）)]|$)")
@@ -595,19 +597,19 @@ def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = 
     if info and info.get("weak"):
         ev.add(0.0, "bare count after an action verb")
     before, after = clause[:v.start], clause[v.end:]
-    if vocabulary("condition_cues").search(before):
+    if CONDITION_CUES.search(before):
         ev.add(-5.0, "condition")
     if SCOPE_THRESHOLD.match(after):
         ev.add(-5.0, "scope threshold")
-    if vocabulary("definition_cues").search(sentence or clause):
+    if DEFINITION_CUES.search(sentence or clause):
         ev.add(-5.0, "definition or grading rule")
-    if vocabulary("rule_cues").search(sentence or clause):
+    if RULE_CUES.search(sentence or clause):
         ev.add(-3.0, "procedural rule")
     if QUALIFIES_LATER.match(after):
         ev.add(-5.0, "qualifies a later count")
-    if vocabulary("result_cues").search(clause):
+    if RESULT_CUES.search(clause):
         ev.add(-3.0, "result cue")
-    if vocabulary("scoring_cues").search(clause):
+    if SCORING_CUES.search(clause):
         ev.add(-3.0, "scoring cue")
     return ev
 
