@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 LAYOUT = 4  # 1: keyword index in an FTS5 table; 2: tantivy in kw/; 3, 4: + stored passages (older: rebuilt)
 GROUP_DOCS = 200  # documents added per SQLite transaction during a sync
 MAX_SEGMENT = 250_000  # vectors: segments above this are never merged on the add path
-IVF_FROM = 50_000  # vectors: a segment this big is an inverted file, smaller ones are scanned whole
+IVF_FROM = 20_000  # vectors: a segment this big is an inverted file (once trained), smaller ones are scanned whole
 IVF_LISTS = 1024  # coarse centroids (~880 vectors a list at 900k vectors)
 IVF_TRAIN = 40_960  # vectors sampled to train them (faiss asks for ≥ 39 a centroid)
 _MEMORY_HOMES: dict[int, Path] = {}
