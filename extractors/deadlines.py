@@ -31,7 +31,7 @@ from extractors.context import (Evidence, document_year, finditer_near, kind_wei
 
 CN_NUM = "一二三四五六七八九十两"
 CN_YEAR_DIGITS = "〇零○一二三四五六七八九"
-MONTH = rf"(?P<month>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
+MONTH = r"(?P<month>1[0-2]|0?[1-9]|十[一二]?|[一二三四五六七八九])"
 MONTH_TAIL = r"(?P<mtail>底|末|中旬|上旬|下旬)?"
 BEFORE = r"(?:前|之前|以前)?"
 # Each pattern opens with a lookahead on the characters it can start with: the regex engine

@@ -17,6 +17,7 @@ import bisect
 import csv
 import re
 from functools import lru_cache
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 from spacy.language import Language
@@ -744,32 +745,38 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
     """Targets of every prose line; history sections and past-tense sentences are kept as
     evidence (low confidence), not skipped."""
     out: list[dict] = []
-    text = doc.text
     in_spans = _span_test(skip)
-    pos = 0
-    lead_years: dict[int, int | None] = {}  # stated once on a lead-in line, it holds for the list items below it
+    lines = doc.text.split("\n")
+    # Per-line tests mapped over every line at once (the loop below visits only the lines
+    # that hold a number): where each starts, whether it is blank, a list item, has a number.
+    starts = list(accumulate(map(len, lines), lambda at, n: at + n + 1, initial=0))
+    leads = [i for i, (text, item) in enumerate(zip(lines, map(LIST_ITEM.match, lines))) if not item and text.strip()]
+    # A lead-in line (the last non-blank line that is not a list item) states a year once for
+    # the items below it, and a forward lead-in makes its neutral items look forward.
+    lead_years: dict[int, int | None] = {}
+    lead_forwards: dict[int, bool] = {}
+    lead_at = -1  # index of the current lead-in line, -1 before the first
 
     def lead_year() -> int | None:  # worked out only when an item line yields a target
-        if lead_start not in lead_years:
-            lead_years[lead_start] = lead_in_year(lead_line)
-        return lead_years[lead_start]
-    lead_line, lead_start, lead_forward = "", 0, False  # … and a forward lead-in makes its neutral items look forward
-    for line in text.split("\n"):
-        line_start = pos
-        pos += len(line) + 1
-        if not line.strip():
-            continue
-        item = bool(LIST_ITEM.match(line))
-        if not item:
-            lead_line, lead_start, lead_forward = line, line_start, None  # worked out when an item needs it
-        if not LINE_HAS_NUMBER.search(line):
-            continue
+        if lead_at not in lead_years:
+            lead_years[lead_at] = lead_in_year(lines[lead_at]) if lead_at >= 0 else None
+        return lead_years[lead_at]
+
+    def lead_forward() -> bool:
+        if lead_at not in lead_forwards:
+            lead_forwards[lead_at] = lead_at >= 0 and bool(lines[lead_at]) and looks_forward(
+                lines[lead_at], ctx.plan_start) and not ctx.is_history(starts[lead_at])
+        return lead_forwards[lead_at]
+
+    for i in [i for i, hit in enumerate(map(LINE_HAS_NUMBER.search, lines)) if hit]:
+        line, line_start = lines[i], starts[i]
+        k = bisect.bisect_right(leads, i) - 1
+        lead_at = leads[k] if k >= 0 else -1
+        item = lead_at != i
         if in_spans(line_start):
             continue
         past_paragraph = _once(lambda para=line: opens_in_past(para, ctx.plan_start))
-        if item and lead_forward is None:  # …主要目标… then ——A ——B
-            lead_forward = bool(lead_line) and looks_forward(lead_line, ctx.plan_start) and not ctx.is_history(lead_start)
-        colon_lead = item and bool(lead_forward)  # …预期目标是：A；B；C — items after a forward lead-in look forward
+        colon_lead = item and lead_forward()  # …主要目标… then ——A ——B / …预期目标是：A；B；C
         for sm in SENTENCE_RE.finditer(line):
             sentence = sm.group(0)
             skip_n = _list_number(line, sm.start(), sentence)
