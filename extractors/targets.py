@@ -930,14 +930,19 @@ def text_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int
     text = doc.text
     if not TEXT_TABLE_HINT.search(text):
         return []  # no short line names a name column: no header, nothing to scan
-    lines: list[tuple[str, int]] = []
-    pos = 0
-    for line in text.split("\n"):
-        lines.append((line.strip(), pos))
-        pos += len(line) + 1
+    raw_lines = text.split("\n")
+    lines: list[tuple[str, int]] = list(zip(map(str.strip, raw_lines),
+                                            accumulate(map(len, raw_lines), lambda at, n: at + n + 1, initial=0)))
+    short = [i for i, (c, _) in enumerate(lines) if c and len(c) <= 8]  # the lines a header can start on
     found = []
     i = 0
     while i < len(lines):
+        if not (lines[i][0] and len(lines[i][0]) <= 8):  # no header starts here: on to the next short line
+            n = bisect.bisect_left(short, i)
+            if n == len(short):
+                break
+            i = short[n]
+            continue
         j = i
         while j < len(lines) and lines[j][0] and len(lines[j][0]) <= 8:
             j += 1
