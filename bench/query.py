@@ -100,7 +100,7 @@ def index_build(db: str) -> None:
         con = connect(copy, read_only=True)
         n = con.execute("SELECT count(*) FROM chunks").fetchone()[0]
         con.close()
-    print(f"{'index build':<16} {total:7.1f} s for {n} chunks (FTS5 + faiss segments, embeddings already stored)")
+    print(f"{'index build':<16} {total:7.1f} s for {n} chunks (tantivy + faiss segments, embeddings already stored)")
 
 
 def cold_ask(db: str) -> None:
