@@ -1,13 +1,15 @@
-"""The extraction pipeline: a spaCy ``Language`` for Chinese with a cheap clause tokenizer
+"""The extraction pipeline: a spaCy ``Language`` for Chinese with a cheap sentence tokenizer
 and one component per fact table, registered the spaCy way so a user can add one of theirs.
 
-Why a clause tokenizer: the extractors work on clauses and sentences, not words, and jieba
-word segmentation cost three quarters of the extraction time while no component read a
-token.  ``cn_clause_tokenizer`` makes one token per clause (text up to and including a
-terminal or clause punctuation mark, or a line break), so ``doc.sents`` and
-``doc.char_span(..., alignment_mode="expand")`` are cheap and meaningful.  The tokenizer
-also sets the sentence starts (read from its tokens' first and last characters); the
-``cn_sentencizer`` component keeps them and sets them on a Doc made any other way.
+Why a sentence tokenizer: the extractors work on clauses and sentences, not words, and
+jieba word segmentation cost three quarters of the extraction time while no component read
+a token.  ``cn_sentence_tokenizer`` makes one token per sentence (text up to and including a
+run of terminal marks and the closing quotes or brackets after it, or a run of line breaks:
+exactly where the ``cn_sentencizer`` ends a sentence), so every token starts a sentence and
+``doc.sents`` costs nothing.  Each token is a new lexeme, freed with its memory zone, and a
+sentence token makes half as many as a clause token did.  A record's span in ``doc.spans``
+covers the sentences holding it (``alignment_mode="expand"``); the record's own
+``char_start``/``char_end``/``quote`` are character precise and never read from tokens.
 
 A component is a function ``(doc: spacy.tokens.Doc) -> Doc``.  It reads the source
 ``corpus.model.Document`` from ``doc._.source`` and appends plain dict records to
@@ -20,7 +22,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from operator import itemgetter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -45,72 +46,41 @@ if not Doc.has_extension("errors"):
 MAX_CHARS = 100_000_000  # longer text is refused with a clear error, not a MemoryError
 SENT_END = re.compile(r"[。！？；!?;]+[”」’』）)]*|\n+")
 SENT_END_PARTS = (re.compile(r"[。！？；!?;]+[”」’』）)]*"), re.compile(r"\n+"))  # SENT_END's two alternatives
-# A clause: up to a sentence or clause mark (and closing quotes/brackets after it), or a line.
-CLAUSE = re.compile(r"[^。！？；!?;，,：:\n]+[。！？；!?;，,：:]*[”」’』）)]*|[。！？；!?;，,：:]+|\n+")
+# A sentence: up to and including a SENT_END match (the first terminal mark or line break on
+# decides where: the text before it holds neither), or the text after the last one.
+SENTENCE_TOKEN = re.compile(r"[^。！？；!?;\n]*(?:[。！？；!?;]+[”」’』）)]*|\n+)|[^。！？；!?;\n]+")
 
 
-class ClauseTokenizer:
-    """One token per clause; the tokens' text joins back to the input exactly."""
+class SentenceTokenizer:
+    """One token per sentence; the tokens' text joins back to the input exactly."""
 
     def __init__(self, vocab):
         self.vocab = vocab
 
     def __call__(self, text: str) -> Doc:
-        words = CLAUSE.findall(text)
+        words = SENTENCE_TOKEN.findall(text)
         doc = Doc(self.vocab, words=words, spaces=[False] * len(words))
-        if words:
-            # The words are at hand here (Doc.text rebuilds the text from Token objects).
-            flags = numpy.full((len(words), 1), -1, dtype="int64")
-            flags[1:, 0][clause_ends_sentence(words, text)[:-1]] = 1
-            flags[0, 0] = 1
-            doc.from_array([SENT_START], flags.astype("uint64"))
+        if words:  # every token starts a sentence
+            doc.from_array([SENT_START], numpy.ones((len(words), 1), dtype="uint64"))
         return doc
 
     # spaCy serialises tokenizers; this one has no state.
     def to_bytes(self, **kwargs) -> bytes:
         return b""
 
-    def from_bytes(self, data: bytes, **kwargs) -> "ClauseTokenizer":
+    def from_bytes(self, data: bytes, **kwargs) -> "SentenceTokenizer":
         return self
 
     def to_disk(self, path, **kwargs) -> None:
         pass
 
-    def from_disk(self, path, **kwargs) -> "ClauseTokenizer":
+    def from_disk(self, path, **kwargs) -> "SentenceTokenizer":
         return self
 
 
-@spacy.registry.tokenizers("cn_clause_tokenizer")
-def create_clause_tokenizer():
-    return lambda nlp: ClauseTokenizer(nlp.vocab)
-
-
-TERMINAL, CLOSING = "。！？；!?;", "”」’』）)"  # SENT_END's two character classes
-_TERMINAL = numpy.array([ord(c) for c in TERMINAL], dtype="uint32")
-_CLOSING = numpy.array([ord(c) for c in CLOSING], dtype="uint32")
-
-
-def clause_ends_sentence(words: list[str], text: str):
-    """For each CLAUSE token of ``text``, whether a SENT_END match ends where it ends.
-
-    Read from the tokens' first and last characters instead of scanning the text: a line
-    break token ends one; a token ending in a terminal mark does unless the next token
-    opens with a closing quote or bracket (SENT_END would take it too); a token ending in
-    closing marks does when a terminal mark comes before them (a CLAUSE token takes every
-    closing mark that follows it, so SENT_END cannot run on past it)."""
-    last = numpy.frombuffer("".join(map(itemgetter(-1), words)).encode("utf-32-le"), dtype="<u4")
-    first = numpy.frombuffer("".join(map(itemgetter(0), words)).encode("utf-32-le"), dtype="<u4")
-    next_closing = numpy.append(numpy.isin(first[1:], _CLOSING), False)
-    ends = (first == 10) | (numpy.isin(last, _TERMINAL) & ~next_closing)
-    for i in numpy.flatnonzero(numpy.isin(last, _CLOSING)).tolist():
-        before = words[i].rstrip(CLOSING)
-        if not before:  # the token is closing marks only: look further back in the text
-            j = sum(map(len, words[:i])) - 1
-            while j >= 0 and text[j] in CLOSING:
-                j -= 1
-            before = text[j] if j >= 0 else ""
-        ends[i] = bool(before) and before[-1] in TERMINAL
-    return ends
+@spacy.registry.tokenizers("cn_sentence_tokenizer")
+def create_sentence_tokenizer():
+    return lambda nlp: SentenceTokenizer(nlp.vocab)
 
 
 def set_sent_starts(doc: Doc, starts, text: str) -> Doc:
@@ -127,7 +97,7 @@ def set_sent_starts(doc: Doc, starts, text: str) -> Doc:
 
 @Language.component(SENTENCIZER)
 def cn_sentencizer(doc: Doc) -> Doc:
-    """Sentence boundaries at Chinese terminal punctuation and line breaks.  The clause
+    """Sentence boundaries at Chinese terminal punctuation and line breaks.  The sentence
     tokenizer sets them already; a Doc made another way gets them here."""
     if not len(doc) or doc.has_annotation("SENT_START"):
         return doc
@@ -148,12 +118,12 @@ def _register_components() -> None:
 
 def make_nlp(components: tuple[str, ...] | None = None) -> Language:
     _register_components()
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "cn_clause_tokenizer"}}})
-    # Every clause is a new lexeme; computing word shape, like_num … for each one was most of
+    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": "cn_sentence_tokenizer"}}})
+    # Every sentence is a new lexeme; computing word shape, like_num … for each one was most of
     # the tokenizer's time and no component reads those attributes.
     nlp.vocab.lex_attr_getters = {}
     # spaCy's 1,000,000-character limit (E088) guards the parser's and NER's memory; a Doc of
-    # clause tokens costs a few bytes per character, so a long plan or yearbook is one Doc.
+    # sentence tokens costs a few bytes per character, so a long plan or yearbook is one Doc.
     nlp.max_length = MAX_CHARS
     for name in components or default_components():
         nlp.add_pipe(name)
@@ -190,7 +160,7 @@ class Extraction:
 def run(documents: list[Document], nlp: Language | None = None, keep_docs: bool = False) -> list[Extraction]:
     """Run the pipeline over normalised Documents with ``nlp.pipe``; one Extraction each.
 
-    Unless ``keep_docs``, the Docs live in a spaCy memory zone: the strings their clauses
+    Unless ``keep_docs``, the Docs live in a spaCy memory zone: the strings their sentences
     add to the vocabulary are freed afterwards, so a long ingest does not grow without
     bound (and ``Extraction.doc`` is None)."""
     nlp = nlp or default_nlp()

@@ -208,20 +208,24 @@ def test_an_installed_plugin_is_found_by_its_entry_point(tmp_path, monkeypatch):
     assert "ep_hazards" not in registry.tables()  # uninstalled: gone
 
 
-def test_the_clause_tokenizer_sets_the_sentencizers_boundaries():
-    """The tokenizer reads sentence starts from its tokens; they must be where SENT_END's
-    matches end, as the sentencizer finds them on a Doc made without them."""
+def test_the_sentence_tokenizer_makes_the_sentencizers_sentences():
+    """One token per sentence: the tokens join back to the text, every token starts a
+    sentence, and the sentences are the ones the sentencizer finds on a Doc of one token
+    per character (ends of SENT_END's matches)."""
     import random
 
     from spacy.tokens import Doc
 
-    from extractors.base import CLAUSE, cn_sentencizer, default_nlp
+    from extractors.base import cn_sentencizer, default_nlp
 
     nlp = default_nlp()
     marks = list("。！？；!?;，,：:”」’』）)\n") + ["规划", "目标", " "] * 3
     rng = random.Random(4)
     for _ in range(2000):
         text = "".join(rng.choice(marks) for _ in range(rng.randint(1, 25)))
-        words = CLAUSE.findall(text)
-        plain = cn_sentencizer(Doc(nlp.vocab, words=words, spaces=[False] * len(words)))
-        assert [t.is_sent_start for t in nlp.make_doc(text)] == [t.is_sent_start for t in plain], text
+        doc = nlp.make_doc(text)
+        assert "".join(t.text for t in doc) == text
+        assert all(t.is_sent_start for t in doc), text
+        chars = cn_sentencizer(Doc(nlp.vocab, words=list(text), spaces=[False] * len(text)))
+        assert [(s.start_char, s.end_char) for s in doc.sents] == \
+            [(s.start_char, s.end_char) for s in chars.sents], text
