@@ -31,6 +31,7 @@ confidence at all) unless asked for everything.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -164,12 +165,13 @@ def component_modules() -> list[str]:
 
 def fold_record(table: FactTable, record: dict) -> dict:
     """A record with exactly the table's columns: keys that are not columns go into ``extra``."""
-    import json
-
     cols = table.all_columns
-    out = dict.fromkeys(cols)
-    out.update({k: record[k] for k in record.keys() & cols.keys()})  # set operations: no loop over every key
-    others = {k for k in record.keys() - cols.keys() if not k.startswith("_")}  # "_span" and such are not stored
+    out = dict.fromkeys(cols)  # the columns in order, then one C-level copy of the record
+    out.update(record)
+    not_columns = record.keys() - cols.keys()
+    for k in not_columns:
+        del out[k]
+    others = {k for k in not_columns if not k.startswith("_")}  # "_span" and such are not stored
     extra = {k: v for k, v in record.items() if k in others} if others else {}
     base = record.get("extra")
     if isinstance(base, str):
@@ -180,5 +182,5 @@ def fold_record(table: FactTable, record: dict) -> dict:
     if isinstance(reasons, str):
         out["reasons"] = [reasons]
     elif reasons is not None:
-        out["reasons"] = [str(r) for r in reasons]
+        out["reasons"] = list(map(str, reasons))
     return out
