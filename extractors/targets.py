@@ -602,17 +602,26 @@ def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = 
         ev.add(-5.0, "condition")
     if SCOPE_THRESHOLD.match(after):
         ev.add(-5.0, "scope threshold")
-    if DEFINITION_CUES.search(sentence or clause):
+    definition, rule, result, scoring = _text_cues(sentence or clause, clause)
+    if definition:
         ev.add(-5.0, "definition or grading rule")
-    if RULE_CUES.search(sentence or clause):
+    if rule:
         ev.add(-3.0, "procedural rule")
     if QUALIFIES_LATER.match(after):
         ev.add(-5.0, "qualifies a later count")
-    if RESULT_CUES.search(clause):
+    if result:
         ev.add(-3.0, "result cue")
-    if SCORING_CUES.search(clause):
+    if scoring:
         ev.add(-3.0, "scoring cue")
     return ev
+
+
+@lru_cache(maxsize=8)  # the values of one clause, and the clauses of one sentence, ask in turn
+def _text_cues(sentence: str, clause: str) -> tuple[bool, bool, bool, bool]:
+    """Whether a value's sentence states a definition or a procedural rule, and whether its
+    clause holds a result or a scoring cue."""
+    return (bool(DEFINITION_CUES.search(sentence)), bool(RULE_CUES.search(sentence)),
+            bool(RESULT_CUES.search(clause)), bool(SCORING_CUES.search(clause)))
 
 
 def _attribute(text: str) -> str | None:
@@ -779,11 +788,13 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
         colon_lead = item and lead_forward()  # …主要目标… then ——A ——B / …预期目标是：A；B；C
         for sm in SENTENCE_RE.finditer(line):
             sentence = sm.group(0)
+            if not CLAUSE_HAS_NUMBER.search(sentence):
+                continue  # (blanking its list number cannot add one)
             skip_n = _list_number(line, sm.start(), sentence)
             if skip_n:
                 sentence = " " * skip_n + sentence[skip_n:]
-            if not CLAUSE_HAS_NUMBER.search(sentence):
-                continue
+                if not CLAUSE_HAS_NUMBER.search(sentence):
+                    continue
             tense_of = (lambda s=sentence, lead=colon_lead, past=past_paragraph: _tense(s, past(), ctx.plan_start, lead))
             if not colon_lead and COLON_IN.search(sentence) and looks_forward(sentence.split("：")[0], ctx.plan_start):
                 colon_lead = True
