@@ -235,10 +235,10 @@ def provenance(document: Document, start: int, end: int) -> dict:
     """Location fields for a fact found at ``document.text[start:end]``."""
     a, b = document.raw_span(start, end)
     where = _locator(document)
-    section = where.section_at(start)
+    section_id, section_path = where.section_fields(start)
     return {
-        "section_id": section.id if section else None,
-        "section_path": (f"{section.path}/{section.heading}" if section.path else section.heading) if section else None,
+        "section_id": section_id,
+        "section_path": section_path,
         "page": where.page_at_raw(a),
         "char_start": a,
         "char_end": b,
@@ -258,6 +258,7 @@ class _Locator:
         self.n_sections = len(document.sections)
         self.bounds = sorted({p for s in document.sections for p in (s.start, s.end)})
         self.found: dict[int, object] = {}
+        self.fields: dict[int, tuple[str | None, str | None]] = {}
         self.page_starts = [p.start for p in document.pages]
 
     def section_at(self, pos: int):
@@ -265,6 +266,15 @@ class _Locator:
         if k not in self.found:
             self.found[k] = self.document.section_at(self.bounds[k] if k >= 0 else pos)
         return self.found[k]
+
+    def section_fields(self, pos: int) -> tuple[str | None, str | None]:
+        """(section_id, section_path) of a record at ``pos``, built once per interval."""
+        k = bisect.bisect_right(self.bounds, pos) - 1
+        hit = self.fields.get(k)
+        if hit is None:
+            s = self.section_at(pos)
+            hit = self.fields[k] = (s.id, f"{s.path}/{s.heading}" if s.path else s.heading) if s else (None, None)
+        return hit
 
     def page_at_raw(self, raw_pos: int) -> int | None:
         pages = self.document.pages
