@@ -17,14 +17,18 @@ def offset_runs(offsets: list[int]) -> list[int] | None:
     """The offset map as breakpoints ``[t0, r0, t1, r1, ...]``: from text position t_k on,
     ``offsets[i] == r_k + (i - t_k)`` until the next breakpoint.  Normalisation keeps most
     characters in place, so a 45k-character map becomes a few hundred integers.  None for the
-    identity map (every character where it was)."""
-    runs: list[int] = []
-    prev = None
-    for i, o in enumerate(offsets):
-        if prev is None or o != prev + 1:
-            runs += (i, o)
-        prev = o
-    return None if runs in ([], [0, 0]) else runs
+    identity map (every character where it was).  (numpy: a Python loop over the map took
+    2.7 ms of the writer's ~10 ms per document.)"""
+    import numpy as np
+
+    if not len(offsets):
+        return None
+    o = np.asarray(offsets, dtype=np.int64)
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(o) != 1) + 1))
+    runs = np.empty(2 * len(starts), dtype=np.int64)
+    runs[0::2], runs[1::2] = starts, o[starts]
+    out = runs.tolist()
+    return None if out == [0, 0] else out
 
 
 def expand_offsets(runs: list[int] | None, n_text: int, n_raw: int | None = None) -> list[int]:
