@@ -97,7 +97,7 @@ import sys, time
 import pipeline.ingest as ingest
 from pipeline.process import process_file
 def slow(*args):
-    time.sleep(0.1)
+    time.sleep(0.2)  # 0.1 s let a loaded machine finish all 48 before the first batch's index appeared
     return process_file(*args)
 ingest.process_file = slow
 ingest.ingest_files(sys.argv[1].split(","), sys.argv[2], workers=2, extract=False, embed=False)
