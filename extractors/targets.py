@@ -801,7 +801,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
             ev = _once(lambda t=tense_of, at=line_start + sm.start(): ctx.evidence(at, tense=t()))
             for cm in CLAUSE_RE.finditer(sentence):
                 clause = cm.group(0)
-                if not CLAUSE_HAS_VALUE.search(clause):
+                if not CLAUSE_HAS_NUMBER.search(clause):
                     continue
                 clause_pos = line_start + sm.start() + cm.start()
                 year = (lambda a=sm.start(), c=sm.start() + cm.start(), p=clause_pos: sentence_year(
@@ -818,10 +818,6 @@ LINE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万](?:
                              r"|(?<=百)分之|(?<=[百千万])兆)")
 CLAUSE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万为](?:(?<=[\d一二两三四五六七八九十])|(?<=百)分之"
                                r"|(?<=[百千万])兆|(?<=为)零)")
-# Does a clause hold a value that prose_targets' first test keeps (VALUE_RE's num has a digit,
-# ○ or 百分之/千分之, or is 零, or a unit follows it or the range's second number)?  A clause
-# whose numbers are Chinese numerals with no unit after them (进一步, 统一, 十四五) is not read.
-CLAUSE_HAS_VALUE = re.compile(rf"[\d○零]|[百千]分之|[零〇○一二两三四五六七八九十百千万亿](?={_UNIT_LED})")
 
 
 # --- tables ------------------------------------------------------------------------
