@@ -30,10 +30,10 @@ from pipeline.schema import DERIVED_TABLES, DOC_TABLES, TABLES, columns
 DEFAULT_DB = "cnpolicy.duckdb"
 LOCK_WAIT = float(os.environ.get("CNPOLICY_LOCK_WAIT", "120"))  # seconds to wait for another process
 STORAGE_VERSION = "v1.3.0"  # the oldest DuckDB format with ZSTD for long strings (see _create_file)
-# The per-character offset list is still written beside its breakpoints: queries/diff.py reads
-# documents.offsets itself (7.7 KB a document on disk).  False once every reader decodes with
-# corpus.model.stored_offsets.
-WRITE_OFFSET_LIST = True
+# Only the breakpoints (offset_runs) are written; every reader decodes them with
+# corpus.model.stored_offsets.  True writes the old per-character list as well (7.7 KB a
+# document on disk), for tools that read documents.offsets directly.
+WRITE_OFFSET_LIST = False
 LOCK_MESSAGE = re.compile(r"Could not set lock|Conflicting lock", re.IGNORECASE)
 
 
