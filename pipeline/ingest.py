@@ -18,6 +18,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -27,10 +28,52 @@ from pathlib import Path
 
 from pipeline.process import Result, process_file
 
-BATCH_DOCS = int(os.environ.get("CNPOLICY_BATCH_DOCS", "32"))
-BATCH_SECONDS = float(os.environ.get("CNPOLICY_BATCH_SECONDS", "3"))
-CHECKPOINT_THRESHOLD = os.environ.get("CNPOLICY_CHECKPOINT_THRESHOLD", "64MB")
-WRITER_MEMORY = os.environ.get("CNPOLICY_WRITER_MEMORY", "1GB")  # DuckDB's buffer pool for the writer
+# --- settings from the environment -----------------------------------------------------------------
+# A bad value never fails at import (that would be a traceback in every command): it is noted,
+# the default stands in, and ``check_settings`` refuses the ingest before any file is touched.
+_BAD_SETTINGS: list[str] = []
+_SIZE = re.compile(r"\d+(\.\d+)?\s*([KMGT]i?)?B", re.IGNORECASE)
+
+
+def _setting(name: str, default, parse, expected: str):
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return parse(raw)
+    except ValueError:
+        _BAD_SETTINGS.append(f"${name}={raw!r} is not {expected}")
+        return default
+
+
+def _positive(kind):
+    def parse(raw: str):
+        value = kind(raw)
+        if value <= 0:
+            raise ValueError(raw)
+        return value
+    return parse
+
+
+def _size(raw: str) -> str:
+    if not _SIZE.fullmatch(raw):
+        raise ValueError(raw)
+    return raw
+
+
+BATCH_DOCS = _setting("CNPOLICY_BATCH_DOCS", 32, _positive(int), "a whole number of documents above 0")
+BATCH_SECONDS = _setting("CNPOLICY_BATCH_SECONDS", 3.0, _positive(float), "a number of seconds above 0")
+CHECKPOINT_THRESHOLD = _setting("CNPOLICY_CHECKPOINT_THRESHOLD", "64MB", _size, "a size such as 64MB")
+WRITER_MEMORY = _setting("CNPOLICY_WRITER_MEMORY", "1GB", _size, "a size such as 1GB")  # the writer's DuckDB buffer pool
+
+
+class SettingError(ValueError):
+    """An ingest setting from the environment that cannot be used; the message names it."""
+
+
+def check_settings() -> None:
+    if _BAD_SETTINGS:
+        raise SettingError("; ".join(_BAD_SETTINGS))
 END_CHECKPOINT_BYTES = 4 * 2**20  # at the end of an ingest, checkpoint only a WAL bigger than this
 WORKER_DIED = "the worker processing this file died (killed, e.g. for using too much memory); not stored"
 
@@ -259,6 +302,7 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
     """Process and store files; return one report row per file (in the order given)."""
     from pipeline.store import stored_ids
 
+    check_settings()  # before the database file is created or opened
     writer = Writer(db, force, set(), embed, model)
     try:
         known = writer.known = stored_ids(writer.connection())

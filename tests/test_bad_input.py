@@ -111,6 +111,30 @@ def test_cli_reports_bad_files_and_exits_nonzero(batch, monkeypatch):
     assert "1 stored" in good.output
 
 
+def test_bad_ingest_settings_are_named_and_refused_before_the_database_is_touched(batch, tmp_path):
+    """Settings are read from the environment when the module loads, so a subprocess: a bad
+    value is named with what was expected, the exit code is 2, nothing stored changes and no
+    new database file is created."""
+    import os
+    import subprocess
+    import sys
+
+    db, files = batch
+    before = snapshot(db)
+    env = {**os.environ, "CNPOLICY_WRITER_MEMORY": "lots", "CNPOLICY_BATCH_DOCS": "0", "COLUMNS": "300"}
+    for target in (db, tmp_path / "new.duckdb"):
+        run = subprocess.run([sys.executable, "-m", "pipeline.cli", "ingest", str(files / "plan.docx"),
+                              "--db", str(target), "--no-extract", "--no-embed", "-q"],
+                             env=env, capture_output=True, text=True, timeout=120)
+        out = " ".join((run.stdout + run.stderr).split())
+        assert run.returncode == 2, out
+        assert "$CNPOLICY_WRITER_MEMORY='lots' is not a size such as 1GB" in out
+        assert "$CNPOLICY_BATCH_DOCS='0' is not a whole number" in out
+        assert "Traceback" not in out
+    assert snapshot(db) == before
+    assert not (tmp_path / "new.duckdb").exists()
+
+
 # --- damaged and hostile inputs (issue 12 point 8): a bounded result or a named refusal ---
 def _process(path):
     from pipeline.process import process_file
