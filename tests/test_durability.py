@@ -91,14 +91,21 @@ def _sigint_as_a_terminal_sends_it() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
-# Each file takes at least 0.1 s, so the signal lands mid-ingest however fast the machine is.
+# The first files take 0.2 s each; every later one waits until the first batch is indexed (the
+# test's cue to send the signal), then takes 0.2 s: however loaded the machine, seconds of work
+# are left when the signal lands (fixed sleeps let a loaded machine finish before the cue).
 INGEST = """
-import sys, time
+import os, sys, time
 import pipeline.ingest as ingest
 from pipeline.process import process_file
-def slow(*args):
-    time.sleep(0.2)  # 0.1 s let a loaded machine finish all 48 before the first batch's index appeared
-    return process_file(*args)
+INDEXED = sys.argv[2] + ".search/index.sqlite"
+def slow(path, *args, **kw):
+    if int(os.path.basename(path)[1:4]) >= 4:
+        deadline = time.monotonic() + 30
+        while not os.path.exists(INDEXED) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    time.sleep(0.2)
+    return process_file(path, *args, **kw)
 ingest.process_file = slow
 ingest.ingest_files(sys.argv[1].split(","), sys.argv[2], workers=2, extract=False, embed=False)
 """
