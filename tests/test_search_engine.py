@@ -219,3 +219,14 @@ def test_memory_mapped_jieba_dictionary_cuts_like_jieba(tmp_path):
     for line in lines:
         assert list(mapped.cut_for_search(line)) == list(full.cut_for_search(line))
     assert "应急" in freq and freq.get("不存在的词语甲乙") is None and freq["应急"] == full.FREQ["应急"]
+
+
+def test_query_dictionary_and_model_weights_share_one_cache_folder(tmp_path, monkeypatch):
+    """$CNPOLICY_CACHE moves every derived model file (a read-only home needs it)."""
+    from index import cache_root, fts
+    from index.embedders import _use_cache_dir
+
+    monkeypatch.setenv("CNPOLICY_CACHE", str(tmp_path / "c"))
+    assert cache_root() == tmp_path / "c"
+    assert fts._mapped_dict_path().parent == tmp_path / "c"
+    assert _use_cache_dir()[1].parent == tmp_path / "c"
