@@ -281,12 +281,15 @@ class Writer:
 
     def _index(self, doc_ids: list[str], con, before: dict | None, tokens: dict[str, str]) -> None:
         from index.sidecar import index_batch
+        from pipeline.store import interrupted
 
         if not doc_ids:
             return
         try:
             index_batch(con, doc_ids, before, tokens)
         except Exception as e:  # the store is committed; the next reader or the final refresh repairs
+            if interrupted(e):  # Ctrl-C landed in one of the index's DuckDB queries: stop
+                raise KeyboardInterrupt from e
             self.index_errors.append(f"{type(e).__name__}: {e}")
 
 

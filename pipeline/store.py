@@ -257,17 +257,27 @@ def write_batch(con: duckdb.DuckDBPyConnection, docs: list[dict[str, list[dict]]
         return out
     try:
         _transaction(con, lambda: _write_many(con, todo, replace))
-    except Exception:
+    except Exception as e:
+        if interrupted(e):
+            raise KeyboardInterrupt from e
         if len(todo) == 1:
             raise
-        for rows in todo:
+        for rows in todo:  # one document at a time: the one that fails is named, the rest stored
             doc_id = rows["documents"][0]["doc_id"]
             try:
                 _transaction(con, lambda r=rows: _write_many(con, [r], replace))
             except Exception as e:
+                if interrupted(e):
+                    raise KeyboardInterrupt from e
                 out[doc_id] = f"not stored: {type(e).__name__}: {e}"
     known.update(d for d, v in out.items() if v is None)
     return out
+
+
+def interrupted(e: BaseException) -> bool:
+    """DuckDB answers a Ctrl-C that lands during a query with RuntimeError("Query
+    interrupted") instead of KeyboardInterrupt; code that carries on after errors must stop."""
+    return isinstance(e, RuntimeError) and "interrupted" in str(e).lower()
 
 
 def _transaction(con: duckdb.DuckDBPyConnection, work) -> None:

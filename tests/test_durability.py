@@ -212,3 +212,17 @@ def test_rows_do_not_depend_on_hash_seed_or_document_order():
         return json.loads(out)
 
     assert dump("1", files) == dump("2", files[::-1])
+
+
+def test_ctrl_c_inside_a_duckdb_query_of_the_index_update_stops_the_ingest(tmp_path, monkeypatch):
+    """DuckDB turns a SIGINT that lands mid-query into RuntimeError("Query interrupted"); the
+    writer, which carries on after index errors, must stop on that one (it once swallowed the
+    user's Ctrl-C and ran the ingest to the end)."""
+    import index.sidecar as sidecar
+
+    def interrupted_query(*args, **kw):
+        raise RuntimeError("Query interrupted")
+
+    monkeypatch.setattr(sidecar, "index_batch", interrupted_query)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_files(plans(tmp_path, 2), tmp_path / "i.duckdb", extract=False, embed=False)
