@@ -219,6 +219,8 @@ class Writer:
         if self.con is None:
             wanted_file(self.db).unlink(missing_ok=True)
             self.con = connect(self.db)
+            # our own wait for the lock asked for a turn too; a reader still waiting asks again
+            wanted_file(self.db).unlink(missing_ok=True)
             # Checkpoints when due, not at every close: a checkpoint rewrites the table's open row
             # group (2 s at 1k documents), closing without one takes 0.16 s and a reader replays
             # the small WAL on open (0.12 s for one document's).
@@ -308,7 +310,8 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
     check_settings()  # before the database file is created or opened
     writer = Writer(db, force, set(), embed, model)
     try:
-        known = writer.known = stored_ids(writer.connection())
+        with writer.held():  # the watcher thread must not close the connection mid-query
+            known = writer.known = stored_ids(writer.connection())
     except BaseException:
         writer.close()
         raise
