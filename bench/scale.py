@@ -31,8 +31,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 CLI = [sys.executable, "-m", "pipeline.cli"]
 
 
-def run_measured(cmd: list[str]) -> tuple[float, float, int]:
-    """(wall seconds, peak RSS MB of the largest process, exit code) of a subprocess."""
+def run_measured(cmd: list[str]) -> tuple[float, float, int, float]:
+    """(wall seconds, peak RSS MB of the largest process, exit code, CPU seconds of the process and
+    the workers it waited for) of a subprocess.  CPU seconds are what a shared machine distorts least."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -40,7 +41,7 @@ def run_measured(cmd: list[str]) -> tuple[float, float, int]:
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         print(proc.stderr.read().decode()[-2000:], file=sys.stderr)
-    return wall, usage.ru_maxrss / 1024, code
+    return wall, usage.ru_maxrss / 1024, code, usage.ru_utime + usage.ru_stime
 
 
 def size_mb(path: Path) -> float:
@@ -181,8 +182,8 @@ def one_size(n: int, args) -> dict:
         + (["--no-embed"] if args.no_embed else [])
     row: dict = {"n": n}
     if not args.reuse or not db.exists():
-        wall, rss, code = run_measured(CLI + ["ingest", *sources, "--db", str(db), *flags])
-        row.update(ingest_s=wall, rss_mb=rss, code=code)
+        wall, rss, code, cpu = run_measured(CLI + ["ingest", *sources, "--db", str(db), *flags])
+        row.update(ingest_s=wall, rss_mb=rss, code=code, ingest_cpu_s=cpu, load=os.getloadavg()[2])
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
@@ -192,7 +193,7 @@ def one_size(n: int, args) -> dict:
     extra = folder / "extra"
     shutil.rmtree(extra, ignore_errors=True)
     one = mbc.make(n + 1, extra, seed=n + 17)[-1]  # a document the store does not hold yet
-    row["add_one_s"], _, _ = run_measured(CLI + ["ingest", str(one), "--db", str(db), *flags])
+    row["add_one_s"], _, _, _ = run_measured(CLI + ["ingest", str(one), "--db", str(db), *flags])
     row["cold_search_s"] = cold_search(db)
     with duckdb.connect(str(db), read_only=True) as con:
         row["warm"] = warm(con, args.rounds)
@@ -292,7 +293,7 @@ def writer_only(args) -> None:
 
             one = mbc.make(1, folder / "extra", seed=n + 17)[-1]
             c0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            wall, rss, code = run_measured(CLI + ["ingest", str(one), "--db", str(db), "-q"])
+            wall, rss, code, _ = run_measured(CLI + ["ingest", str(one), "--db", str(db), "-q"])
             c1 = resource.getrusage(resource.RUSAGE_CHILDREN)
             cpu = (c1.ru_utime + c1.ru_stime) - (c0.ru_utime + c0.ru_stime)
             print(f"   `cnpolicy ingest` of one more file: {wall:.1f} s wall, {cpu:.1f} CPU-s, peak RSS {rss:.0f} MB "
@@ -375,6 +376,9 @@ def print_row(r: dict) -> None:
     print(f"| {r['docs']:>6} | {rate:>7} | {r['src_mb']:7.1f} | {r['db_mb']:7.1f} ({r['db_mb'] / r['src_mb']:.1f}×) "
           f"| {r['index_mb']:7.1f} | {r.get('rss_mb', 0):6.0f} | {r['add_one_s']:6.1f} | {r['cold_search_s']:5.2f} "
           f"| {warm} |", flush=True)
+    if r.get("ingest_cpu_s"):
+        print(f"|        | ingest {r['ingest_s']:.0f} s wall, {r['ingest_cpu_s']:.0f} CPU-s: "
+              f"{r['docs'] / r['ingest_cpu_s']:.2f} docs per CPU-s; 15-min load average {r['load']:.1f} |", flush=True)
 
 
 def main() -> None:
