@@ -165,3 +165,39 @@ def test_wide_characters_never_overflow(width):
 def test_a_region_no_document_is_about_gets_a_note(db):
     res = run(db, "targets", "--region", "临青市")
     assert res.exit_code == 0 and "no stored document is about '临青市'" in res.output and "临清市" in res.output
+
+
+# --- a verb imports only what it needs ---------------------------------------------------------
+def test_the_verb_table_names_every_registered_verb_and_its_module():
+    from pipeline.cli import VERBS
+
+    owners = {(c.name or c.callback.__name__): c.callback.__module__ for c in app.registered_commands}
+    assert owners == VERBS
+
+
+def test_a_search_run_loads_only_its_verb_module():
+    """`cnpolicy search` (the console script: argv names the verb) imports neither the other
+    verbs, nor the ingest pipeline, nor spaCy; its help still works."""
+    code = ("import sys; sys.argv = ['cnpolicy', 'search', '--help']\n"
+            "from pipeline.cli import app\n"
+            "try:\n    app()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('pipeline.cmd_', 'pipeline.ingest', "
+            "'pipeline.process', 'spacy'))))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "100"})
+    assert out.returncode == 0, out.stderr
+    assert "Find passages by meaning" in out.stdout
+    assert out.stdout.strip().splitlines()[-1] == "['pipeline.cmd_search']"
+
+
+def test_help_and_a_misspelt_verb_list_every_verb():
+    from pipeline.cli import VERBS
+
+    for args in (["--help"], ["serch", "x"]):
+        out = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=ROOT, capture_output=True,
+                             text=True, env={**os.environ, "COLUMNS": "100"})
+        text = out.stdout + out.stderr
+        if args == ["--help"]:
+            assert out.returncode == 0 and all(verb in text for verb in VERBS), text
+        else:
+            assert out.returncode == 2 and "Did you mean 'search'" in text, text
