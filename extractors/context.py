@@ -182,19 +182,32 @@ class Evidence:
         """Move the score by ``weight`` (log-odds) and record why; a 0 weight records a fact
         that was considered and left neutral."""
         self.score += weight
-        self.reasons.append(f"{reason} ({weight:+.1f})")
+        # (a zero weight is formatted each time: the cache cannot tell -0.0 from 0.0)
+        self.reasons.append(_reason(reason, weight) if weight else f"{reason} ({weight:+.1f})")
         return self
 
     def copy(self) -> "Evidence":
-        return Evidence(self.score, list(self.reasons))
+        return Evidence(self.score, self.reasons.copy())
 
     @property
     def confidence(self) -> float:
-        return round(1.0 / (1.0 + math.exp(-self.score)), 3)
+        return _confidence(self.score)
 
     def fields(self) -> dict:
         """The record keys every fact table stores."""
         return {"confidence": self.confidence, "reasons": list(self.reasons)}
+
+
+# Reasons and weights come from a small vocabulary, and a document adds the same few to
+# every fact: each text is formatted once.
+@lru_cache(maxsize=4096)
+def _reason(reason: str, weight: float) -> str:
+    return f"{reason} ({weight:+.1f})"
+
+
+@lru_cache(maxsize=4096)
+def _confidence(score: float) -> float:
+    return round(1.0 / (1.0 + math.exp(-score)), 3)
 
 
 SENTENCE = re.compile(r"[^。！？；;!?\n]+")

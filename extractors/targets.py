@@ -27,7 +27,7 @@ from corpus import numbering
 from corpus.model import Document
 from corpus.numbering import cn_year
 from extractors.base import provenance
-from extractors.context import (DATA, DEFAULT_THRESHOLD, ROLE_WEIGHT, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
+from extractors.context import (DATA, DEFAULT_THRESHOLD, NO_TITLE, ROLE_WEIGHT, SectionIndex, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
                                 plan_period, section_index, section_role, section_titles, sentence_tense, vocabulary, with_first_chars, words)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
@@ -135,9 +135,21 @@ class Context:
     prior: Evidence
     horizon: int | None = None  # a goal section's year when no plan period is known
     this_year: int | None = None  # the document's own year, for 今年
+    # The section index, looked up once (every value asks its role, category and year), and
+    # the shared evidence per (role, tense): a document has a handful of each.
+    index: SectionIndex | None = None
+    evidence_of: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.index is None:
+            self.index = section_index(self.doc)
 
     def role(self, pos: int) -> tuple[str, float]:
-        return section_role(self.doc, pos)
+        """context.section_role, from the index held here."""
+        s = self.index.at(pos)
+        if s is None:
+            return "other", NO_TITLE
+        return self.index.roles.get(s.id, ("other", NO_TITLE))
 
     def is_history(self, pos: int) -> bool:
         return self.role(pos)[0] in ("history", "baseline")
@@ -147,7 +159,7 @@ class Context:
     def heading_year(self, pos: int) -> int | None:
         """The first year stated in the titles of the sections holding ``pos``, deepest first
         (the same for every position of the deepest section: worked out once per section)."""
-        s = section_index(self.doc).at(pos)
+        s = self.index.at(pos)
         key = s.id if s is not None else None
         if key not in self.heading_years:
             self.heading_years[key] = next((int(m.group(1)) for t in section_titles(self.doc, pos)
@@ -156,19 +168,23 @@ class Context:
 
     def category(self, pos: int) -> str | None:
         """The title of the deepest section holding ``pos``."""
-        s = section_index(self.doc).at(pos)
+        s = self.index.at(pos)
         return s.title if s is not None else None
 
     def evidence(self, pos: int, sentence: str | None = None, tense: str | None = None) -> Evidence:
-        """The document's prior plus the section role at ``pos`` and the sentence tense."""
-        ev = self.prior.copy()
-        role, sure = self.role(pos)
-        ev.add(round(ROLE_WEIGHT[role] * sure, 2), f"section {role}")
+        """The document's prior plus the section role at ``pos`` and the sentence tense
+        (a new Evidence: callers add to it)."""
+        where = self.role(pos)
         if tense is None and sentence is not None:
             tense = sentence_tense(sentence, self.plan_start)
-        if tense:
-            ev.add(TENSE_WEIGHT[tense], f"sentence {tense}")
-        return ev
+        ev = self.evidence_of.get((where, tense))
+        if ev is None:
+            ev = self.evidence_of[where, tense] = self.prior.copy()
+            role, sure = where
+            ev.add(round(ROLE_WEIGHT[role] * sure, 2), f"section {role}")
+            if tense:
+                ev.add(TENSE_WEIGHT[tense], f"sentence {tense}")
+        return ev.copy()
 
 
 def goal_horizon(doc: Document) -> int | None:
@@ -192,7 +208,7 @@ def build_context(doc: Document) -> Context:
 
 
 # --- records -----------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class Value:
     value: float
     value_max: float | None
@@ -204,7 +220,7 @@ class Value:
 
 
 def _value_of(m: re.Match) -> Value | None:
-    pre, num, unit_w, unit1, num2, post = m.group("pre", "num", "unit", "unit1", "num2", "post")
+    pre, num, unit1, _, num2, unit_w, post = m.groups()
     parsed = _parse(num)
     if parsed is None:
         return None
@@ -261,19 +277,20 @@ def _split_subjects(subject: str) -> list[str]:
     return [subject]
 
 
-def make_record(doc: Document, indicator: str, v: Value, year: int | None, attribute: str | None,
+def make_record(ctx: Context, indicator: str, v: Value, year: int | None, attribute: str | None,
                 category: str | None, source_kind: str, start: int, end: int, ev: Evidence,
                 frequency: str | None = None, measure: str = "level", year_implied: bool = False) -> dict:
     """One target row: the value, where it stands, and the evidence that it is a goal."""
     canonical, _ = canonicalize(indicator)
-    return {
+    record = {
         "indicator": indicator, "canonical_indicator": canonical, "value": v.value, "value_max": v.value_max,
         "value_raw": v.raw, "unit": v.unit, "comparator": v.comparator or "=", "year": year,
         "attribute": attribute, "category": category, "source_kind": source_kind,
         "frequency": frequency, "measure": measure, "year_implied": year_implied,
-        "section_role": section_role(doc, start)[0], **ev.fields(),
-        **provenance(doc, start, end),
+        "section_role": ctx.role(start)[0], "confidence": ev.confidence, "reasons": list(ev.reasons),
     }
+    record.update(provenance(ctx.doc, start, end))
+    return record
 
 
 # --- prose ---------------------------------------------------------------------------
@@ -372,14 +389,14 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
     # Worked out only for a value that passes the cheap tests below (most clauses have none).
     clause_has_build = colon_name = None
     for m in VALUE_RE.finditer(clause):
-        num, unit_w, unit1 = m.group("num", "unit", "unit1")
+        _, num, unit1, _, _, unit_w, post = m.groups()  # pre, num, unit1, sep, num2, unit, post
         if not unit_w and not unit1 and num != "零" and CN_NUMERAL_ONLY.match(num):
             continue  # 一, 进一步, 十四五: a Chinese numeral without a unit is never a value (see below)
-        at = m.start()
+        at, m_end = m.span()
         if BAD_BEFORE.search(clause, max(0, at - 2), at) or LEADING_ZERO.match(num):
             continue  # 0NNN-NNNNNNNN: a telephone number or code, not a quantity
         weak = False
-        before, after = clause[:at], clause[m.end():]
+        before, after = clause[:at], clause[m_end:]
         in_years = after.startswith("年") and bool(YEARS_OF.search(before))  # 受教育年限提高到11.3年
         if BAD_AFTER.match(after) and not in_years:
             continue
@@ -400,7 +417,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             continue  # 10万人死亡率, 百万吨死亡率: part of the indicator's name
         if unit_w == "级" and not QUAKE_AFTER.match(after):
             continue  # 三级体系, 二级实验室: a rank, not a quantity
-        prefix = clause[last_end:m.start()]
+        prefix = clause[last_end:at]
         cue, cue_at = _cue(prefix)
         zero_goal = num == "零" and cue and not after.strip()  # 死亡人数力争为零
         data_unit = v.unit in DATA_UNITS  # 千兆到乡镇, 万兆到县: a bandwidth, whatever its numeral
@@ -425,9 +442,9 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         obj = _object_after(after[1:] if after.startswith("的") else after)
         unit = v.unit
         # A bare number of people: "保障4万集中转移安置人口" → 人.
-        if not unit and obj and PEOPLE_NOUN.match(obj) and not m.group("post"):
+        if not unit and obj and PEOPLE_NOUN.match(obj) and not post:
             unit = "人"
-        elif not unit and not m.group("post") and HEADCOUNT.search(_clean_indicator(subject[:cue_at] if cue else subject)):
+        elif not unit and not post and HEADCOUNT.search(_clean_indicator(subject[:cue_at] if cue else subject)):
             unit = "人"  # 死亡失踪人数力争为零: a head count
         is_rate_unit = unit in ("%", "‰", "")
         counted = not is_rate_unit
@@ -438,7 +455,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
                 colon_name = _colon_name(sentence[:clause_at]) if clause_at > 0 and sentence[clause_at - 1] in "：:" else ""
             subj_clean = subj_clean or colon_name  # 名称：比基期下降X%
         if unit in TIME_UNITS and DIGIT_OR_PERCENT.search(after) and (
-                m.group("post") in ("内", "之内") or DURATION_NAMES_RATE.match(after)):
+                post in ("内", "之内") or DURATION_NAMES_RATE.match(after)):
             continue  # "12小时之内…救助率达100%", "24小时扑灭率达到95%": the duration names the indicator
         if freq:
             ok = True
@@ -446,7 +463,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             ok = True
         elif METRIC_END.search(subject.strip()) and (unit or "." in num or num.isdigit()):
             ok = True
-        elif counted and unit in TIME_UNITS and (m.group("post") or ACHIEVE_BEFORE.search(prefix)) \
+        elif counted and unit in TIME_UNITS and (post or ACHIEVE_BEFORE.search(prefix)) \
                 and not DIGIT.search(after):
             ok, comparator = True, "<="  # 12小时内得到救助, 实现2小时紧急医学救援
         elif inherited and SEPARATOR_ONLY.fullmatch(prefix):
@@ -466,7 +483,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             verbs = list(MULTI_BUILD_RE.finditer(subject))
             if verbs and verbs[-1].end() < len(subject):
                 subj_clean = _clean_indicator(subject[verbs[-1].end():])
-        elif unit in ("%", "‰") and ACHIEVE_CUE.search(clause, 0, m.start()):
+        elif unit in ("%", "‰") and ACHIEVE_CUE.search(clause, 0, at):
             ok = True
         else:
             ok = False
@@ -481,7 +498,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         if comparator is None:
             comparator = _shared_post(after) or inherited or "="
         inherited = comparator
-        v = Value(v.value, v.value_max, v.raw or num, unit, comparator, v.start, v.end)
+        v.raw, v.unit, v.comparator = v.raw or num, unit, comparator
         rate_freq = _rate_frequency(prefix, comparator, unit)
         if callable(sent_year):
             sent_year = sent_year()
@@ -503,16 +520,18 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         subjects = _split_subjects(subj_clean) if subj_clean else [""]
         obj_clean = _clean_indicator(obj) if obj and not METRIC_END.search(subj_clean or "x") else ""
         q_start = offset + last_end + (len(prefix) - len(prefix.lstrip("、，,和及与 ")))
-        q_end = offset + m.end() + (len(obj) if obj_clean else 0)
+        q_end = offset + m_end + (len(obj) if obj_clean else 0)
         for subj in subjects:
             indicator = (subj + obj_clean) if obj_clean else subj
             if freq:
                 indicator = _clean_indicator(re.sub(r"每(\d*|[一二两三四五]?)(年|半年|季度|季|月|周)|至少|不少于|对所有",
                                                     "", subject)) + obj_clean
             if len(indicator) < 2:
-                indicator = _clean_indicator(sentence[: max(0, m.start())])[-20:] or indicator
+                indicator = _clean_indicator(sentence[: max(0, at)])[-20:] or indicator
             pending.append([indicator, v, year, q_start, q_end, shared, info])
-        last_end = m.end()
+        last_end = m_end
+    if not pending:
+        return []
     # Values sharing one subject share one quote: the clause that states them all.
     for i in range(1, len(pending)):
         if pending[i][5]:
@@ -521,12 +540,11 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
                 pending[j][4] = max(pending[j][4], pending[i][4])
                 if not pending[j][5]:
                     break
-    if not pending:
-        return []
     ev = (ev() if callable(ev) else ev) or ctx.evidence(offset, sentence)
     attribute, category = _attribute(clause), ctx.category(offset)
-    return [make_record(doc, ind, v, year, attribute, category, "prose", a, b,
-                        _clause_evidence(ev, clause, v, info, sentence), frequency=info["frequency"], measure=info["measure"],
+    cues = _text_cues(sentence, clause)
+    return [make_record(ctx, ind, v, year, attribute, category, "prose", a, b,
+                        _clause_evidence(ev, clause, v, info, cues), frequency=info["frequency"], measure=info["measure"],
                         year_implied=info["year_implied"] or (year is not None and not _states_year(sentence)))
             for ind, v, year, a, b, _, info in pending]
 
@@ -587,11 +605,11 @@ def _states_year(sentence: str) -> bool:
     return bool(goal_years(sentence))
 
 
-def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = None,
-                     sentence: str = "") -> Evidence:
+def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None,
+                     cues: tuple[bool, bool, bool, bool]) -> Evidence:
     """The sentence's evidence plus what the clause itself says: a comparator cue, a bare
     count, or cues that the number is a condition, a scope threshold, a process or statistics
-    count or an assessment rule."""
+    count or an assessment rule (``cues``: :func:`_text_cues` of the sentence and clause)."""
     ev = ev.copy()
     if v.comparator not in (None, "="):
         ev.add(0.5, "comparator")
@@ -602,7 +620,7 @@ def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = 
         ev.add(-5.0, "condition")
     if SCOPE_THRESHOLD.match(after):
         ev.add(-5.0, "scope threshold")
-    definition, rule, result, scoring = _text_cues(sentence or clause, clause)
+    definition, rule, result, scoring = cues
     if definition:
         ev.add(-5.0, "definition or grading rule")
     if rule:
@@ -616,7 +634,6 @@ def _clause_evidence(ev: Evidence, clause: str, v: "Value", info: dict | None = 
     return ev
 
 
-@lru_cache(maxsize=8)  # the values of one clause, and the clauses of one sentence, ask in turn
 def _text_cues(sentence: str, clause: str) -> tuple[bool, bool, bool, bool]:
     """Whether a value's sentence states a definition or a procedural rule, and whether its
     clause holds a result or a scoring cue."""
@@ -926,7 +943,7 @@ def table_rows_targets(doc: Document, ctx: Context, header: list[str], rows: lis
             attr = _attribute(row[cols.attr][0]) if cols.attr is not None and cols.attr < len(row) else None
             v.comparator = v.comparator or "="
             year = col_year or title_year or ctx.heading_year(pos) or ctx.plan_end
-            out.append(make_record(doc, indicator, v, year, attr, title, "table", n_at, c_at + len(cell), ev,
+            out.append(make_record(ctx, indicator, v, year, attr, title, "table", n_at, c_at + len(cell), ev,
                                    year_implied=not (col_year or title_year)))
     return out
 
