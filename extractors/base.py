@@ -213,9 +213,10 @@ def extract(document: Document, nlp: Language | None = None) -> dict[str, list[d
 def _finish(doc: Doc) -> Extraction:
     """Check tables, number the records, fold unknown keys into ``extra``, write doc.spans."""
     document: Document = doc._.source
+    declared = registry.tables()
     out: dict[str, list[dict]] = {}
     for name, rows in doc._.records.items():
-        table = registry.get(name)  # raises for a table nobody declared
+        table = declared.get(name) or registry.get(name)  # raises for a table nobody declared
         folded, spans = [], []
         for i, row in enumerate(rows, 1):
             row.setdefault("doc_id", document.doc_id)

@@ -26,6 +26,7 @@ from spacy.tokens import Doc
 from corpus.model import Document
 from corpus.numbering import cn_int, cn_year
 from extractors.base import provenance
+from extractors.scan import LiteralLed
 from extractors.context import (Evidence, document_year, finditer_near, kind_weights, looks_back, looks_forward,
                                 section_role, vocabulary)
 
@@ -67,9 +68,11 @@ PREFILTER = re.compile(r"年|月")
 # finditer_near.  Each opens with a character class or literals: one quick scan finds them.
 YEAR_ANCHOR = re.compile(rf"[12一二](?:(?<=1)9\d\d|(?<=2)0\d\d|(?<=[一二])[{CN_YEAR_DIGITS}]{{3}})\s*年")
 YEAR_BACK = 4  # 力争到, 展望到 + the year's first digit
-MONTH_ANCHOR = re.compile(r"月|年[底末内]|半年|季度")
+# MONTH_ANCHOR and RELATIVE_ANCHOR open with an alternation: scanned for their literal
+# prefixes (extractors.scan), a few times quicker than the regex engine's scan.
+MONTH_ANCHOR = LiteralLed(re.compile(r"月|年[底末内]|半年|季度"))
 MONTH_BACK = 10  # 力争在 + 本年度 + 十二, or 确保在 + 明年 + 第一 before 季度
-RELATIVE_ANCHOR = re.compile(r"年(?:左右|的|时间|内|努力)|行动")
+RELATIVE_ANCHOR = LiteralLed(re.compile(r"年(?:左右|的|时间|内|努力)|行动"))
 RELATIVE_BACK = 12  # 利用 + 约 + 三至五 + 个, or 三年攻坚 before 行动
 # The year ends a range or a span (2020—2030年, 2021年至2025年): a period, not a deadline.
 RANGE_BEFORE = re.compile(r"(?:\d{4}\s*年?\s*[-—–~～至到]\s*|\d{4}\s*年\s*[-—–~～至到]\s*)$")

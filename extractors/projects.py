@@ -28,6 +28,7 @@ from corpus import numbering
 from corpus.model import Document, Section
 from extractors.base import provenance
 from extractors.context import Evidence, section_role, section_titles
+from extractors.scan import LiteralLed
 from extractors.texttables import Cell, line_tables, to_text
 
 # A chapter/section whose sub-headings are projects.
@@ -128,10 +129,11 @@ def _heading_project(document: Document, s: Section, category: str) -> dict:
 def _box_projects(document: Document, box: Section) -> list[dict]:
     text = document.text
     lines = _lines(text, box.start, box.end)[1:]  # the first line is the box title
-    numbered = [span for a, b in lines for span in _inline_items(text, *_item_cell(text, a, b))
-                if item_number(text[span[0]:span[1]]) and not _is_table_row(text[span[0]:span[1]])]
+    number = _numbers()
+    numbered = [span for a, b in lines for span in _inline_items(text, *_item_cell(text, a, b, number), number)
+                if number(text[span[0]:span[1]]) and not _is_table_row(text[span[0]:span[1]])]
     if numbered:
-        return _items(document, box, numbered)
+        return _items(document, box, numbered, number=number)
     labelled = [(a, b) for a, b in lines if LABEL_LINE.match(text[a:b]) and not _is_table_row(text[a:b])]
     if labelled:
         return _items(document, box, labelled, label=True)
@@ -148,6 +150,18 @@ class ItemNumber(NamedTuple):
     arabic: int | None  # its value when it is an Arabic 1. / 1、 number
 
 
+def _numbers():
+    """``item_number`` remembering its answers for one box: its lines are read three times
+    (cell, inline items, item heads) and the numbering grammar is the costly part."""
+    seen: dict[str, ItemNumber | None] = {}
+
+    def number(line: str) -> ItemNumber | None:
+        if line not in seen:
+            seen[line] = item_number(line)
+        return seen[line]
+    return number
+
+
 def item_number(line: str) -> ItemNumber | None:
     """The item number opening ``line`` (``corpus.numbering.parse_heading``, item styles only)."""
     lead = BULLETS.match(line).end()
@@ -161,21 +175,21 @@ def item_number(line: str) -> ItemNumber | None:
     return ItemNumber(end, h.value if h.style == "arabic" and h.number[:1].isdigit() else None)
 
 
-def _item_cell(text: str, a: int, b: int) -> tuple[int, int]:
+def _item_cell(text: str, a: int, b: int, number=item_number) -> tuple[int, int]:
     """A box laid out as a two-column table row (主题<TAB>1.… 2.…): the cell holding the items."""
     line = text[a:b]
     if "\t" not in line:
         return a, b
     cell = a + line.rindex("\t") + 1
     cell += len(text[cell:b]) - len(text[cell:b].lstrip())
-    return (cell, b) if item_number(text[cell:b]) else (a, b)
+    return (cell, b) if number(text[cell:b]) else (a, b)
 
 
-def _inline_items(text: str, a: int, b: int) -> list[tuple[int, int]]:
+def _inline_items(text: str, a: int, b: int, number=item_number) -> list[tuple[int, int]]:
     """A line holding numbered items one after another (1.… 2.… 3.…), as a box pasted
     from one table cell does: one span per item.  Only the next number in sequence
     splits, so 2.5亿元 or a list inside an item's text does not."""
-    m = item_number(text[a:b])
+    m = number(text[a:b])
     if not m or m.arabic is None:
         return [(a, b)]
     spans, k, at = [], m.arabic, a
@@ -206,7 +220,8 @@ def _is_table_row(line: str) -> bool:
     return "\t" in line or "|" in line
 
 
-def _items(document: Document, box: Section, heads: list[tuple[int, int]], label: bool = False) -> list[dict]:
+def _items(document: Document, box: Section, heads: list[tuple[int, int]], label: bool = False,
+           number=item_number) -> list[dict]:
     """One project per item line; its text runs to the next item or the box's end."""
     text = document.text
     out = []
@@ -217,7 +232,7 @@ def _items(document: Document, box: Section, heads: list[tuple[int, int]], label
             m = LABEL_LINE.match(line)
             name_start, name = a + m.start("name"), m.group("name")
         else:
-            m = item_number(line)
+            m = number(line)
             rest = line[m.end:]
             cut = NAME_END.search(rest)
             name = rest[:cut.start()] if cut and cut.start() <= NAME_MAX else _first_clause(rest)
@@ -296,7 +311,7 @@ TITLE_NUMBER = re.compile(r"^(?:附?表|专栏)\s*(?:\d+|[一二三四五六七�
 CELL_MAX = 12  # longest header cell
 # A header needs a cell NAME_COL or BARE_NAME_COL matches, so a line ending such a cell
 # (before a separator or the line end) must exist: documents without one skip the scans.
-HEADER_HINT = re.compile(r"(?:项目|工程|名\s*称)[ \t\u3000]*(?:[\t|]|[ \u3000]{2,}|$)", re.M)
+HEADER_HINT = LiteralLed(re.compile(r"(?:项目|工程|名\s*称)[ \t\u3000]*(?:[\t|]|[ \u3000]{2,}|$)", re.M))
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 

@@ -168,11 +168,13 @@ def fold_record(table: FactTable, record: dict) -> dict:
     cols = table.all_columns
     out = dict.fromkeys(cols)  # the columns in order, then one C-level copy of the record
     out.update(record)
-    not_columns = record.keys() - cols.keys()
-    for k in not_columns:
-        del out[k]
-    others = {k for k in not_columns if not k.startswith("_")}  # "_span" and such are not stored
-    extra = {k: v for k, v in record.items() if k in others} if others else {}
+    extra = {}
+    if len(out) > len(cols):  # the record has keys that are not columns
+        for k in record:
+            if k not in cols:
+                v = out.pop(k)
+                if not k.startswith("_"):  # "_span" and such are not stored
+                    extra[k] = v
     base = record.get("extra")
     if isinstance(base, str):
         base = json.loads(base)

@@ -26,6 +26,7 @@ from corpus.numbering import parse_heading
 from extractors.base import provenance
 from extractors.context import DATA, Evidence, finditer_near, section_index, section_role, vocabulary
 from extractors.departments import canonical
+from extractors.scan import LiteralLed
 
 
 # --- vocabulary ----------------------------------------------------------------------------
@@ -296,6 +297,7 @@ def _verb_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
 # --- "（市发展改革委、市应急局按职责分工负责）", "（县应急局负责）" ------------------------
 DUTY_NOTE = re.compile(r"[（(](?:由)?(?P<list>[^（）()。；;：:\n]{2,120}?)(?:等(?:有关|相关)?(?:部门|单位)*)?"
                        r"(?:按照|按|根据)?(?:各自)?(?:职责分工|职责)?(?:分别|共同)?负责[）)]")
+DUTY_NOTES = LiteralLed(DUTY_NOTE)  # tried at the brackets only
 
 
 DUTY_END = re.compile(r"负责[）)]")
@@ -307,7 +309,7 @@ def _duty_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
     role, dept_end = regexes()["role"], regexes()["dept_end"]
     if not DUTY_END.search(document.text):
         return out  # every duty note closes on 负责）
-    for m in DUTY_NOTE.finditer(document.text):
+    for m in DUTY_NOTES.finditer(document.text):
         body = m.group("list")
         if "牵头" in body or role.search(body):
             continue
@@ -478,9 +480,19 @@ def row_cells(line: str) -> list[str] | None:
     return None
 
 
-def task_tables(text: str):
-    """Yield (header cells, row cells, row start, row end) for every body row of a
-    tab-separated or markdown table whose header names a role column (牵头单位, 责任单位…)."""
+_TASK_ROWS: list = [None, []]  # the last text asked about and its rows
+
+
+def task_tables(text: str) -> list[tuple[list[str], list[str], int, int]]:
+    """(header cells, row cells, row start, row end) for every body row of a tab-separated
+    or markdown table whose header names a role column (牵头单位, 责任单位…).  Kept for the
+    last text: the responsibilities and deadlines components both read them."""
+    if _TASK_ROWS[0] is not text:
+        _TASK_ROWS[:] = [text, list(_task_rows(text))]
+    return _TASK_ROWS[1]
+
+
+def _task_rows(text: str):
     if "\t" not in text and "|" not in text:
         return
     header: list[str] | None = None

@@ -1,0 +1,99 @@
+"""Whole-text regex scans led by literal text.
+
+Python's regex engine scans a text quickly only for a pattern that opens with one fixed
+string; a pattern that opens with an alternation (单位|部门|…) or a character class tries
+every position in turn, about ten times slower, and the extractors run several such scans
+over every document.  :class:`LiteralLed` stands in for such a compiled pattern: when every
+match starts with one of a few fixed strings (read from the pattern itself), it finds those
+with ``str.find`` and tries the pattern only there.  Its matches are the pattern's own, the
+same ones in the same order; any other pattern is scanned as before.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+MIN_PREFIX = 1  # a one-character prefix still pays when it is not a common character
+
+
+def literal_prefixes(pattern: str, flags: int = 0) -> list[str] | None:
+    """Fixed strings one of which every match of ``pattern`` starts with, or None when
+    that cannot be told (a class of ranges, an optional start, flags)."""
+    try:
+        from re import _constants as sre, _parser as parser  # the stdlib's own regex parser
+
+        parsed = parser.parse(pattern, flags)
+        if parsed.state.flags & (re.IGNORECASE | re.VERBOSE):
+            return None
+        return _prefixes(list(parsed), sre)
+    except Exception:  # a private API: without it the plain scan is as correct
+        return None
+
+
+def _prefixes(items: list, sre) -> list[str] | None:
+    lead = ""
+    for op, av in items:
+        if op is sre.LITERAL:
+            lead += chr(av)
+            continue
+        if lead:
+            return [lead]
+        if op is sre.IN and all(o is sre.LITERAL for o, _ in av):
+            return [chr(a) for _, a in av]
+        if op is sre.SUBPATTERN and not av[1] and not av[2]:  # (?:…) or (…) without flags
+            return _prefixes(list(av[3]), sre)
+        if op in (sre.ASSERT, sre.ASSERT_NOT, sre.AT):
+            continue  # a lookaround or ^ reads no character: the next item starts the match
+        if op is sre.BRANCH:
+            out = []
+            for branch in av[1]:
+                got = _prefixes(list(branch), sre)
+                if not got:
+                    return None
+                out += got
+            return out
+        return None
+    return [lead] if lead else None
+
+
+def _find_all(text: str, needle: str, pos: int, endpos: int) -> list[int]:
+    out, find = [], text.find
+    i = find(needle, pos, endpos)
+    while i >= 0:
+        out.append(i)
+        i = find(needle, i + 1, endpos)
+    return out
+
+
+class LiteralLed:
+    """A compiled pattern's ``finditer`` and ``search``, tried only where one of its
+    literal prefixes stands (``prefixes`` given, or read from the pattern)."""
+
+    def __init__(self, regex: re.Pattern, prefixes: list[str] | None = None):
+        self.regex = regex
+        self.pattern = regex.pattern
+        self.prefixes = prefixes if prefixes is not None else literal_prefixes(regex.pattern, regex.flags)
+
+    def _starts(self, text: str, pos: int, endpos: int) -> list[int]:
+        if len(self.prefixes) == 1:
+            return _find_all(text, self.prefixes[0], pos, endpos)
+        return sorted({i for p in self.prefixes for i in _find_all(text, p, pos, endpos)})
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match]:
+        """``regex.finditer(text, pos, endpos)``: leftmost matches that do not overlap."""
+        endpos = len(text) if endpos is None else min(endpos, len(text))
+        if not self.prefixes:
+            yield from self.regex.finditer(text, pos, endpos)
+            return
+        match, after = self.regex.match, pos
+        for s in self._starts(text, pos, endpos):
+            if s < after:
+                continue  # inside the last match
+            m = match(text, s, endpos)
+            if m:
+                yield m
+                after = max(m.end(), s + 1)
+        return
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
+        return next(self.finditer(text, pos, endpos), None)

@@ -1,0 +1,43 @@
+"""extractors.scan.LiteralLed: the literal-led scan finds exactly what the regex finds."""
+import random
+import re
+
+from extractors.scan import LiteralLed, literal_prefixes
+
+
+def test_prefixes_read_from_the_pattern():
+    assert literal_prefixes(r"月|年[底末内]|半年|季度") == ["月", "年", "半年", "季度"]
+    assert literal_prefixes(r"[（(](?:由)?负责") == ["（", "("]
+    assert literal_prefixes(r"(?:项目|工程|名\s*称)$") == ["项目", "工程", "名"]
+    # no fixed start: an optional lead, a range, a class of categories
+    assert literal_prefixes(r"(?:到)?2025年") is None
+    assert literal_prefixes(r"[1-9]月") is None
+    assert literal_prefixes(r"\d+年") is None
+
+
+def test_same_matches_as_the_regex():
+    patterns = [re.compile(p) for p in (r"月|年[底末内]|半年|季度", r"年(?:左右|的|时间|内|努力)|行动",
+                                        r"[（(](?:由)?(?P<list>[^（）()。\n]{2,20}?)负责[）)]",
+                                        r"(?<![年\d])月(?!份)", r"单位|部门|单位组")]
+    patterns.append(re.compile(r"(?:项目|工程|名\s*称)[ \t]*(?:[\t|]|$)", re.M))
+    pieces = ["月", "年", "年底", "半年", "季度", "左右", "行动", "（", "(", "由", "市局", "负责", "）", ")",
+              "项目", "工程", "名 称", "名", "\t", "|", "\n", "单位", "单位组", "部门", "份", "2", " "]
+    rng = random.Random(5)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        for p in patterns:
+            fast = LiteralLed(p)
+            assert fast.prefixes
+            assert [m.span() for m in fast.finditer(text)] == [m.span() for m in p.finditer(text)], (p, text)
+            a, b = rng.randint(0, len(text)), rng.randint(0, len(text))
+            assert [m.span() for m in fast.finditer(text, a, b)] == [m.span() for m in p.finditer(text, a, b)]
+            got, want = fast.search(text), p.search(text)
+            assert (got and got.span()) == (want and want.span())
+
+
+def test_pattern_without_prefix_is_scanned_as_before():
+    p = re.compile(r"\d{4}年")
+    fast = LiteralLed(p)
+    assert fast.prefixes is None
+    assert LiteralLed(re.compile("ab|cd", re.I)).prefixes is None  # other cases match too
+    assert [m.group() for m in fast.finditer("2024年和2025年")] == ["2024年", "2025年"]
