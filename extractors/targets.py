@@ -28,7 +28,7 @@ from corpus.model import Document
 from corpus.numbering import cn_year
 from extractors.base import provenance
 from extractors.context import (DATA, DEFAULT_THRESHOLD, NO_TITLE, ROLE_WEIGHT, SectionIndex, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
-                                plan_period, section_index, section_role, section_titles, sentence_tense, vocabulary, with_first_chars, words)
+                                plan_period, section_index, section_role, section_titles, sentence_tense, vocabulary, first_chars, with_first_chars, words)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
 from extractors.texttables import line_tables
@@ -818,7 +818,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
             ev = _once(lambda t=tense_of, at=line_start + sm.start(): ctx.evidence(at, tense=t()))
             for cm in CLAUSE_RE.finditer(sentence):
                 clause = cm.group(0)
-                if not CLAUSE_HAS_NUMBER.search(clause):
+                if not CLAUSE_HAS_NUMBER.search(clause) or not CLAUSE_HAS_VALUE.search(clause):
                     continue
                 clause_pos = line_start + sm.start() + cm.start()
                 year = (lambda a=sm.start(), c=sm.start() + cm.start(), p=clause_pos: sentence_year(
@@ -836,6 +836,12 @@ LINE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万](?:
 CLAUSE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万为](?:(?<=[\d一二两三四五六七八九十])|(?<=百)分之"
                                r"|(?<=[百千万])兆|(?<=为)零)")
 
+# A clause can state a value only with a digit, 百分之/千分之, 零, or a Chinese numeral with a
+# unit or classifier after it (prose_targets drops a bare 一, 两大, 十四五): the characters a
+# unit can start with are looked ahead at (all of them, for the rare clause holding a number).
+_UNIT_FIRST = first_chars(UNIT)
+CLAUSE_HAS_VALUE = re.compile(r"\d|[百千]分之|零|[〇一二两三四五六七八九十百千万亿]"
+                              + (f"(?=[{''.join(sorted(_UNIT_FIRST))}])" if _UNIT_FIRST else ""))
 
 # --- tables ------------------------------------------------------------------------
 def _table_value(cell: str) -> Value | None:
