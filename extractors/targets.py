@@ -219,7 +219,8 @@ class Value:
     end: int
 
 
-def _value_of(m: re.Match) -> Value | None:
+def _value_parts(m: re.Match) -> tuple[float, float | None, str, str | None] | None:
+    """(value, value_max, unit, comparator) of a VALUE_RE match; None when it does not parse."""
     pre, num, unit1, _, num2, unit_w, post = m.groups()
     parsed = _parse(num)
     if parsed is None:
@@ -232,11 +233,13 @@ def _value_of(m: re.Match) -> Value | None:
         if parsed2 is None:
             return None
         vmax = parsed2[0]
-    comparator = "range" if vmax is not None else None
-    if comparator is None and pre:
-        comparator = SYMBOL_CMP[pre]
-    if comparator is None and post:
-        comparator = POST_CMP[post]
+    comparator = "range" if vmax is not None else SYMBOL_CMP[pre] if pre else POST_CMP[post] if post else None
+    return value, vmax, unit, comparator
+
+
+def _raw(m: re.Match, unit: str, vmax: float | None) -> str:
+    """The value as written (``unit``, ``vmax``: from :func:`_value_parts`)."""
+    _, num, _, _, _, unit_w, post = m.groups()
     raw_end = m.end("unit") if unit_w and unit in ("%", "‰", "平方米") else m.end("num2") if vmax else m.end("num")
     if unit_w in ("%", "‰") or num.startswith(("百分之", "千分之")):
         raw_end = max(raw_end, m.end("unit") if unit_w else m.end("num"))
@@ -246,7 +249,15 @@ def _value_of(m: re.Match) -> Value | None:
         raw = m.string[start:m.end("unit")]
     if post == "以上":
         raw = m.string[start:m.end("post")]
-    return Value(value, vmax, raw, unit, comparator, m.start(), m.end())
+    return raw
+
+
+def _value_of(m: re.Match) -> Value | None:
+    parts = _value_parts(m)
+    if parts is None:
+        return None
+    value, vmax, unit, comparator = parts
+    return Value(value, vmax, _raw(m, unit, vmax), unit, comparator, m.start(), m.end())
 
 
 # A pure function of a short string, and plans repeat their numbers (1, 10%, 2025).
@@ -405,22 +416,25 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         if not in_years and not unit_w and (DATE_AFTER.match(clause, m.end("num")) or LIST_DOT.match(after)
                                              or (len(num) == 4 and num.isdigit() and 1900 <= int(num) <= 2100)):
             continue  # a date, a list number, or a year (the year test below, before parsing)
-        # Parsed only now: most matches fail the cheap tests above.
-        v = _value_of(m)
-        if v is None:
+        # Parsed only now: most matches fail the cheap tests above (and the Value is built
+        # only for one that passes them all).
+        parts = _value_parts(m)
+        if parts is None:
             continue
+        value, vmax, unit0, own_cmp = parts
+        v_unit = unit0
         if in_years:
-            v.unit, after = "年", after[1:]
-        if not unit_w and not in_years and 1900 <= v.value <= 2100:
+            v_unit, after = "年", after[1:]
+        if not unit_w and not in_years and 1900 <= value <= 2100:
             continue  # a year
-        if v.unit not in RATE_UNITS and NAMES_RATE.match(after):
+        if v_unit not in RATE_UNITS and NAMES_RATE.match(after):
             continue  # 10万人死亡率, 百万吨死亡率: part of the indicator's name
         if unit_w == "级" and not QUAKE_AFTER.match(after):
             continue  # 三级体系, 二级实验室: a rank, not a quantity
         prefix = clause[last_end:at]
         cue, cue_at = _cue(prefix)
         zero_goal = num == "零" and cue and not after.strip()  # 死亡人数力争为零
-        data_unit = v.unit in DATA_UNITS  # 千兆到乡镇, 万兆到县: a bandwidth, whatever its numeral
+        data_unit = v_unit in DATA_UNITS  # 千兆到乡镇, 万兆到县: a bandwidth, whatever its numeral
         if data_unit and not BANDWIDTH_AFTER.match(after):
             continue  # 千兆光纤网络: a grade naming a network, not a capacity to reach
         cn_only = bool(CN_NUMERAL_ONLY.match(num))
@@ -431,16 +445,16 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             continue  # 满足一次…处置, 减少二次开发: "once", "secondary", not a count
         if cn_only and unit_w == "类":
             continue  # 两类, 三类: a structure, not a count
-        comparator = combine_comparator(cue, v.comparator, v.unit)
+        comparator = combine_comparator(cue, own_cmp, v_unit)
         subject = prefix[:cue_at] if cue else prefix
-        if not (comparator or inherited or data_unit or v.unit in NEEDS_NO_CUE or METRIC_END.search(subject.strip())):
+        if not (comparator or inherited or data_unit or v_unit in NEEDS_NO_CUE or METRIC_END.search(subject.strip())):
             if clause_has_build is None:
                 clause_has_build = bool(BUILD_RE.search(sentence, 0, clause_at + len(clause)))
             if not clause_has_build and not COUNT_VERB.search(before):
                 continue  # no test of the goal grammar below can pass: drop it before the subject is read
-        freq = _frequency(before) if v.unit == "次" else None
+        freq = _frequency(before) if v_unit == "次" else None
         obj = _object_after(after[1:] if after.startswith("的") else after)
-        unit = v.unit
+        unit = v_unit
         # A bare number of people: "保障4万集中转移安置人口" → 人.
         if not unit and obj and PEOPLE_NOUN.match(obj) and not post:
             unit = "人"
@@ -498,7 +512,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         if comparator is None:
             comparator = _shared_post(after) or inherited or "="
         inherited = comparator
-        v.raw, v.unit, v.comparator = v.raw or num, unit, comparator
+        v = Value(value, vmax, _raw(m, unit0, vmax) or num, unit, comparator, at, m_end)
         rate_freq = _rate_frequency(prefix, comparator, unit)
         if callable(sent_year):
             sent_year = sent_year()
