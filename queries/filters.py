@@ -230,6 +230,27 @@ def has_column(con, table: str, column: str) -> bool:
         return False
 
 
+def sql_literal(value) -> str:
+    """``value`` as a DuckDB literal, for SQL that carries many values (row ids, a unit table):
+    DuckDB converts each Python parameter with a failed ``import pandas`` when pandas is absent
+    (0.1-0.6 ms apiece).  Strings are quoted with '' doubled; a NUL is refused (ValueError)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return f"'{value}'::DOUBLE"
+        return f"{value!r}::DOUBLE"
+    if isinstance(value, str):
+        if "\0" in value:
+            raise ValueError("a NUL character cannot be written into SQL")
+        return "'" + value.replace("'", "''") + "'::VARCHAR"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
+
+
 # --- the filter set ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Filters:

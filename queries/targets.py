@@ -91,9 +91,85 @@ def _match_score(concept: Concept, indicator: str | None, canonical: str | None)
 
 def matching_indicators(con, concept: Concept) -> dict[tuple[str | None, str | None], float]:
     """The (indicator, canonical_indicator) pairs stored in ``targets`` that are ``concept``,
-    with their match score.  A corpus writes a few hundred distinct names over tens of
-    thousands of rows, so matching the names (cached) instead of the rows keeps queries fast."""
-    return {(i, c): score for i, c in indicator_pairs(con) if (score := _match_score(concept, i, c)) > 0}
+    with their match score.  Names are matched (not rows), once per concept and version of the
+    store's name list (``_catalogue``): a corpus of tens of thousands of distinct names costs
+    the scoring loop once, not on every query."""
+    catalogue = _catalogue(con)
+    if catalogue is None:  # an older database without the lookup table: nothing to key a cache on
+        return _score_pairs(concept, indicator_pairs(con))
+    return catalogue.matches(concept)
+
+
+def _score_pairs(concept: Concept, pairs) -> dict[tuple[str | None, str | None], float]:
+    return {(i, c): score for i, c in pairs if (score := _match_score(concept, i, c)) > 0}
+
+
+class Catalogue:
+    """The stored indicator names of one version of a store, and the concepts matched over them."""
+
+    def __init__(self, pairs: list[tuple[str | None, str | None]]):
+        self.pairs = pairs
+        self.by_canonical: dict[str, int] = {}  # canonical → how many stored pairs carry it
+        for _, c in pairs:
+            if c is not None:
+                self.by_canonical[c] = self.by_canonical.get(c, 0) + 1
+        self._matches: dict[Concept, dict] = {}
+        self._sql: dict[Concept, tuple] = {}
+        self.units: list[str | None] | None = None  # the distinct target units, read when first needed
+
+    def matches(self, concept: Concept) -> dict[tuple[str | None, str | None], float]:
+        if concept not in self._matches:
+            if len(self._matches) >= CONCEPTS_PER_CATALOGUE:
+                self._matches.clear()
+            self._matches[concept] = _score_pairs(concept, self.pairs)
+            self._sql.pop(concept, None)
+        return self._matches[concept]
+
+    def sql(self, concept: Concept) -> tuple:
+        """``_indicator_sql`` of the concept's matches, cached with them."""
+        scores = self.matches(concept)
+        if concept not in self._sql:
+            if len(self._sql) >= CONCEPTS_PER_CATALOGUE:
+                self._sql.clear()
+            self._sql[concept] = _indicator_sql(scores, self)
+        return self._sql[concept]
+
+
+CONCEPTS_PER_CATALOGUE = 4096
+_CATALOGUES: dict[tuple, Catalogue] = {}
+
+
+def _catalogue(con) -> Catalogue | None:
+    """The ``indicator_names`` of this store, cached under the database's path and a checksum of
+    the table (count and an xor of row hashes: 1 ms at 50k names), so an ingest that adds a name,
+    or a rebuilt table, gives a new entry.  None for a database without the table."""
+    import duckdb
+
+    try:
+        key = con.execute("SELECT (SELECT path FROM duckdb_databases() WHERE database_name = current_database()), "
+                          "count(*), bit_xor(hash(indicator, canonical_indicator)) FROM indicator_names").fetchone()
+    except duckdb.CatalogException:
+        return None
+    if key[0] in (None, "", ":memory:") or key[0].startswith(":memory:"):
+        return Catalogue(indicator_pairs(con))  # in-memory stores share no identity: no cache
+    if key not in _CATALOGUES:
+        for old in [k for k in _CATALOGUES if k[0] == key[0]]:
+            del _CATALOGUES[old]  # one version per store is kept
+        _CATALOGUES[key] = Catalogue(indicator_pairs(con))
+    return _CATALOGUES[key]
+
+
+def stored_units(con, fresh: bool = False) -> list[str | None]:
+    """The distinct units of ``targets`` (a dictionary-coded column: 2 ms at 10k documents), kept
+    with the store's name list; ``fresh`` reads them again (a caller that meets a unit not in
+    the list asks for that, so a list older than the targets is never used)."""
+    catalogue = _catalogue(con)
+    if catalogue is not None and catalogue.units is not None and not fresh:
+        return catalogue.units
+    units = [r[0] for r in con.execute("SELECT DISTINCT unit FROM targets").fetchall()]
+    if catalogue is not None:
+        catalogue.units = units
+    return units
 
 
 def indicator_pairs(con) -> list[tuple[str | None, str | None]]:
@@ -117,15 +193,56 @@ def _indicator_join(pairs: dict) -> tuple[str, list]:
             f"m.m_indicator AND t.canonical_indicator IS NOT DISTINCT FROM m.m_canonical", params)
 
 
-def _indicator_names_clause(pairs: dict) -> tuple[str, list]:
-    """``t.indicator IN (the matched names)``: a filter DuckDB applies while scanning, so the
-    join above sees the few matching rows instead of every target (5 ms of string hashing at
-    1k documents, 50 at 10k)."""
-    names = sorted({i for i, _ in pairs if i is not None})
-    clauses = [f"t.indicator IN ({', '.join('?' * len(names))})"] if names else []
-    if any(i is None for i, _ in pairs):
+def _indicator_sql(pairs: dict, catalogue: "Catalogue | None") -> tuple[str, list, str, str, list]:
+    """(WHERE clause, its params, the ``match`` column, a join, its params) selecting the rows of
+    the matched pairs.  When the clause alone is exact and every pair scores the same, the score
+    is a constant and the join goes (it read every matched row's written name, a long string)."""
+    clause, names = _indicator_names_clause(pairs, catalogue)
+    scores = {round(v, 3) for v in pairs.values()}
+    if len(scores) == 1 and clause_is_exact(pairs, catalogue):
+        return clause, names, f", {scores.pop()!r}::DOUBLE AS match", "", []
+    join, join_params = _indicator_join(pairs)
+    return clause, names, ", m.match", join, join_params
+
+
+def clause_is_exact(pairs: dict, catalogue: Catalogue | None) -> bool:
+    """Whether ``_indicator_names_clause`` selects exactly the rows of the matched pairs (so the
+    join to them can go): every matched pair lies under a concept all of whose names matched, or
+    no stored pair shares a matched name with an unmatched canonical."""
+    if catalogue is None:
+        return False
+    names = {i for i, _ in pairs}
+    return all((i, c) in pairs for i, c in catalogue.pairs if i in names or c in _whole(pairs, catalogue))
+
+
+def _whole(pairs: dict, catalogue: Catalogue | None) -> set[str]:
+    """The concepts all of whose stored names are among ``pairs``."""
+    if catalogue is None:
+        return set()
+    counts: dict[str, int] = {}
+    for _, c in pairs:
+        if c is not None:
+            counts[c] = counts.get(c, 0) + 1
+    return {c for c, n in counts.items() if catalogue.by_canonical.get(c) == n}
+
+
+def _indicator_names_clause(pairs: dict, catalogue: Catalogue | None = None) -> tuple[str, list]:
+    """A filter DuckDB applies while scanning, so the join above sees the few matching rows
+    instead of every target: ``t.canonical_indicator IN (…)`` for each concept all of whose
+    stored names matched (one short dictionary-coded column: a quarter of the cost of comparing
+    the written names), ``t.indicator IN (…)`` for the other matched names."""
+    whole = _whole(pairs, catalogue)
+    names = sorted({i for i, c in pairs if i is not None and c not in whole})
+    clauses, params = [], []
+    if whole:
+        clauses.append(f"t.canonical_indicator IN ({', '.join('?' * len(whole))})")
+        params += sorted(whole)
+    if names:
+        clauses.append(f"t.indicator IN ({', '.join('?' * len(names))})")
+        params += names
+    if any(i is None and c not in whole for i, c in pairs):
         clauses.append("t.indicator IS NULL")
-    return f"({' OR '.join(clauses)})", names
+    return f"({' OR '.join(clauses)})", params
 
 
 # --- value, unit and comparator ----------------------------------------------------------
@@ -221,6 +338,7 @@ class Source(NamedTuple):
     sql: str
     params: list
     match: str
+    canonicals: tuple = ()  # the catalogue concepts of the matched names (their rows' canonical_indicator)
 
 
 def target_source(con, indicator=None, comparator=None, f: Filters | None = None) -> Source | None:
@@ -229,15 +347,17 @@ def target_source(con, indicator=None, comparator=None, f: Filters | None = None
     unit needs conversion in Python (``targets_page``)."""
     f = f or Filters()
     where, params = f.fact_sql(con, "targets", "t")
-    join, join_params, match = "", [], ""
+    join, join_params, match, scores = "", [], "", {}
     if indicator:
         concept = indicator if isinstance(indicator, Concept) else Concept.of(indicator)
-        scores = matching_indicators(con, concept)
+        catalogue = _catalogue(con)
+        scores = catalogue.matches(concept) if catalogue else _score_pairs(concept, indicator_pairs(con))
         if not scores:
             return None
-        join, join_params = _indicator_join(scores)
-        match = ", m.match"
-        clause, names = _indicator_names_clause(scores)
+        if catalogue is not None:
+            clause, names, match, join, join_params = catalogue.sql(concept)
+        else:
+            clause, names, match, join, join_params = _indicator_sql(scores, None)
         where, params = f"{where} AND {clause}", params + names
     clause, values = comparator_clause(comparator, "t.comparator")
     if clause:
@@ -246,7 +366,8 @@ def target_source(con, indicator=None, comparator=None, f: Filters | None = None
         for bound, op in ((f.value_min, ">="), (f.value_max, "<=")):
             if bound is not None:
                 where, params = f"{where} AND t.value {op} ?", params + [bound]
-    return Source(f"FROM targets t JOIN documents d USING (doc_id){join} WHERE {where}", join_params + params, match)
+    return Source(f"FROM targets t JOIN documents d USING (doc_id){join} WHERE {where}", join_params + params, match,
+                  tuple(sorted({c for _, c in scores if c})) if indicator else ())
 
 
 TARGET_ORDER = "d.source_file, t.doc_id, t.char_start, t.target_id"
@@ -288,7 +409,7 @@ def _late_page(con, source: Source, limit: int, offset: int) -> Page:
     """One page of targets, its rows found on the narrow columns (names, confidence, order keys)
     and only then read whole: reading every column of every matching row and sorting them
     cost 78 ms CPU at 10k documents, the two narrow steps a third of that."""
-    match = ", m.match" if source.match else ", NULL AS match"
+    match = f"{source.match} AS match" if source.match == ", m.match" else source.match or ", NULL AS match"
     keys = (f"SELECT t.rowid AS row_, row_number() OVER (ORDER BY {TARGET_ORDER}) AS ord_, count(*) OVER () AS total_"
             f"{match} {source.sql} ORDER BY ord_ LIMIT ? OFFSET ?")
     sql = (f"SELECT {target_columns(con)}{', k.match' if source.match else ''}, k.total_ FROM ({keys}) k "
