@@ -13,9 +13,6 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-MIN_PREFIX = 1  # a one-character prefix still pays when it is not a common character
-
-
 def literal_prefixes(pattern: str, flags: int = 0) -> list[str] | None:
     """Fixed strings one of which every match of ``pattern`` starts with, or None when
     that cannot be told (a class of ranges, an optional start, flags)."""
@@ -71,13 +68,16 @@ class LiteralLed:
 
     def __init__(self, regex: re.Pattern, prefixes: list[str] | None = None):
         self.regex = regex
-        self.pattern = regex.pattern
+        self.pattern, self.flags = regex.pattern, regex.flags
         self.prefixes = prefixes if prefixes is not None else literal_prefixes(regex.pattern, regex.flags)
+        self.firsts = sorted({p[0] for p in self.prefixes}) if self.prefixes else []
 
     def _starts(self, text: str, pos: int, endpos: int) -> list[int]:
-        if len(self.prefixes) == 1:
-            return _find_all(text, self.prefixes[0], pos, endpos)
-        return sorted({i for p in self.prefixes for i in _find_all(text, p, pos, endpos)})
+        # Only the prefixes' first characters are looked for: ``str.find`` is several times
+        # quicker for one character than for two, and the pattern checks the rest.
+        if len(self.firsts) == 1:
+            return _find_all(text, self.firsts[0], pos, endpos)
+        return sorted(i for c in self.firsts for i in _find_all(text, c, pos, endpos))
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match]:
         """``regex.finditer(text, pos, endpos)``: leftmost matches that do not overlap."""
@@ -96,4 +96,21 @@ class LiteralLed:
         return
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
-        return next(self.finditer(text, pos, endpos), None)
+        """``regex.search(text, pos, endpos)``: the prefixes are looked up one place at a
+        time, so a match near the start ends the scan there."""
+        endpos = len(text) if endpos is None else min(endpos, len(text))
+        if not self.prefixes:
+            return self.regex.search(text, pos, endpos)
+        find, match = text.find, self.regex.match
+        at = {c: find(c, pos, endpos) for c in self.firsts}
+        while True:
+            live = [i for i in at.values() if i >= 0]
+            if not live:
+                return None
+            s = min(live)
+            m = match(text, s, endpos)
+            if m:
+                return m
+            for p, i in at.items():
+                if i == s:
+                    at[p] = find(p, s + 1, endpos)

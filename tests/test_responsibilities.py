@@ -208,3 +208,18 @@ def test_a_time_limit_after_the_list_in_the_same_bracket():
     due, open_ended = extract_deadlines(doc)
     assert (due["year"], due["month"], due["what"], due["milestone"]) == (2022, 6, "升级政务热线平台", "完成")
     assert open_ended["relative"] == "持续推进" and open_ended["confidence"] < 0.5
+
+
+def test_role_labels_are_the_role_pattern_s_matches():
+    """role_labels tries the role pattern only before colons and 】: generated texts full of
+    labels, qualifiers, colons and blanks must give finditer's matches."""
+    import random
+
+    from extractors.responsibilities import regexes, role_labels
+
+    pieces = ["牵头", "责任", "考核", "单位", "部门", "处室", "责任主体", "配合", "实施", "：", ":", "】", "【",
+              " ", "\n", "，", "市", "局", "（", "）"]
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        assert [m.span() for m in role_labels(text)] == [m.span() for m in regexes()["role"].finditer(text)], text
