@@ -17,6 +17,10 @@ import sys
 
 import typer
 
+from pipeline.cli_coerce import install as _plain_option_values
+
+_plain_option_values()  # option values without pydantic where typer's coercion is not needed
+
 # verb → the module that registers it (tests/test_cli.py checks this against the modules)
 VERBS = {
     "ingest": "pipeline.cmd_ingest", "reindex": "pipeline.cmd_reindex", "eval": "pipeline.cmd_eval",

@@ -201,3 +201,42 @@ def test_help_and_a_misspelt_verb_list_every_verb():
             assert out.returncode == 0 and all(verb in text for verb in VERBS), text
         else:
             assert out.returncode == 2 and "Did you mean 'search'" in text, text
+
+
+def test_plain_option_values_skip_pydantic_and_others_keep_typers_messages(tmp_path):
+    """str, int, bool, Path and list[str] options are converted without pydantic (a cold
+    search does not import it); a value the direct path does not take, and annotations it
+    does not handle, get typer's own coercion and error messages."""
+    import typer
+
+    from pipeline.cli_coerce import install
+
+    assert install()
+    demo = typer.Typer()
+    seen = {}
+
+    @demo.command()
+    def go(name: str, k: int = typer.Option(10, "-k"), where: Path = typer.Option("x.db", "--db"),
+           tag: list[str] = typer.Option(None, "--tag"), flag: bool = typer.Option(False, "--flag"),
+           n: int = typer.Option(None, "-n", min=1), ratio: float = typer.Option(0.5, "--ratio")):
+        seen.update(name=name, k=k, where=where, tag=tag, flag=flag, n=n, ratio=ratio)
+
+    res = CliRunner().invoke(demo, ["名字", "-k", "7", "--db", str(tmp_path / "a.db"), "--tag", "a", "--tag", "b",
+                                    "--flag", "-n", "3", "--ratio", "0.25"])
+    assert res.exit_code == 0, res.output
+    assert seen == {"name": "名字", "k": 7, "where": tmp_path / "a.db", "tag": ["a", "b"], "flag": True, "n": 3,
+                    "ratio": 0.25}
+    assert isinstance(seen["where"], Path)
+    for args, message in ((["x", "-k", "abc"], "valid integer"), (["x", "-k", "٣"], "valid integer"),
+                          (["x", "-n", "0"], "greater than or equal to 1")):
+        res = CliRunner().invoke(demo, args)
+        assert res.exit_code == 2 and message in res.output, res.output
+    res = CliRunner().invoke(demo, ["x", "-k", "-4"])
+    assert res.exit_code == 0 and seen["k"] == -4
+    code = ("import sys; sys.argv = ['cnpolicy', 'search', '避难', '--db', sys.argv[1], '-k', '3']\n"
+            "from pipeline.cli import app\n"
+            "try:\n    app()\nexcept SystemExit:\n    pass\n"
+            "print('pydantic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "none.duckdb")], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "False", out.stdout + out.stderr
