@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from corpus.model import Document
 from corpus.numbering import cn_int, cn_year
 from extractors.base import provenance
-from extractors.scan import LiteralLed
+from extractors.scan import LiteralLed, SuffixLed
 from extractors.context import (Evidence, document_year, finditer_near, kind_weights, looks_back, looks_forward,
                                 section_role, vocabulary)
 
@@ -66,7 +66,9 @@ PREFILTER = re.compile(r"年|月")
 # What every match of YEAR, MONTH_ONLY and RELATIVE holds, at most *_BACK non-blank characters
 # after its start (the longest marker, relative word and number before it), for
 # finditer_near.  Each opens with a character class or literals: one quick scan finds them.
-YEAR_ANCHOR = re.compile(rf"[12一二](?:(?<=1)9\d\d|(?<=2)0\d\d|(?<=[一二])[{CN_YEAR_DIGITS}]{{3}})\s*年")
+# Four digits, blanks, 年: found at each 年 (extractors.scan.SuffixLed), far quicker than a
+# scan led by the digits' class.
+YEAR_ANCHOR = SuffixLed(re.compile(rf"[12一二](?:(?<=1)9\d\d|(?<=2)0\d\d|(?<=[一二])[{CN_YEAR_DIGITS}]{{3}})\s*年"), "年", 4)
 YEAR_BACK = 4  # 力争到, 展望到 + the year's first digit
 # MONTH_ANCHOR and RELATIVE_ANCHOR open with an alternation: scanned for their literal
 # prefixes (extractors.scan), a few times quicker than the regex engine's scan.

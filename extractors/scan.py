@@ -114,3 +114,27 @@ class LiteralLed:
             for p, i in at.items():
                 if i == s:
                     at[p] = find(p, s + 1, endpos)
+
+
+class SuffixLed:
+    """``regex.finditer`` for a pattern whose every match is ``width`` characters, blanks,
+    then the fixed string ``suffix`` (a four-digit year then 年): the suffix is looked for
+    with ``str.find`` and the pattern tried once before each, where its match must start."""
+
+    def __init__(self, regex: re.Pattern, suffix: str, width: int):
+        self.regex, self.suffix, self.width = regex, suffix, width
+        self.pattern, self.flags = regex.pattern, regex.flags
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match]:
+        endpos = len(text) if endpos is None else min(endpos, len(text))
+        match, after = self.regex.match, pos
+        for i in _find_all(text, self.suffix, pos, endpos):
+            while i > pos and text[i - 1].isspace():
+                i -= 1
+            s = i - self.width
+            if s < after:
+                continue  # before the scan's start or inside the last match
+            m = match(text, s, endpos)
+            if m:
+                yield m
+                after = max(m.end(), s + 1)

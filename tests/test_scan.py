@@ -41,3 +41,18 @@ def test_pattern_without_prefix_is_scanned_as_before():
     assert fast.prefixes is None
     assert LiteralLed(re.compile("ab|cd", re.I)).prefixes is None  # other cases match too
     assert [m.group() for m in fast.finditer("2024年和2025年")] == ["2024年", "2025年"]
+
+
+def test_suffix_led_same_matches_as_the_regex():
+    from extractors.deadlines import YEAR_ANCHOR
+    from extractors.scan import SuffixLed
+
+    year = YEAR_ANCHOR.regex if isinstance(YEAR_ANCHOR, SuffixLed) else YEAR_ANCHOR
+    fast = SuffixLed(year, "年", 4)
+    pieces = ["2025", "1999", "20", "19", "二〇二五", "一九", "〇", "年", " ", "\u3000", "\n", "月", "1", "2", "二"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in year.finditer(text)], text
+        a = rng.randint(0, len(text))
+        assert [m.span() for m in fast.finditer(text, a)] == [m.span() for m in year.finditer(text, a)], (text, a)
