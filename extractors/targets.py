@@ -808,36 +808,45 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 lines[lead_at], ctx.plan_start) and not ctx.is_history(starts[lead_at])
         return lead_forwards[lead_at]
 
-    for i in [i for i, hit in enumerate(map(LINE_HAS_NUMBER.search, lines)) if hit]:
-        line, line_start = lines[i], starts[i]
+    # The lines that hold a number, from one scan of the text (a hit reads on to its line's
+    # end, so each line is found once).
+    hits = [bisect.bisect_right(starts, m.start()) - 1 for m in LINE_NUMBER_TO_END.finditer(doc.text)]
+    for i in hits:
+        line_start = starts[i]
+        if in_spans(line_start):
+            continue
+        line = lines[i]
         k = bisect.bisect_right(leads, i) - 1
         lead_at = leads[k] if k >= 0 else -1
         item = lead_at != i
-        if in_spans(line_start):
-            continue
         past_paragraph = _once(lambda para=line: opens_in_past(para, ctx.plan_start))
         colon_lead = item and lead_forward()  # …主要目标… then ——A ——B / …预期目标是：A；B；C
         for sm in SENTENCE_RE.finditer(line):
             sentence = sm.group(0)
             if not CLAUSE_HAS_NUMBER.search(sentence):
                 continue  # (blanking its list number cannot add one)
-            skip_n = _list_number(line, sm.start(), sentence)
-            if skip_n:
-                sentence = " " * skip_n + sentence[skip_n:]
-                if not CLAUSE_HAS_NUMBER.search(sentence):
-                    continue
-            tense_of = (lambda s=sentence, lead=colon_lead, past=past_paragraph: _tense(s, past(), ctx.plan_start, lead))
+            s_at = sm.start()
+            if OPENING_NUMBER.match(sentence):
+                skip_n = _list_number(line, s_at, sentence)
+                if skip_n:
+                    sentence = " " * skip_n + sentence[skip_n:]
+                    if not CLAUSE_HAS_NUMBER.search(sentence):
+                        continue
+            lead = colon_lead  # (this sentence's own colon leads the next ones)
             if not colon_lead and COLON_IN.search(sentence) and looks_forward(sentence.split("：")[0], ctx.plan_start):
                 colon_lead = True
-            ev = _once(lambda t=tense_of, at=line_start + sm.start(): ctx.evidence(at, tense=t()))
+            if not CLAUSE_HAS_VALUE.search(sentence):
+                continue  # no clause of it can state a value
+            tense_of = (lambda s=sentence, lead=lead, past=past_paragraph: _tense(s, past(), ctx.plan_start, lead))
+            ev = _once(lambda t=tense_of, at=line_start + s_at: ctx.evidence(at, tense=t()))
             for cm in CLAUSE_RE.finditer(sentence):
                 clause = cm.group(0)
                 if not CLAUSE_HAS_NUMBER.search(clause) or not CLAUSE_HAS_VALUE.search(clause):
                     continue
-                clause_pos = line_start + sm.start() + cm.start()
-                year = (lambda a=sm.start(), c=sm.start() + cm.start(), p=clause_pos: sentence_year(
+                c_at = s_at + cm.start()
+                year = (lambda a=s_at, c=c_at, p=line_start + c_at: sentence_year(
                     ctx, line, a, c, p, lead_year() if item else None))
-                out += prose_targets(doc, ctx, clause, clause_pos, year, sentence, ev)
+                out += prose_targets(doc, ctx, clause, line_start + c_at, year, sentence, ev)
     return out
 
 
@@ -847,6 +856,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
 # alternation does not (three times faster; these run on every line and clause).
 LINE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万](?:(?<=\d)|(?<=[一二两三四五六七八九十])[个处支座次名人台]"
                              r"|(?<=百)分之|(?<=[百千万])兆)")
+LINE_NUMBER_TO_END = re.compile(LINE_HAS_NUMBER.pattern + r"[^\n]*")
 CLAUSE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万为](?:(?<=[\d一二两三四五六七八九十])|(?<=百)分之"
                                r"|(?<=[百千万])兆|(?<=为)零)")
 
