@@ -91,6 +91,8 @@ WHAT_MAX = 60
 TIME_HEADER = re.compile(r"时限|时间|期限|进度")
 TIME_LABEL = re.compile(r"^\s*[【\[]?[\u4e00-\u9fff]{0,4}(?:时限|时间|期限|进度)[】\]]?\s*[:：]?\s*$")
 SENTENCE_END = re.compile(r"[。！？；;\n]")
+SENTENCE_MARKS = "。！？；;\n"
+SENTENCE_REACH = 400
 
 # Evidence weights (log-odds), documented in extractors/data/README.md.
 W_BASE, W_MARKER, W_NOTE = 1.0, 1.0, 1.0
@@ -133,7 +135,13 @@ def extract_deadlines(document: Document) -> list[dict]:
 # --- evidence -------------------------------------------------------------------------------
 def sentence_at(text: str, start: int, end: int) -> str:
     """The sentence around text[start:end] (between terminal punctuation or line breaks)."""
-    a = max(text.rfind(c, 0, start) for c in "。！？；;\n") + 1
+    # The nearest mark is looked for close by first: a mark the text lacks (！ or ？) would
+    # otherwise send each rfind back to the text's start.
+    near = max(0, start - SENTENCE_REACH)
+    a = max(text.rfind(c, near, start) for c in SENTENCE_MARKS)
+    if a < 0 < near:
+        a = max(text.rfind(c, 0, near) for c in SENTENCE_MARKS)
+    a += 1
     m = SENTENCE_END.search(text, end)
     return text[a:m.start() if m else len(text)]
 
