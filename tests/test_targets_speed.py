@@ -1,0 +1,35 @@
+"""The fast paths of the targets extractor read the same text as the plain definitions."""
+import random
+import re
+
+from extractors.context import HAS_DIGIT, SENTENCE, numeric_sentences
+from extractors.targets import CLAUSE_HAS_VALUE, VALUE_RE
+
+
+def _plain_numeric(text: str) -> list[str]:
+    return [s for s in SENTENCE.findall(text) if HAS_DIGIT.search(s)]
+
+
+def test_numeric_sentences_match_the_plain_filter():
+    cases = ["", "1", "。", "\n\n", "abc", "。。1。", "a\n\n2b;", "；x", "x1", "1x。abc", "abc。", "到2025年，覆盖率达到90%。现状：良好\n",
+             "（一）总体目标\n到2025年，建成5个示范区；全市10个县全部达标！", "一二三。四五六", "１２３全角。"]
+    rng = random.Random(7)
+    alphabet = "a1。；\n五 ,!９"
+    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(500)]
+    for text in cases:
+        assert numeric_sentences(text) == _plain_numeric(text), text
+
+
+def test_numeric_sentences_is_linear_on_a_long_digitless_tail():
+    text = "1。" + "没有数字的句子。" * 20000
+    assert numeric_sentences(text) == ["1"]
+
+
+def test_a_clause_without_a_possible_value_has_no_value_a_unit_could_follow():
+    # Every Chinese-numeral value that prose_targets can keep has a unit after it; a clause
+    # the prefilter drops holds no such match.
+    for clause in ["进一步完善体制", "“十四五”期间", "地跨黄淮两大流域", "一岗双责"]:
+        assert not CLAUSE_HAS_VALUE.search(clause)
+        assert all(not (m.group("unit") or m.group("unit1")) for m in VALUE_RE.finditer(clause))
+    for clause in ["建成三个示范区", "达到5处", "百分之九十", "力争为零", "千兆到户"]:
+        assert CLAUSE_HAS_VALUE.search(clause)
