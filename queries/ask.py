@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import re
 
-from queries.compare import compare, format_target
+from typing import NamedTuple
+
+from queries.compare import comparison, format_target
+from queries.filters import Filters, sql_literal
 from queries.question import Parsed, parse
-from queries.units import convert
-from queries.targets import (Concept, canonical_of, indicator_pairs, list_projects, list_responsibilities,
-                             normalise_indicator, query_targets)
+from queries.units import convert, convertible, normalise_unit
+from queries.targets import (TARGET_ORDER, Concept, canonical_of, indicator_pairs, list_projects,
+                             list_responsibilities, normalise_indicator, query_targets, rows_by_id, stored_units,
+                             target_source, value_matches)
 
 PASSAGES_K = 5
+ANSWER_ROWS = 50  # target rows an answer carries and its sentence names; its head and ``count`` say them all
 MIN_COVERAGE = 0.5  # below this share of the question's words in the best passage, the corpus does not hold it
 MAX_QUESTION = 500
 
@@ -84,16 +89,66 @@ def _dedupe(rows: list[dict]) -> list[dict]:
     return out
 
 
-def answer_targets(con, p: Parsed) -> list[dict]:
-    rows = query_targets(con, indicator=_concept(p), value=p.value, comparator=p.comparator, unit=p.unit,
-                         year=p.year, attribute=p.attribute, **_filters(p))
-    return _dedupe(rows)
+class Answer(NamedTuple):
+    """The first ``ANSWER_ROWS`` rows of a structured answer, how many there are in all, and
+    every region they come from (in answer order)."""
+    rows: list[dict]
+    total: int
+    regions: list[str]
 
 
-def answer_compare(con, p: Parsed) -> list[dict]:
+NARROW = ("t.rowid AS row_, t.doc_id, t.indicator, t.canonical_indicator, t.value, t.value_max, t.unit, "
+          "t.comparator, t.year, d.region, d.source_file")
+
+
+def _value_prefilter(con, value: float, unit: str | None) -> str:
+    """SQL keeping the rows that can state ``value`` (in ``unit``): per stored unit the value in
+    that unit, within a margin a thousand times the exact test's (``value_matches`` decides
+    after), ranges, and any unit the cached unit list does not know yet."""
+    units = stored_units(con)
+    near = []
+    for u in units:
+        if not normalise_unit(unit) or not normalise_unit(u):
+            v = value  # a bare number compares by its number
+        elif convertible(u, unit):
+            v = convert(value, unit, u)
+        else:
+            continue
+        near.append(f"(t.unit IS NOT DISTINCT FROM {sql_literal(u)} AND abs(t.value - {sql_literal(float(v))}) <= "
+                    f"{sql_literal(abs(float(v)) * 1e-6 + 1e-6)})")
+    listed = [u for u in units if u is not None]
+    unknown = (f"t.unit NOT IN ({', '.join(sql_literal(u) for u in listed)})" if listed else "t.unit IS NOT NULL")
+    return " AND (" + " OR ".join(["t.comparator = 'range'", unknown, *near]) + ")"
+
+
+def answer_targets(con, p: Parsed, limit: int | None = ANSWER_ROWS) -> Answer:
+    """The targets a question asks for, one per plan and statement.  Matching, the value test and
+    the de-duplication run on narrow rows; only the rows returned are read whole."""
+    if p.value is None and normalise_unit(p.unit):  # rows in a unit, with their value converted: rare
+        rows = _dedupe(query_targets(con, indicator=_concept(p), comparator=p.comparator, unit=p.unit,
+                                     year=p.year, attribute=p.attribute, **_filters(p)))
+        return Answer(rows[:limit] if limit else rows, len(rows), _regions_of(rows))
+    f = Filters.of(year=p.year, attribute=p.attribute, **_filters(p))
+    source = target_source(con, _concept(p), p.comparator, f)
+    if source is None:
+        return Answer([], 0, [])
+    where = _value_prefilter(con, float(p.value), p.unit) if p.value is not None else ""
+    cur = con.execute(f"SELECT {NARROW}{source.match} {source.sql}{where} ORDER BY {TARGET_ORDER}", source.params)
+    names = [c[0] for c in cur.description]
+    rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    if p.value is not None:
+        rows = [r for r in rows if value_matches(float(p.value), p.unit, r)]
+    rows = _dedupe(rows)
+    shown = rows[:limit] if limit else rows
+    full = rows_by_id(con, [r["row_"] for r in shown], [r["match"] for r in shown] if source.match else None)
+    return Answer(full, len(rows), _regions_of(rows))
+
+
+def answer_compare(con, p: Parsed, limit: int | None = ANSWER_ROWS) -> Answer:
     f = _filters(p)
-    return compare(con, _concept(p), year=p.year, admin_level=f["admin_level"], region=f["region"],
-                   county_level=f["county_level"])
+    result = comparison(con, _concept(p), year=p.year, admin_level=f["admin_level"], region=f["region"],
+                        county_level=f["county_level"], limit=limit, with_regions=True)
+    return Answer(result["rows"], result["total"], result.get("regions", []))
 
 
 def answer_responsibilities(con, p: Parsed) -> list[dict]:
@@ -160,15 +215,18 @@ def _target_phrase(r: dict, with_region: bool = True) -> str:
     return f"{r.get('region') or r.get('source_file')}（{what}）" if with_region else what
 
 
-def _sentence(p: Parsed, rows: list[dict], regions: list[str]) -> str:
+def _sentence(p: Parsed, rows: list[dict], regions: list[str], total: int | None = None) -> str:
+    """The answer in words; ``total`` (targets, compare) counts the rows beyond those given."""
+    total = len(rows) if total is None else total
     if p.intent in ("targets", "compare"):
         if not rows:
             return "没有找到符合条件的目标。"
         head = f"共{len(regions)}个地区" if len(regions) > 1 else regions[0]
-        if p.intent == "compare" and rows[0].get("direction") and len(rows) > 1:
+        if p.intent == "compare" and rows[0].get("direction") and total > 1:
             head += "按目标从严到宽依次为"
         many = len(regions) > 1
-        return f"{head}：{'；'.join(_target_phrase(r, many) for r in rows)}。"
+        more = f"（共{total}条，以上为前{len(rows)}条）" if total > len(rows) else ""
+        return f"{head}：{'；'.join(_target_phrase(r, many) for r in rows)}{more}。"
     if p.intent == "count_responsibilities":
         role = {"lead": "牵头", "support": "配合"}.get(p.role or "", "负责")
         where = "、".join(p.regions or regions) or "所有规划中"
@@ -190,6 +248,7 @@ def _sentence(p: Parsed, rows: list[dict], regions: list[str]) -> str:
 
 
 # --- entry point ---------------------------------------------------------------------------------
+PAGED = ("targets", "compare")  # answers that give their first rows and a total
 ANSWERS = {"targets": answer_targets, "compare": answer_compare, "responsibilities": answer_responsibilities,
            "count_responsibilities": answer_responsibilities, "projects": answer_projects}
 
@@ -241,21 +300,28 @@ def _outside(out: dict, text: str) -> dict:
     return out
 
 
-def ask(con, question: str) -> dict:
+def ask(con, question: str, limit: int | None = ANSWER_ROWS) -> dict:
     """{question, parsed, answer_type, regions, rows, text[, count][, passages][, outside_corpus]}.
     ``outside_corpus`` is True (and ``text`` says so) when the corpus does not hold the
-    answer: a place no document is about, or no passage sharing most of the question's words."""
+    answer: a place no document is about, or no passage sharing most of the question's words.
+    A targets or compare answer carries its first ``limit`` rows (None: all); when there are
+    more, ``count`` says how many and ``text`` says the rows are the first ones, while
+    ``regions`` and the sentence's head still count every region."""
     question = _check(question)
-    p = parse(question, known_regions(con), known_indicators(con))
+    regions_known = known_regions(con)
+    p = parse(question, regions_known, known_indicators(con))
     p.regions = _narrow_regions(con, p.regions)
     if p.intent in ANSWERS:
-        rows = ANSWERS[p.intent](con, p)
-        regions = _regions_of(rows)
+        if p.intent in PAGED:
+            rows, total, regions = ANSWERS[p.intent](con, p, limit)
+        else:
+            rows = ANSWERS[p.intent](con, p)
+            total, regions = len(rows), _regions_of(rows)
         out = {"question": question, "parsed": p.as_dict(), "answer_type": "structured", "regions": regions,
-               "rows": rows, "text": _sentence(p, rows, regions)}
-        if p.intent in ("count_responsibilities", "projects"):
-            out["count"] = len(rows)
-        missing = unknown_places(con, p)
+               "rows": rows, "text": _sentence(p, rows, regions, total)}
+        if p.intent in ("count_responsibilities", "projects") or total > len(rows):
+            out["count"] = total
+        missing = [r for r in p.regions if r not in set(regions_known)]
         if not rows and missing:
             return _outside(out, f"语料中没有关于{'、'.join(missing)}的文件，无法回答这个问题。")
         if p.residual and not corpus_mentions(con, p.residual):

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import replace
 
 from queries.filters import Filters, period_label, sql_literal
-from queries.targets import direction_of, stored_units, target_columns, target_source
+from queries.targets import direction_of, rows_by_id, stored_units, target_source
 from queries.units import to_base
 
 CHANGE = {"decrease_by", "increase_by"}
@@ -124,12 +124,15 @@ def _factors_sql(units: list[str | None]) -> str:
     return f"SELECT * FROM (VALUES {', '.join(rows) or '(NULL::VARCHAR, 1.0::DOUBLE)'}) v(unit, factor)"
 
 
-def _comparison_sql(con, source, year, asked_period, all_periods, fallback, units, limit, offset) -> str:
+def _comparison_sql(con, source, year, asked_period, all_periods, fallback, units, limit, offset,
+                    with_regions: bool = False) -> str:
     """One statement: stats rows (kind p: plans per period, c: plans compared per period,
-    y: the compared year, d: the direction, n: plans compared, u: a unit without a factor)
-    then the page of ranked rows (kind r), read whole."""
+    y: the compared year, d: the direction, n: plans compared, u: a unit without a factor,
+    g: each region's first rank when ``with_regions``) and the page's row ids (kind r)."""
     change = ", ".join(sql_literal(c) for c in sorted(CHANGE))
-    page = (f"LIMIT {int(limit)} " if limit else "") + f"OFFSET {int(offset or 0)}"
+    page = f"rank_ > {int(offset or 0)}" + (f" AND rank_ <= {int(offset or 0) + int(limit)}" if limit else "")
+    regions = ("UNION ALL SELECT 'g', NULL, NULL, NULL, name, min(rank_), NULL FROM ranks "
+               "WHERE coalesce(name, '') <> '' GROUP BY name" if with_regions else "")
     return f"""
 WITH r AS MATERIALIZED (
     SELECT t.rowid AS row_, t.doc_id, t.year, t.value, t.unit, t.comparator, t.canonical_indicator, t.char_start,
@@ -159,49 +162,36 @@ factors AS ({_factors_sql(units)}),
 ranked AS (
     SELECT picked.row_, picked.comparator IN ({change}) AS is_change,
            coalesce(picked.value * f.factor, 0.0) AS base, coalesce(picked.region, '') AS region_key,
-           picked.source_file, picked.doc_id, f.factor IS NULL AS no_factor
+           picked.source_file, picked.doc_id, f.factor IS NULL AS no_factor,
+           coalesce(nullif(picked.region, ''), picked.source_file) AS name
     FROM picked LEFT JOIN factors f ON f.unit IS NOT DISTINCT FROM picked.unit),
-page AS (
-    SELECT ranked.row_, row_number() OVER (ORDER BY coalesce(ranked.is_change, FALSE),
+ranks AS (
+    SELECT ranked.row_, ranked.name, row_number() OVER (ORDER BY coalesce(ranked.is_change, FALSE),
                CASE WHEN ranked.is_change THEN -ranked.base WHEN direction.dir = 'lower_is_better' THEN ranked.base
                     WHEN direction.dir = 'higher_is_better' THEN -ranked.base ELSE 0.0 END + 0.0,
                ranked.region_key, ranked.source_file, ranked.doc_id) AS rank_
-    FROM ranked, direction ORDER BY rank_ {page})
+    FROM ranked, direction)
 SELECT 'p' AS kind_, ps AS a_, pe AS b_, n AS n_, NULL AS s_, NULL AS rank_, NULL::BIGINT AS row_ FROM periods
 UNION ALL SELECT 'c', ps, pe, count(DISTINCT doc_id), NULL, NULL, NULL FROM inp WHERE ps IS NOT NULL GROUP BY ps, pe
 UNION ALL SELECT 'y', cy, NULL, NULL, NULL, NULL, NULL FROM cy
 UNION ALL SELECT 'd', NULL, NULL, NULL, dir, NULL, NULL FROM direction
 UNION ALL SELECT 'n', NULL, NULL, count(*), NULL, NULL, NULL FROM picked
 UNION ALL SELECT 'u', NULL, NULL, count(*), NULL, NULL, NULL FROM ranked WHERE no_factor
-UNION ALL SELECT 'r', NULL, NULL, NULL, NULL, rank_, row_ FROM page
-"""
+UNION ALL SELECT 'r', NULL, NULL, NULL, NULL, rank_, row_ FROM ranks WHERE {page}
+{regions}"""
 
 
-def _full_rows(con, ids: list[int]) -> list[dict]:
-    """The whole target rows of these row ids, in their order.  The ids are written into the SQL
-    (integers DuckDB gave): as a parameter list DuckDB converts each element through Python,
-    with a failed ``import pandas`` apiece (1.2 s for 4,000 ids)."""
-    if not ids:
-        return []
-    listed = ",".join(str(int(i)) for i in ids)
-    sql = (f"SELECT {target_columns(con)}, k.ord_ FROM targets t JOIN documents d USING (doc_id) "
-           f"JOIN (SELECT unnest([{listed}]::BIGINT[]) AS row_, unnest(range({len(ids)})) AS ord_) k "
-           f"ON t.rowid = k.row_ ORDER BY k.ord_")
-    cur = con.execute(sql)
-    names = [c[0] for c in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
-
-
-def _decide(con, source, year, asked_period, all_periods, fallback, limit, offset) -> dict:
+def _decide(con, source, year, asked_period, all_periods, fallback, limit, offset, with_regions=False) -> dict:
     """The comparison's stats and the row ids of its page (one statement; again with the units
     read afresh when a stored unit had no factor, so a cached unit list never misranks)."""
     for fresh in (False, True):
         units = stored_units(con, fresh=fresh)
         got = con.execute(_comparison_sql(con, source, year, asked_period, all_periods, fallback, units, limit,
-                                          offset), source.params).fetchall()
+                                          offset, with_regions), source.params).fetchall()
         if not any(k == "u" and n for k, _, _, n, _, _, _ in got):
             break
-    stats = {"periods": Counter(), "compared": Counter(), "year": None, "direction": None, "total": 0, "ids": []}
+    stats = {"periods": Counter(), "compared": Counter(), "year": None, "direction": None, "total": 0, "ids": [],
+             "regions": []}
     for kind, a, b, n, s, rank, row in got:
         if kind == "p":
             stats["periods"][(a, b)] = n
@@ -215,18 +205,24 @@ def _decide(con, source, year, asked_period, all_periods, fallback, limit, offse
             stats["total"] = n
         elif kind == "r":
             stats["ids"].append((rank, row))
+        elif kind == "g":
+            stats["regions"].append((rank, s))
     stats["ids"] = [row for _, row in sorted(stats["ids"])]
+    stats["regions"] = [name for _, name in sorted(stats["regions"])]
     return stats
 
 
 def comparison(con, indicator, year: int | None = None, filters: Filters | None = None,
-               all_periods: bool = False, limit: int | None = None, offset: int = 0, **filter_values) -> dict:
+               all_periods: bool = False, limit: int | None = None, offset: int = 0, with_regions: bool = False,
+               **filter_values) -> dict:
     """One indicator across regions for one plan period: {indicator, period, period_label,
     periods (other periods with their plan counts), direction, year, rows, total}.  The period is
     the one asked for (``filters.period``), else the one most plans share; ``all_periods``
     compares every plan regardless (a 2010 goal then ranks against 2025 ones).  ``rows`` are
     ranks ``offset+1`` to ``offset+limit`` (every rank without ``limit``); ``total`` is the
-    number of plans compared.  The ranking runs in SQL; only the rows returned are read whole."""
+    number of plans compared; ``with_regions`` adds ``regions``, every compared plan's region
+    (else its file name) in rank order, once.  The ranking runs in SQL; only the rows returned
+    are read whole."""
     f = Filters.of(filters, **filter_values)
     asked_period = f.period
     if asked_period:  # rows of other plans whose target year falls in the period count too
@@ -239,7 +235,7 @@ def comparison(con, indicator, year: int | None = None, filters: Filters | None 
         if asked_period and not all_periods:
             out.update(period=list(asked_period), period_label=period_label(asked_period))
         return out
-    stats = _decide(con, source, year, asked_period, all_periods, direction_of(text), limit, offset)
+    stats = _decide(con, source, year, asked_period, all_periods, direction_of(text), limit, offset, with_regions)
     periods = stats["periods"]
     period = None if all_periods else (asked_period or (max(periods, key=lambda p: (periods[p], p)) if periods else None))
     out.update(period=list(period) if period else None,
@@ -249,11 +245,13 @@ def comparison(con, indicator, year: int | None = None, filters: Filters | None 
     if not stats["total"]:
         return out
     direction = stats["direction"]
-    for rank, r in enumerate(_full_rows(con, stats["ids"]), (offset or 0) + 1):
+    for rank, r in enumerate(rows_by_id(con, stats["ids"]), (offset or 0) + 1):
         row = {c: r.get(c) for c in COMPARE_COLUMNS}
         row.update(rank=rank, direction=direction, target=format_target(r))
         out["rows"].append(row)
     out.update(direction=direction, year=stats["year"], total=stats["total"])
+    if with_regions:
+        out["regions"] = stats["regions"]
     return out
 
 
