@@ -64,17 +64,22 @@ def same_width(n_cells: int, n_header: int) -> bool:
     return n_cells == n_header
 
 
-_ROWS: dict[int, tuple[str, list[Cell], list[int]]] = {}
+_ROWS: dict[int, tuple[str, list[Cell], list[int], list[int]]] = {}
 
 
 def raw_rows(document: Document) -> tuple[list[Cell], list[int]]:
     """The lines of ``raw_text`` (text, start) and where the lines that may be table rows
     hold a separator (between their first and last non-blank characters: any other line is
     one cell).  Worked out once per document: targets and projects both read its tables."""
+    return _raw_rows(document)[:2]
+
+
+def _raw_rows(document: Document) -> tuple[list[Cell], list[int], list[int]]:
+    """``raw_rows`` and the lines' starts (for bisecting)."""
     raw = document.raw_text
     hit = _ROWS.get(id(document))
     if hit is not None and hit[0] is raw:
-        return hit[1], hit[2]
+        return hit[1], hit[2], hit[3]
     hints, line_end = [], -1
     for m in SEPARATOR_START.finditer(raw):
         pos = m.start()
@@ -92,20 +97,20 @@ def raw_rows(document: Document) -> tuple[list[Cell], list[int]]:
         for line in raw.split("\n"):
             lines.append((line, at))
             at += len(line) + 1
+    starts = [at for _, at in lines]
     if len(_ROWS) > 16:
         _ROWS.clear()
-    _ROWS[id(document)] = (raw, lines, hints)
-    return lines, hints
+    _ROWS[id(document)] = (raw, lines, hints, starts)
+    return lines, hints, starts
 
 
 def line_tables(document: Document, is_header: Callable[[list[str]], bool],
                 fits: Callable[[int, int], bool] = same_width, tab_cells: bool = False) -> list[LineTable]:
     """Every header line ``is_header`` accepts, with the rows below it that ``fits``
     (cell count, header width); markdown rule rows are skipped, the first misfit ends the table."""
-    lines, hints = raw_rows(document)
+    lines, hints, starts = _raw_rows(document)
     if not hints:
         return []
-    starts = [at for _, at in lines]
     found, i = [], 0
     for hint in hints:
         if bisect.bisect_right(starts, hint) - 1 < i:

@@ -287,3 +287,16 @@ def test_item_numbers_come_from_the_corpus_numbering_grammar():
     # A quantity opening a wrapped line is no item number (the grammar knows counter words).
     assert item_number("2万平方公里 , 基本遏制生态环境恶化趋势。") is None
     assert item_number("6万栋，逐一登记问题隐患") is None
+
+
+def test_header_hint_one_alternative_at_a_time():
+    """has_header_hint scans each alternative of HEADER_HINT on its own: the same answer."""
+    import random
+
+    from extractors.projects import HEADER_HINT, has_header_hint
+
+    pieces = ["项目", "工程", "名称", "名 称", "名", "称", "项", "\t", "|", " ", "  ", "\u3000", "\n", "内容", "投资"]
+    rng = random.Random(2)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert has_header_hint(text) == bool(HEADER_HINT.search(text)), text
