@@ -221,7 +221,7 @@ class _SortedKeys:
     until looked up)."""
 
     def __init__(self, blob, offsets: np.ndarray) -> None:
-        self.blob, self.offsets = blob, offsets.tolist()
+        self.blob, self.offsets = blob, memoryview(offsets)  # indexing gives Python ints, no copy
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
@@ -244,7 +244,7 @@ class _PieceModels:
 
         self.pieces, self.piece_offsets = mapped("pieces.bin"), np.load(folder / "piece_offsets.npy", mmap_mode="r")
         self.tail = (folder / "tail.bin").read_bytes()
-        self.keys = _SortedKeys(mapped("keys.bin"), np.load(folder / "key_offsets.npy"))
+        self.keys = _SortedKeys(mapped("keys.bin"), np.load(folder / "key_offsets.npy", mmap_mode="r"))
         self.key_ids = np.load(folder / "key_ids.npy", mmap_mode="r")
         self.keep = np.load(folder / "keep.npy").tolist()
         self._sp = sentencepiece
@@ -616,10 +616,10 @@ class _FastUSE:
 
     def _remember(self, ids: np.ndarray) -> np.ndarray:
         """Memo rows of ``ids`` (computing the ids not seen yet)."""
-        new = np.unique(ids[self.slot[ids] == 0])
+        new = _unique(ids[self.slot[ids] == 0])
         if self.used + len(new) > _MEMO_IDS + 1:  # full: start again (a corpus rarely gets here)
             self._reset_memo()
-            new = np.unique(ids)
+            new = _unique(ids)
         if len(new):
             b = self.b
             rows = slice(self.used, self.used + len(new))
@@ -731,6 +731,13 @@ class _FastUSE:
 
 
 _MIN_GEMM_ROWS = 4
+
+
+def _unique(a: np.ndarray) -> np.ndarray:
+    """np.unique of a 1-d array (sorted distinct values), without its first call's import of
+    numpy.ma (~25 ms of a cold search)."""
+    a = np.sort(a)
+    return a[np.concatenate(([True], a[1:] != a[:-1]))] if len(a) else a
 
 
 def _at_least_rows(a: np.ndarray, fill: float = 0.0) -> np.ndarray:
