@@ -309,7 +309,6 @@ def _verb_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
 # --- "（市发展改革委、市应急局按职责分工负责）", "（县应急局负责）" ------------------------
 DUTY_NOTE = re.compile(r"[（(](?:由)?(?P<list>[^（）()。；;：:\n]{2,120}?)(?:等(?:有关|相关)?(?:部门|单位)*)?"
                        r"(?:按照|按|根据)?(?:各自)?(?:职责分工|职责)?(?:分别|共同)?负责[）)]")
-DUTY_NOTES = LiteralLed(DUTY_NOTE)  # tried at the brackets only
 
 
 DUTY_END = re.compile(r"负责[）)]")
@@ -321,7 +320,7 @@ def _duty_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
     role, dept_end = regexes()["role"], regexes()["dept_end"]
     if not DUTY_END.search(document.text):
         return out  # every duty note closes on 负责）
-    for m in DUTY_NOTES.finditer(document.text):
+    for m in _duty_matches(document.text):
         body = m.group("list")
         if "牵头" in body or role.search(body):
             continue
@@ -332,6 +331,29 @@ def _duty_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
         if rec["char_start"] not in taken_raw:
             out.append(rec)
     return out
+
+
+def _duty_matches(text: str):
+    """``DUTY_NOTE.finditer(text)``, tried only where a note can open: a note holds no
+    bracket before its closing 负责）, so it opens at the last bracket before each 负责）
+    on that line (a plan has a few of those and many brackets)."""
+    starts = set()
+    for close in ("负责）", "负责)"):
+        i = text.find(close)
+        while i >= 0:
+            line_start = text.rfind("\n", 0, i) + 1
+            p = max(text.rfind(c, line_start, i) for c in "（()）")
+            if p >= 0 and text[p] in OPEN:
+                starts.add(p)
+            i = text.find(close, i + 1)
+    after = 0
+    for p in sorted(starts):
+        if p < after:
+            continue  # inside the last note
+        m = DUTY_NOTE.match(text, p)
+        if m:
+            yield m
+            after = m.end()
 
 
 # --- brackets ------------------------------------------------------------------------------
@@ -509,9 +531,12 @@ def _task_rows(text: str):
         return
     header: list[str] | None = None
     is_role = regexes()["header"].match
-    pos = 0
-    for line in text.split("\n"):
-        start, pos = pos, pos + len(line) + 1
+    last_end = -2
+    for start, end in _lines_holding(text, "\t|"):
+        line = text[start:end]
+        if start != last_end + 1:
+            header = None  # a line that is no row stood between (row_cells needs \t or |)
+        last_end = end
         cells = row_cells(line)
         if cells is None:
             header = None
@@ -523,6 +548,21 @@ def _task_rows(text: str):
         elif header is not None:
             lead = len(line) - len(line.lstrip())
             yield header, cells, start + lead, start + len(line.rstrip())
+
+
+def _lines_holding(text: str, chars: str) -> list[tuple[int, int]]:
+    """(start, end) of every line of ``text`` holding one of ``chars``, in order; found with
+    ``str.find`` per character, not by reading every line."""
+    found = set()
+    for ch in chars:
+        i = text.find(ch)
+        while i >= 0:
+            a = text.rfind("\n", 0, i) + 1
+            b = text.find("\n", i)
+            b = len(text) if b < 0 else b
+            found.add((a, b))
+            i = text.find(ch, b)
+    return sorted(found)
 
 
 def column(header: list[str], cells: list[str], pattern: re.Pattern) -> str | None:

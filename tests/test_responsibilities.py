@@ -223,3 +223,37 @@ def test_role_labels_are_the_role_pattern_s_matches():
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
         assert [m.span() for m in role_labels(text)] == [m.span() for m in regexes()["role"].finditer(text)], text
+
+
+def test_duty_notes_and_task_rows_found_as_a_full_scan_finds_them():
+    """_duty_matches tries DUTY_NOTE only at the bracket before each 负责）, and task_tables
+    reads only the lines holding a tab or pipe: generated texts give the full scans' answers."""
+    import random
+
+    import extractors.responsibilities as R
+
+    def task_rows_reference(text):  # every line read, as before
+        header, pos, out = None, 0, []
+        for line in text.split("\n"):
+            start, pos = pos, pos + len(line) + 1
+            cells = R.row_cells(line)
+            if cells is None:
+                header = None
+                continue
+            if R.PIPE_RULE.match(line.strip()):
+                continue
+            if any(R.regexes()["header"].match(R._header_cell(c)) for c in cells):
+                header = [R._header_cell(c) for c in cells]
+            elif header is not None:
+                lead = len(line) - len(line.lstrip())
+                out.append((header, cells, start + lead, start + len(line.rstrip())))
+        return out
+
+    pieces = ["（", "(", "）", ")", "由", "市应急局", "、", "等有关部门", "按职责分工", "负责", "负责）", "\n", "。",
+              "\t", "|", "牵头单位", "任务", " ", "|---|", "市局", "完成时限"]
+    rng = random.Random(4)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 16)))
+        assert [m.span() for m in R._duty_matches(text)] == [m.span() for m in R.DUTY_NOTE.finditer(text)], text
+        if "\t" in text or "|" in text:
+            assert R.task_tables(text) == task_rows_reference(text), text
