@@ -156,3 +156,26 @@ def test_result_rows_from_the_index_equal_the_store(con):
     names = [c[0] for c in cur.description]
     stored = {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
     assert len(stored) == 40 and passage_rows(con, ids + ["no-such-chunk"]) == stored
+
+
+def test_the_cold_query_path_gives_the_same_hits_and_scores(con, monkeypatch):
+    """A cold search cuts the query with a small piece model and multiplies in numpy (no
+    full sentencepiece load, no ONNX Runtime): every hit and score equals those of the full
+    tokenizer with every product through ONNX Runtime."""
+    from index import embedders
+
+    queries = ["人均避难场所面积", "网格员承担哪些应急管理职责", "林区缺少防火隔离带", "Hello 应急物资储备库 2025年"]
+
+    def run():
+        embedders._load.cache_clear()  # a fresh embedder, as in a new process
+        return [search(con, q, k=10, mode=m) for q in queries for m in ("hybrid", "dense")]
+
+    cold = run()
+    assert isinstance(embedders.get_embedder()._model._sp, embedders.LazySentencePiece)
+    assert embedders.get_embedder()._model._sp._full is None  # the whole tokenizer never loaded
+    monkeypatch.setenv("CNPOLICY_SP_PIECES", "0")
+    monkeypatch.setattr(embedders, "_NUMPY_INT8_ROWS", 0)
+    try:
+        assert run() == cold
+    finally:
+        embedders._load.cache_clear()
