@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from queries.filters import KIND_HELP, LEVEL_HELP
+
+if TYPE_CHECKING:  # rich loads when a table or a console is first used
+    from rich.table import Table
 
 
 class _Lazy:
@@ -22,6 +24,8 @@ class _Lazy:
         self.options = options
 
     def __getattr__(self, name):
+        from rich.console import Console  # imported here: a --json run never loads rich
+
         return getattr(Console(**self.options), name)
 
 
@@ -181,6 +185,8 @@ def table(title: str, rows: list[dict], columns: list[tuple[str, str, str]], wid
     """A table of ``rows`` that fits ``width`` (the terminal's): columns (key, label, kind),
     those empty in every row left out; one line per row except ``text`` columns, which wrap
     to a few lines; anything cut ends with an ellipsis."""
+    from rich.table import Table
+
     width = width or console.width
     shown = [c for c in columns if any(r.get(c[0]) not in (None, "", []) for r in rows)] or columns
     kinds = [k if k in CAPS else "" for _, _, k in shown]
