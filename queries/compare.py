@@ -185,7 +185,7 @@ def _decide(con, source, year, asked_period, all_periods, fallback, limit, offse
     """The comparison's stats and the row ids of its page (one statement; again with the units
     read afresh when a stored unit had no factor, so a cached unit list never misranks)."""
     for fresh in (False, True):
-        units = stored_units(con, fresh=fresh)
+        units = stored_units(con, fresh=fresh, catalogue=source.catalogue)
         got = con.execute(_comparison_sql(con, source, year, asked_period, all_periods, fallback, units, limit,
                                           offset, with_regions), source.params).fetchall()
         if not any(k == "u" and n for k, _, _, n, _, _, _ in got):

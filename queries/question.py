@@ -175,15 +175,45 @@ def _window(text: str, key: str) -> tuple[int, int] | None:
     return i, j
 
 
+class KeyIndex:
+    """Known indicator names by normalised key (first name of each key, in ``known`` order)."""
+
+    def __init__(self, known: dict[str, str | None]):
+        self.keys: dict[str, tuple[int, str, str | None]] = {}
+        for pos, (name, canonical) in enumerate(known.items()):
+            key = normalise_indicator(name)
+            if len(key) >= 3 and key not in self.keys:
+                self.keys[key] = (pos, name, canonical)
+        self.longest = max((len(k) for k in self.keys), default=0)
+
+
+_LAST_INDEX: list = [None, None]  # (the known dict, its KeyIndex): callers reuse one dict per store
+
+
+def _key_index(known: dict[str, str | None]) -> KeyIndex:
+    if _LAST_INDEX[0] is not known:
+        _LAST_INDEX[:] = [known, KeyIndex(known)]
+    return _LAST_INDEX[1]
+
+
+def _longest_known(qkey: str, index: KeyIndex) -> tuple[str, str, str | None] | None:
+    """The longest known key inside the question (ties: the earliest known name), found by
+    looking the question's substrings up rather than testing every known name: a store of tens
+    of thousands of names costs the same per question as one of a few hundred."""
+    best = None
+    for i in range(len(qkey)):
+        for j in range(i + 3, min(len(qkey), i + index.longest) + 1):
+            hit = index.keys.get(qkey[i:j])
+            if hit and (best is None or (j - i, -hit[0]) > (len(best[0]), -best[1])):
+                best = (qkey[i:j], hit[0], hit[1], hit[2])
+    return None if best is None else (best[0], best[2], best[3])
+
+
 def find_indicator(work: _Work, known: dict[str, str | None]) -> tuple[str | None, str | None]:
     """(indicator as written, canonical) for the longest known name inside the question.
     ``known`` maps indicator names to their canonical concept (None if uncatalogued)."""
     qkey = normalise_indicator(work.text.replace(MASK, "/"))
-    best = None
-    for name, canonical in known.items():
-        key = normalise_indicator(name)
-        if len(key) >= 3 and key in qkey and (best is None or len(key) > len(best[0])):
-            best = (key, name, canonical)
+    best = _longest_known(qkey, _key_index(known))
     if best is None:
         return None, None
     key, name, canonical = best

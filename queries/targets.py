@@ -92,9 +92,9 @@ def _match_score(concept: Concept, indicator: str | None, canonical: str | None)
 def matching_indicators(con, concept: Concept) -> dict[tuple[str | None, str | None], float]:
     """The (indicator, canonical_indicator) pairs stored in ``targets`` that are ``concept``,
     with their match score.  Names are matched (not rows), once per concept and version of the
-    store's name list (``_catalogue``): a corpus of tens of thousands of distinct names costs
+    store's name list (``catalogue_of``): a corpus of tens of thousands of distinct names costs
     the scoring loop once, not on every query."""
-    catalogue = _catalogue(con)
+    catalogue = catalogue_of(con)
     if catalogue is None:  # an older database without the lookup table: nothing to key a cache on
         return _score_pairs(concept, indicator_pairs(con))
     return catalogue.matches(concept)
@@ -116,6 +116,7 @@ class Catalogue:
         self._matches: dict[Concept, dict] = {}
         self._sql: dict[Concept, tuple] = {}
         self.units: list[str | None] | None = None  # the distinct target units, read when first needed
+        self.memo: dict = {}  # other things derived from these names (ask's known-name dict)
 
     def matches(self, concept: Concept) -> dict[tuple[str | None, str | None], float]:
         if concept not in self._matches:
@@ -139,7 +140,7 @@ CONCEPTS_PER_CATALOGUE = 4096
 _CATALOGUES: dict[tuple, Catalogue] = {}
 
 
-def _catalogue(con) -> Catalogue | None:
+def catalogue_of(con) -> Catalogue | None:
     """The ``indicator_names`` of this store, cached under the database's path and a checksum of
     the table (count and an xor of row hashes: 1 ms at 50k names), so an ingest that adds a name,
     or a rebuilt table, gives a new entry.  None for a database without the table."""
@@ -159,11 +160,12 @@ def _catalogue(con) -> Catalogue | None:
     return _CATALOGUES[key]
 
 
-def stored_units(con, fresh: bool = False) -> list[str | None]:
+def stored_units(con, fresh: bool = False, catalogue: "Catalogue | None" = None) -> list[str | None]:
     """The distinct units of ``targets`` (a dictionary-coded column: 2 ms at 10k documents), kept
     with the store's name list; ``fresh`` reads them again (a caller that meets a unit not in
-    the list asks for that, so a list older than the targets is never used)."""
-    catalogue = _catalogue(con)
+    the list asks for that, so a list older than the targets is never used).  ``catalogue``: the
+    one a caller already holds (``Source.catalogue``), saving the lookup."""
+    catalogue = catalogue or catalogue_of(con)
     if catalogue is not None and catalogue.units is not None and not fresh:
         return catalogue.units
     units = [r[0] for r in con.execute("SELECT DISTINCT unit FROM targets").fetchall()]
@@ -339,6 +341,7 @@ class Source(NamedTuple):
     params: list
     match: str
     canonicals: tuple = ()  # the catalogue concepts of the matched names (their rows' canonical_indicator)
+    catalogue: object = None  # the store's Catalogue when it has one (for stored_units)
 
 
 def target_source(con, indicator=None, comparator=None, f: Filters | None = None) -> Source | None:
@@ -347,10 +350,10 @@ def target_source(con, indicator=None, comparator=None, f: Filters | None = None
     unit needs conversion in Python (``targets_page``)."""
     f = f or Filters()
     where, params = f.fact_sql(con, "targets", "t")
-    join, join_params, match, scores = "", [], "", {}
+    join, join_params, match, scores, catalogue = "", [], "", {}, None
     if indicator:
         concept = indicator if isinstance(indicator, Concept) else Concept.of(indicator)
-        catalogue = _catalogue(con)
+        catalogue = catalogue_of(con)
         scores = catalogue.matches(concept) if catalogue else _score_pairs(concept, indicator_pairs(con))
         if not scores:
             return None
@@ -367,7 +370,7 @@ def target_source(con, indicator=None, comparator=None, f: Filters | None = None
             if bound is not None:
                 where, params = f"{where} AND t.value {op} ?", params + [bound]
     return Source(f"FROM targets t JOIN documents d USING (doc_id){join} WHERE {where}", join_params + params, match,
-                  tuple(sorted({c for _, c in scores if c})) if indicator else ())
+                  tuple(sorted({c for _, c in scores if c})) if indicator else (), catalogue)
 
 
 TARGET_ORDER = "d.source_file, t.doc_id, t.char_start, t.target_id"
