@@ -47,7 +47,12 @@ BULLETS = re.compile(r"^[-•·*\s]*")
 ITEM_START = re.compile(r"[\d⒈-⒛（(㈠-㈩一二三四五六七八九十⑴-⒇①-⑳]")
 LABEL_LINE = re.compile(r"^[-•·*\s]*(?P<name>[^。；;：:，,\t]{2,30})[：:]")
 NAME_END = re.compile(r"[。；;：:！？]")
-INVESTMENT = re.compile(r"(?:总)?投资(?:总额|规模)?(?:约|预计|估算|计划|概算|达|为|共|合计)*(?P<v>\d+(?:\.\d+)?)\s*(?:余|多)?\s*(?P<u>万元|亿元|千万元)")
+_INVESTMENT_REST = r"投资(?:总额|规模)?(?:约|预计|估算|计划|概算|达|为|共|合计)*(?P<v>\d+(?:\.\d+)?)\s*(?:余|多)?\s*(?P<u>万元|亿元|千万元)"
+INVESTMENT = re.compile(rf"(?:总)?{_INVESTMENT_REST}")
+# INVESTMENT as its two fixed-text openings (总投资…, 投资…): each is scanned far quicker
+# than the optional 总 lets the whole pattern be, and the earlier match is INVESTMENT's.
+INVESTMENT_PARTS = (re.compile(f"总{_INVESTMENT_REST}"), re.compile(_INVESTMENT_REST))
+SENTENCE_MARK = re.compile(r"[。；;！？]")
 SUMMARY_MAX = 60
 NAME_MAX = 40
 
@@ -280,9 +285,9 @@ def _record(document: Document, start: int, end: int, name: str, body: str, cate
 def summary(body: str) -> str | None:
     """The first sentence of an item's text, cut to a short length (line breaks inside
     a paragraph are the layout's, not the author's)."""
-    body = body.lstrip(" 　。：:；;\n").replace("\n", "")
-    m = re.search(r"[。；;！？]", body)
-    first = (body[:m.start()] if m else body).strip()
+    body = body.lstrip(" 　。：:；;\n")
+    m = SENTENCE_MARK.search(body)  # found before the line breaks go: only the first sentence is copied
+    first = (body[:m.start()] if m else body).replace("\n", "").strip()
     if len(first) > SUMMARY_MAX:
         first = first[:SUMMARY_MAX] + "…"
     return first or None
@@ -290,9 +295,10 @@ def summary(body: str) -> str | None:
 
 def investment(body: str) -> float | None:
     """Stated investment in 万元 (亿元 × 10000), or None."""
-    m = INVESTMENT.search(body)
-    if not m:
+    found = [m for p in INVESTMENT_PARTS if (m := p.search(body))]
+    if not found:
         return None
+    m = min(found, key=lambda m: m.start())  # INVESTMENT.search(body)
     value = float(m.group("v"))
     return value * {"万元": 1, "千万元": 1000, "亿元": 10000}[m.group("u")]
 

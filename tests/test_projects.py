@@ -300,3 +300,19 @@ def test_header_hint_one_alternative_at_a_time():
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
         assert has_header_hint(text) == bool(HEADER_HINT.search(text)), text
+
+
+def test_investment_parts_find_investment_s_match():
+    """investment() searches 总投资… and 投资… apart: the earlier match is INVESTMENT's."""
+    import random
+
+    from extractors.projects import INVESTMENT, INVESTMENT_PARTS
+
+    pieces = ["总", "投资", "总额", "约", "达", "12", "3.5", " ", "亿元", "万元", "千万元", "余", "，", "建设"]
+    rng = random.Random(8)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        found = [m for p in INVESTMENT_PARTS if (m := p.search(text))]
+        want = INVESTMENT.search(text)
+        got = min(found, key=lambda m: m.start()) if found else None
+        assert (got and (got.span(), got.group("v", "u"))) == (want and (want.span(), want.group("v", "u"))), text
