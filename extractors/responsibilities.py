@@ -455,11 +455,22 @@ def split_top_level(s: str) -> list[str]:
 
 
 # --- roles in the task sentence ----------------------------------------------------------
+_HEADING: list = [None, None]  # the last line parsed and its heading
+
+
+def _heading_of(line: str):
+    """``parse_heading(line)``, kept for the last line: a note's task (task_of) and its task
+    sentence (task_sentence) read the same line, and the numbering grammar is costly."""
+    if _HEADING[0] != line:
+        _HEADING[:] = [line, parse_heading(line)]
+    return _HEADING[1]
+
+
 def task_sentence(text: str, pos: int) -> str:
     """The task text a note at ``pos`` follows: its line after the item number."""
     line_start = text.rfind("\n", 0, pos) + 1
     line = text[line_start:pos]
-    heading = parse_heading(line)
+    heading = _heading_of(line)
     return heading.rest if heading else line.lstrip()
 
 
@@ -665,7 +676,7 @@ def task_of(document: Document, pos: int) -> str:
     line = text[line_start:pos]
     if not line.strip():  # a note on its own line: the task is the item line above its labels
         line = _item_line_above(text, line_start)
-    heading = parse_heading(line)
+    heading = _heading_of(line)
     if heading and heading.kind not in ("box", "table", "annex"):
         cut = TITLE_END.search(heading.rest)
         title = heading.rest[:cut.start()] if cut else heading.rest
