@@ -5,8 +5,10 @@ string; a pattern that opens with an alternation (单位|部门|…) or a charac
 every position in turn, about ten times slower, and the extractors run several such scans
 over every document.  :class:`LiteralLed` stands in for such a compiled pattern: when every
 match starts with one of a few fixed strings (read from the pattern itself), it finds those
-with ``str.find`` and tries the pattern only there.  Its matches are the pattern's own, the
-same ones in the same order; any other pattern is scanned as before.
+with ``str.find`` and tries the pattern only there; :class:`SuffixLed` does the same for a
+pattern that ends in fixed text a fixed width after its start (a year, then 年).  Their
+matches are the pattern's own, the same ones in the same order; a pattern without such
+text is scanned as before.
 """
 from __future__ import annotations
 
@@ -93,7 +95,6 @@ class LiteralLed:
             if m:
                 yield m
                 after = max(m.end(), s + 1)
-        return
 
     def search(self, text: str, pos: int = 0, endpos: int | None = None) -> re.Match | None:
         """``regex.search(text, pos, endpos)``: the prefixes are looked up one place at a
