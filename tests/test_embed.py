@@ -225,6 +225,9 @@ def test_small_piece_models_cut_exactly_like_the_full_sentencepiece_model(tmp_pa
     for text in texts:
         assert small.encode(text, out_type=int, add_bos=True, add_eos=True) == \
             full.encode(text, out_type=int, add_bos=True, add_eos=True), repr(text)
+    (folder,) = (tmp_path / "cache").glob("sp-pieces-*")
+    (folder / "keep.npy").write_bytes(b"damaged")  # a damaged cache is rebuilt
+    assert _open_piece_models(model_file).encode(texts[1], out_type=int) == full.encode(texts[1], out_type=int)
     lazy = LazySentencePiece(model_file)
     assert lazy.encode(texts[1], out_type=int) == full.encode(texts[1], out_type=int) and lazy._full is None
     lazy.reserve(10 ** 6)  # an ingest's batch: the whole model now
