@@ -374,7 +374,7 @@ def ask(con, question: str, limit: int | None = ANSWER_ROWS) -> dict:
     passages = answer_passages(con, question, p)
     out = {"question": question, "parsed": p.as_dict(), "answer_type": "passages",
            "regions": _regions_of(passages), "rows": passages, "text": _sentence(p, passages, [])}
-    missing = unknown_places(con, p)
+    missing = [r for r in p.regions if r not in set(regions_known)]  # unknown_places, names read once
     if missing:
         return _outside(out, f"语料中没有关于{'、'.join(missing)}的文件；以下段落来自其他地区，仅供参考。")
     if coverage(question, passages) < MIN_COVERAGE:
