@@ -28,7 +28,7 @@ from corpus.model import Document
 from corpus.numbering import cn_year
 from extractors.base import provenance
 from extractors.context import (DATA, DEFAULT_THRESHOLD, NO_TITLE, ROLE_WEIGHT, SectionIndex, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
-                                plan_period, section_index, section_role, section_titles, sentence_tense, vocabulary, first_chars, with_first_chars, words)
+                                plan_period, section_index, section_role, section_titles, sentence_tense, vocabulary, vocabulary_test, first_chars, with_first_chars, words)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
 from extractors.texttables import line_tables
@@ -113,8 +113,9 @@ NAME_UNIT_RE = re.compile(rf"[（(]\s*((?:万)?{UNIT}|%|‰)\s*[）)]$")
 ATTRIBUTE = re.compile(r"约束性|预期性")
 LONG_RANGE = vocabulary("long_range_cues")
 SCOPE_THRESHOLD = re.compile(vocabulary("scope_after").pattern)
-COUNT_VERB = vocabulary("count_verbs")
-CONDITION_CUES, DEFINITION_CUES, RULE_CUES, RESULT_CUES, SCORING_CUES = (vocabulary(name) for name in (
+COUNT_VERB = vocabulary_test("count_verbs")  # a yes/no test
+# (yes/no tests only: the fast form of each vocabulary, context.vocabulary_test)
+CONDITION_CUES, DEFINITION_CUES, RULE_CUES, RESULT_CUES, SCORING_CUES = (vocabulary_test(name) for name in (
     "condition_cues", "definition_cues", "rule_cues", "result_cues", "scoring_cues"))
 # 年产值超N亿元、具备…的企业M家: the first number qualifies the thing the second counts.
 QUALIFIES_LATER = re.compile(r"(?:以上|以下)?(?:、[^，。；\d]{0,20})?的[^，。；、\d]{1,15}\d")

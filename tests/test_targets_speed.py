@@ -33,3 +33,20 @@ def test_a_clause_without_a_possible_value_has_no_value_a_unit_could_follow():
         assert all(not (m.group("unit") or m.group("unit1")) for m in VALUE_RE.finditer(clause))
     for clause in ["建成三个示范区", "达到5处", "百分之九十", "力争为零", "千兆到户"]:
         assert CLAUSE_HAS_VALUE.search(clause)
+
+
+def test_vocabulary_test_finds_what_the_vocabulary_finds():
+    from pathlib import Path
+
+    from extractors.context import DATA, vocabulary, vocabulary_test
+
+    texts = []
+    for doc in sorted(Path(__file__).parent.glob("heldout/*.txt"))[:6]:
+        texts += doc.read_text(encoding="utf-8").split("。")
+    texts += ["", "了", "为了5个", "已经建成", "到2025年", "规划期内", "比“十三五”末", "共发生3起"]
+    for name in ("forward_cues", "past_cues", "count_verbs", "condition_cues", "definition_cues",
+                 "rule_cues", "result_cues", "scoring_cues"):
+        slow, fast = vocabulary(name), vocabulary_test(name)
+        for t in texts:
+            assert bool(slow.search(t)) == bool(fast.search(t)), (name, t)
+            assert bool(slow.search(t, 0, len(t) // 2)) == bool(fast.search(t, 0, len(t) // 2)), (name, t)
