@@ -824,25 +824,28 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
         colon_lead = item and lead_forward()  # …主要目标… then ——A ——B / …预期目标是：A；B；C
         for sm in SENTENCE_RE.finditer(line):
             sentence = sm.group(0)
-            if not CLAUSE_HAS_NUMBER.search(sentence):
+            number = CLAUSE_HAS_NUMBER.search(sentence)
+            if not number:
                 continue  # (blanking its list number cannot add one)
             s_at = sm.start()
             if OPENING_NUMBER.match(sentence):
                 skip_n = _list_number(line, s_at, sentence)
                 if skip_n:
                     sentence = " " * skip_n + sentence[skip_n:]
-                    if not CLAUSE_HAS_NUMBER.search(sentence):
+                    number = CLAUSE_HAS_NUMBER.search(sentence)
+                    if not number:
                         continue
             lead = colon_lead  # (this sentence's own colon leads the next ones)
             if not colon_lead and COLON_IN.search(sentence) and looks_forward(sentence.split("：")[0], ctx.plan_start):
                 colon_lead = True
-            if not CLAUSE_HAS_VALUE.search(sentence):
+            if not _implies_value(number.group()) and not CLAUSE_HAS_VALUE.search(sentence):
                 continue  # no clause of it can state a value
             tense_of = (lambda s=sentence, lead=lead, past=past_paragraph: _tense(s, past(), ctx.plan_start, lead))
             ev = _once(lambda t=tense_of, at=line_start + s_at: ctx.evidence(at, tense=t()))
             for cm in CLAUSE_RE.finditer(sentence):
                 clause = cm.group(0)
-                if not CLAUSE_HAS_NUMBER.search(clause) or not CLAUSE_HAS_VALUE.search(clause):
+                value_at = CLAUSE_HAS_VALUE.search(clause)
+                if not value_at or not _implies_number(value_at.group()) and not CLAUSE_HAS_NUMBER.search(clause):
                     continue
                 c_at = s_at + cm.start()
                 year = (lambda a=s_at, c=c_at, p=line_start + c_at: sentence_year(
@@ -867,6 +870,21 @@ CLAUSE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万�
 _UNIT_FIRST = first_chars(UNIT)
 CLAUSE_HAS_VALUE = re.compile(r"\d|[百千]分之|零|[〇一二两三四五六七八九十百千万亿]"
                               + (f"(?=[{''.join(sorted(_UNIT_FIRST))}])" if _UNIT_FIRST else ""))
+
+_ONE_TO_TEN = frozenset("一二三四五六七八九十")
+
+
+def _implies_value(number: str) -> bool:
+    """Whether a CLAUSE_HAS_NUMBER match is also a CLAUSE_HAS_VALUE one (a digit, 百分之),
+    so the text need not be searched again."""
+    return number[:1].isdecimal() or number == "百分之"
+
+
+def _implies_number(value: str) -> bool:
+    """Whether a CLAUSE_HAS_VALUE match is also a CLAUSE_HAS_NUMBER one (a digit, 百分之,
+    一…十), so the text need not be searched again."""
+    return value.isdecimal() or value in _ONE_TO_TEN or value == "百分之"
+
 
 # --- tables ------------------------------------------------------------------------
 def _table_value(cell: str) -> Value | None:

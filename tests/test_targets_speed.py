@@ -50,3 +50,17 @@ def test_vocabulary_test_finds_what_the_vocabulary_finds():
         for t in texts:
             assert bool(slow.search(t)) == bool(fast.search(t)), (name, t)
             assert bool(slow.search(t, 0, len(t) // 2)) == bool(fast.search(t, 0, len(t) // 2)), (name, t)
+
+
+def test_a_match_of_one_number_test_implies_the_other():
+    from extractors.targets import CLAUSE_HAS_NUMBER, _implies_number, _implies_value
+
+    rng = random.Random(11)
+    alphabet = "1５一两十百千万零〇分之兆为个人年a，"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8)))
+        number, value = CLAUSE_HAS_NUMBER.search(text), CLAUSE_HAS_VALUE.search(text)
+        if number and _implies_value(number.group()):
+            assert value, text
+        if value and _implies_number(value.group()):
+            assert number, text
