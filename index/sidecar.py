@@ -306,8 +306,10 @@ def _add(con, sql: sqlite3.Connection, home: Path, doc_ids: list[str], known_tok
     tok = "c.tokens" if "tokens" in have else "NULL"
     rows = con.execute(f"SELECT c.chunk_id, c.doc_id, {tok}, {chunk_text(con)}, {vec}, {extra} "
                        "FROM chunks c JOIN documents d USING (doc_id) "
-                       "WHERE c.doc_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY c.doc_id, c.ord",
-                       [doc_ids]).fetchall()
+                       # both sides filtered: with the chunks side alone DuckDB builds the join over
+                       # every document's text (1.1 CPU-s at 10k documents; 0.01 s this way)
+                       "WHERE c.doc_id IN (SELECT unnest(?::VARCHAR[])) AND d.doc_id IN (SELECT unnest(?::VARCHAR[])) "
+                       "ORDER BY c.doc_id, c.ord", [doc_ids, doc_ids]).fetchall()
     stored = {d: s for d, s in _stored_docs_for(con, doc_ids).items()}
     sql.execute("BEGIN IMMEDIATE")  # keyword ids are reserved in a commit of their own: never reused,
     first = _counter(sql, "next_kw", len(rows))  # even when a kill lands between the two commits below
@@ -360,8 +362,8 @@ def _stored_docs_for(con, doc_ids: list[str]) -> dict[str, tuple]:
     vec = "count(c.vec)" if _has_vec(con) else "0"
     rows = con.execute(f"""
         SELECT d.doc_id, coalesce(CAST(d.ingested_at AS VARCHAR), ''), count(c.chunk_id), {vec}
-        FROM documents d LEFT JOIN chunks c USING (doc_id)
-        WHERE d.doc_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL""", [doc_ids]).fetchall()
+        FROM documents d LEFT JOIN (SELECT * FROM chunks WHERE doc_id IN (SELECT unnest(?::VARCHAR[]))) c USING (doc_id)
+        WHERE d.doc_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY ALL""", [doc_ids, doc_ids]).fetchall()
     return {r[0]: (r[1], int(r[2]), int(r[3])) for r in rows}
 
 
