@@ -751,7 +751,6 @@ def _once(make):
     return get
 
 
-COLON_IN = re.compile(r"[：:]")
 
 
 def _tense(sentence: str, past_paragraph: bool, plan_start: int | None, lead: bool = False) -> str:
@@ -782,6 +781,11 @@ def _span_test(spans: list[tuple[int, int]]):
     return covers
 
 
+def _line_starts(lines: list[str]) -> list[int]:
+    """Where each of ``text.split("\n")`` starts in text (and one past the end), summed in C."""
+    return list(accumulate(map((1).__add__, map(len, lines)), initial=0))
+
+
 def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> list[dict]:
     """Targets of every prose line; history sections and past-tense sentences are kept as
     evidence (low confidence), not skipped."""
@@ -790,7 +794,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
     lines = doc.text.split("\n")
     # Per-line tests mapped over every line at once (the loop below visits only the lines
     # that hold a number): where each starts, whether it is blank, a list item, has a number.
-    starts = list(accumulate(map(len, lines), lambda at, n: at + n + 1, initial=0))
+    starts = _line_starts(lines)
     leads = [i for i, (text, item) in enumerate(zip(lines, map(LIST_ITEM.match, lines))) if not item and text.strip()]
     # A lead-in line (the last non-blank line that is not a list item) states a year once for
     # the items below it, and a forward lead-in makes its neutral items look forward.
@@ -836,7 +840,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                     if not number:
                         continue
             lead = colon_lead  # (this sentence's own colon leads the next ones)
-            if not colon_lead and COLON_IN.search(sentence) and looks_forward(sentence.split("：")[0], ctx.plan_start):
+            if not colon_lead and ("：" in sentence or ":" in sentence) and looks_forward(sentence.split("：")[0], ctx.plan_start):
                 colon_lead = True
             if not _implies_value(number.group()) and not CLAUSE_HAS_VALUE.search(sentence):
                 continue  # no clause of it can state a value
@@ -1009,7 +1013,7 @@ def text_tables(doc: Document) -> list[tuple[list[str], list[list[tuple[str, int
         return []  # no short line names a name column: no header, nothing to scan
     raw_lines = text.split("\n")
     lines: list[tuple[str, int]] = list(zip(map(str.strip, raw_lines),
-                                            accumulate(map(len, raw_lines), lambda at, n: at + n + 1, initial=0)))
+                                            _line_starts(raw_lines)))
     short = [i for i, (c, _) in enumerate(lines) if c and len(c) <= 8]  # the lines a header can start on
     found = []
     i = 0
