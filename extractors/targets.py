@@ -848,7 +848,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
             ev = _once(lambda t=tense_of, at=line_start + s_at: ctx.evidence(at, tense=t()))
             for cm in CLAUSE_RE.finditer(sentence):
                 clause = cm.group(0)
-                value_at = CLAUSE_HAS_VALUE.search(clause)
+                value_at = CLAUSE_MAY_STATE.search(clause)
                 if not value_at or not _implies_number(value_at.group()) and not CLAUSE_HAS_NUMBER.search(clause):
                     continue
                 c_at = s_at + cm.start()
@@ -874,6 +874,13 @@ CLAUSE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万�
 _UNIT_FIRST = first_chars(UNIT)
 CLAUSE_HAS_VALUE = re.compile(r"\d|[百千]分之|零|[〇一二两三四五六七八九十百千万亿]"
                               + (f"(?=[{''.join(sorted(_UNIT_FIRST))}])" if _UNIT_FIRST else ""))
+
+# The same for a clause, also passing over Arabic numbers that prose_targets always drops:
+# followed by 年 (a year; not 年一遇, 年均, nor where the clause names 年限/年数), 月, 号, or a
+# list dot (1.加强…).  Each such number is dropped whatever the clause says around it.
+CLAUSE_MAY_STATE = re.compile(r"\d(?!\d|年(?!一遇|均)|[月号]|[.．、](?!\d))|年限|年数|"
+                              + CLAUSE_HAS_VALUE.pattern[len(r"\d|"):])
+assert CLAUSE_HAS_VALUE.pattern.startswith(r"\d|")
 
 _ONE_TO_TEN = frozenset("一二三四五六七八九十")
 
