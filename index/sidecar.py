@@ -67,10 +67,15 @@ def db_path_of(con) -> str | None:
     return row[0] if row and row[0] else None
 
 
+def home_of_db(db: str | Path) -> Path:
+    """The index home of the database file ``db``."""
+    return Path(f"{db}.search")
+
+
 def home_of(con) -> Path:
     db = db_path_of(con)
     if db:
-        return Path(f"{db}.search")
+        return home_of_db(db)
     return _MEMORY_HOMES.setdefault(id(con), Path(tempfile.mkdtemp(prefix="cnpolicy-search-")))
 
 
@@ -239,7 +244,7 @@ def index_batch(con, doc_ids: list[str], before: dict | None, tokens: dict[str, 
             if before is None or state(sql, "fingerprint") != before or state(sql, "model") not in (None, model) \
                     or state(sql, "layout") != LAYOUT or _keyword_index_lost(sql, home):
                 return _sync_locked(con, sql, home)
-            _remove(sql, home, doc_ids)  # replaced documents lose their old rows
+            _remove(sql, home, _indexed(sql, doc_ids))  # replaced documents lose their old rows
             for i in range(0, len(doc_ids), GROUP_DOCS):
                 _add(con, sql, home, doc_ids[i:i + GROUP_DOCS], tokens)
             _finish(con, sql, home, store_fingerprint(con), model)
@@ -274,11 +279,22 @@ def _remove(sql: sqlite3.Connection, home: Path, doc_ids: list[str]) -> None:
     ids = json.dumps(doc_ids)
     sql.execute("BEGIN IMMEDIATE")
     sql.execute("DELETE FROM kwmap WHERE doc_id IN (SELECT value FROM json_each(?))", [ids])
-    sql.execute("""UPDATE segments SET dead = dead + (SELECT count(*) FROM vectors v WHERE v.seg = segments.seg
-                   AND v.doc_id IN (SELECT value FROM json_each(?)))""", [ids])
+    # counted through vectors' doc_id index (a correlated count per segment scanned every vector)
+    sql.execute("""UPDATE segments SET dead = dead + x.n FROM (SELECT seg, count(*) AS n FROM vectors
+                   WHERE doc_id IN (SELECT value FROM json_each(?)) GROUP BY seg) AS x
+                   WHERE segments.seg = x.seg""", [ids])
     sql.execute("DELETE FROM vectors WHERE doc_id IN (SELECT value FROM json_each(?))", [ids])
     sql.execute("DELETE FROM covered WHERE doc_id IN (SELECT value FROM json_each(?))", [ids])
     sql.execute("COMMIT")
+
+
+def _indexed(sql: sqlite3.Connection, doc_ids: list[str]) -> list[str]:
+    """Those of ``doc_ids`` the bookkeeping holds rows for (key lookups).  New documents need no
+    removal: ``_add``'s keyword commit drops any chunk of theirs a killed sync left in tantivy."""
+    ids = json.dumps(doc_ids)
+    return [r[0] for r in sql.execute(
+        "SELECT value FROM json_each(?1) WHERE value IN (SELECT doc_id FROM covered) "
+        "OR value IN (SELECT doc_id FROM kwmap) OR value IN (SELECT doc_id FROM vectors)", [ids])]
 
 
 def _counter(sql: sqlite3.Connection, key: str, n: int) -> int:

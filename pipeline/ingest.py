@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -151,8 +152,79 @@ def _alone(path: str, extract: bool, embed: bool) -> Result:
         pool.shutdown(wait=False, cancel_futures=True)
 
 
+class Ahead:
+    """One file processed in a forked worker while this process opens the store and loads the
+    writer's libraries (DuckDB, pyarrow, faiss, tantivy): a one-file ingest on two cores takes
+    the longer of the two instead of their sum.  The worker dies with us (``_die_with_parent``)
+    and is killed when the file turns out to be stored already; a worker that dies costs only
+    its file, as in the pool."""
+
+    def __init__(self, path: str, extract: bool, embed: bool):
+        import multiprocessing
+
+        self.path = path
+        ctx = multiprocessing.get_context("fork")  # no pickling of the function: tests patch it
+        self._conn, child = ctx.Pipe(duplex=False)
+        self._proc = ctx.Process(target=_process_ahead, args=(child, os.getpid(), process_file, path, extract, embed),
+                                 daemon=True)
+        self._proc.start()
+        child.close()
+
+    def result(self) -> Result:
+        try:
+            res = self._conn.recv()
+        except (EOFError, OSError):
+            res = Result(path=self.path, error=WORKER_DIED)
+        self.stop()
+        return res
+
+    def stop(self) -> None:
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join()
+        self._conn.close()
+
+
+def _process_ahead(conn, parent: int, process, path: str, extract: bool, embed: bool) -> None:
+    _die_with_parent(parent)
+    conn.send(process(path, extract, embed))
+    conn.close()
+
+
+# Libraries whose thread pools a forked child inherits dead (a session made before the fork
+# would hang in it); a fresh CLI has loaded none of them, a long-lived process may have.
+_NO_FORK_AFTER = ("onnxruntime", "torch")
+
+
+def _ahead(files: list[str], workers: int, engine: str, extract: bool, embed: bool) -> Ahead | None:
+    """A worker started at once for a lone file, where a second core can take it."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    if engine != "pool" or len(files) != 1 or cores < 2:
+        return None
+    if any(m in sys.modules for m in _NO_FORK_AFTER):
+        return None
+    return Ahead(files[0], extract, embed)
+
+
+def _warm_writer(db: str | Path, embed: bool) -> None:
+    """Import what storing and indexing a result will need, while the worker processes it."""
+    import pyarrow  # noqa: F401 — write_batch's tables
+
+    from index import fts, sidecar
+
+    if embed:
+        import faiss  # noqa: F401 — the new dense segment
+    fts.open_index(sidecar.home_of_db(db))  # tantivy's module and the index's meta, cached
+
+
 def _results(files: list[str], workers: int, extract: bool, embed: bool, engine: str = "pool",
-             address: str | None = None) -> Iterator[Result]:
+             address: str | None = None, ahead: Ahead | None = None) -> Iterator[Result]:
+    if ahead is not None and files == [ahead.path]:
+        yield ahead.result()
+        return
     if engine == "ray":
         from pipeline.ray_engine import ray_results
 
@@ -305,9 +377,18 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
                  extract: bool = True, embed: bool = True, progress: bool = False,
                  model: str | None = None, engine: str = "pool", address: str | None = None) -> list[dict]:
     """Process and store files; return one report row per file (in the order given)."""
+    check_settings()  # before the database file is created or opened
+    ahead = _ahead(files, workers, engine, extract, embed)  # forked before any thread or connection
+    try:
+        return _ingest(files, db, force, extract, embed, progress, model, engine, address, workers, ahead)
+    finally:
+        if ahead is not None:
+            ahead.stop()
+
+
+def _ingest(files, db, force, extract, embed, progress, model, engine, address, workers, ahead) -> list[dict]:
     from pipeline.store import stored_ids
 
-    check_settings()  # before the database file is created or opened
     writer = Writer(db, force, set(), embed, model)
     try:
         with writer.held():  # the watcher thread must not close the connection mid-query
@@ -329,12 +410,17 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
             rows[f] = {"file": f, "seconds": 0.0, "doc_id": doc_id, "status": "unchanged"}
         else:
             todo.append(f)
+    if ahead is not None:
+        if todo:
+            _warm_writer(db, embed)
+        else:  # stored already: its worker's work is not needed
+            ahead.stop()
     bar = _progress(progress)
     task = bar.add_task("ingesting", total=len(todo)) if bar else None
     try:
         if bar:
             bar.start()
-        for res in _results(todo, workers, extract, embed, engine, address):
+        for res in _results(todo, workers, extract, embed, engine, address, ahead):
             rows[res.path] = _describe(res)
             if not res.error:
                 writer.add(res)

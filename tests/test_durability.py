@@ -226,3 +226,48 @@ def test_ctrl_c_inside_a_duckdb_query_of_the_index_update_stops_the_ingest(tmp_p
     monkeypatch.setattr(sidecar, "index_batch", interrupted_query)
     with pytest.raises(KeyboardInterrupt):
         ingest_files(plans(tmp_path, 2), tmp_path / "i.duckdb", extract=False, embed=False)
+
+
+def _tagged(path, extract=True, embed=True):
+    from pipeline.process import process_file
+
+    res = process_file(path, extract, embed)
+    res.warnings.append(f"processed by {os.getpid()}")
+    return res
+
+
+def test_a_lone_file_is_processed_in_a_worker_while_the_store_opens(tmp_path, monkeypatch):
+    """Two cores: the file's processing overlaps opening the store; the rows are the same, and
+    a file already stored costs its worker's life, not a result."""
+    import pipeline.ingest as ingest_mod
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: the file is processed in-process")
+    monkeypatch.setattr(ingest_mod, "_NO_FORK_AFTER", ())  # this test process may have loaded anything
+    monkeypatch.setattr(ingest_mod, "process_file", _tagged)
+    files = plans(tmp_path, 2)
+    ahead, serial = tmp_path / "a.duckdb", tmp_path / "s.duckdb"
+    [row] = ingest_files(files[:1], ahead, extract=False, embed=False)
+    assert row["status"] == "stored" and row["warnings"] != [f"processed by {os.getpid()}"]
+    ingest_files(files, serial, extract=False, embed=False)  # two files: in this process
+    query = "SELECT section_id, title, char_start, char_end FROM sections ORDER BY ALL"
+    with duckdb.connect(str(ahead), read_only=True) as a, duckdb.connect(str(serial), read_only=True) as s:
+        doc = a.execute("SELECT doc_id FROM documents").fetchone()[0]
+        assert a.execute(query).fetchall() == s.execute(query.replace("ORDER", f"WHERE doc_id = '{doc}' ORDER")).fetchall()
+    [again] = ingest_files(files[:1], ahead, extract=False, embed=False)
+    assert again["status"] == "unchanged"
+
+
+def _dies(path, extract=True, embed=True):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_lone_file_whose_worker_dies_is_refused_by_name(tmp_path, monkeypatch):
+    import pipeline.ingest as ingest_mod
+
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: the file is processed in-process")
+    monkeypatch.setattr(ingest_mod, "_NO_FORK_AFTER", ())
+    monkeypatch.setattr(ingest_mod, "process_file", _dies)
+    [row] = ingest_files(plans(tmp_path, 1), tmp_path / "d.duckdb", extract=False, embed=False)
+    assert row["status"] == "error" and "worker processing this file died" in row["reason"]
