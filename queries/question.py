@@ -187,13 +187,19 @@ class KeyIndex:
         self.longest = max((len(k) for k in self.keys), default=0)
 
 
-_LAST_INDEX: list = [None, None]  # (the known dict, its KeyIndex): callers reuse one dict per store
+_LAST_INDEX: tuple = (None, None)  # (the known dict, its KeyIndex): callers reuse one dict per store
 
 
 def _key_index(known: dict[str, str | None]) -> KeyIndex:
-    if _LAST_INDEX[0] is not known:
-        _LAST_INDEX[:] = [known, KeyIndex(known)]
-    return _LAST_INDEX[1]
+    """The index of ``known``, rebuilt when a different dict comes (one tuple, swapped whole, so
+    a thread never pairs one dict with another's index)."""
+    global _LAST_INDEX
+    last = _LAST_INDEX
+    if last[0] is known:
+        return last[1]
+    index = KeyIndex(known)
+    _LAST_INDEX = (known, index)
+    return index
 
 
 def _longest_known(qkey: str, index: KeyIndex) -> tuple[str, str, str | None] | None:

@@ -119,21 +119,24 @@ class Catalogue:
         self.memo: dict = {}  # other things derived from these names (ask's known-name dict)
 
     def matches(self, concept: Concept) -> dict[tuple[str | None, str | None], float]:
-        if concept not in self._matches:
+        """The stored pairs that are ``concept``, with their scores (computed once per concept;
+        local values throughout, so a thread clearing the cache cannot fail another)."""
+        found = self._matches.get(concept)
+        if found is None:
             if len(self._matches) >= CONCEPTS_PER_CATALOGUE:
                 self._matches.clear()
-            self._matches[concept] = _score_pairs(concept, self.pairs)
-            self._sql.pop(concept, None)
-        return self._matches[concept]
+                self._sql.clear()
+            found = self._matches[concept] = _score_pairs(concept, self.pairs)
+        return found
 
     def sql(self, concept: Concept) -> tuple:
         """``_indicator_sql`` of the concept's matches, cached with them."""
-        scores = self.matches(concept)
-        if concept not in self._sql:
+        found = self._sql.get(concept)
+        if found is None:
             if len(self._sql) >= CONCEPTS_PER_CATALOGUE:
                 self._sql.clear()
-            self._sql[concept] = _indicator_sql(scores, self)
-        return self._sql[concept]
+            found = self._sql[concept] = _indicator_sql(self.matches(concept), self)
+        return found
 
 
 CONCEPTS_PER_CATALOGUE = 4096
@@ -153,11 +156,12 @@ def catalogue_of(con) -> Catalogue | None:
         return None
     if key[0] in (None, "", ":memory:") or key[0].startswith(":memory:"):
         return Catalogue(indicator_pairs(con))  # in-memory stores share no identity: no cache
-    if key not in _CATALOGUES:
-        for old in [k for k in _CATALOGUES if k[0] == key[0]]:
-            del _CATALOGUES[old]  # one version per store is kept
-        _CATALOGUES[key] = Catalogue(indicator_pairs(con))
-    return _CATALOGUES[key]
+    found = _CATALOGUES.get(key)
+    if found is None:
+        for old in [k for k in list(_CATALOGUES) if k[0] == key[0]]:  # list(): other threads may add
+            _CATALOGUES.pop(old, None)  # one version per store is kept
+        found = _CATALOGUES[key] = Catalogue(indicator_pairs(con))
+    return found
 
 
 def stored_units(con, fresh: bool = False, catalogue: "Catalogue | None" = None) -> list[str | None]:
