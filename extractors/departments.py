@@ -33,6 +33,16 @@ def _by_length() -> list[tuple[str, str]]:
     return sorted(abbreviations().items(), key=lambda kv: -len(kv[0]))
 
 
+@lru_cache(maxsize=1)
+def _by_last_char() -> dict[str, list[tuple[str, str]]]:
+    """``_by_length`` split by the abbreviation's last character: a name can only end with
+    the ones sharing its own last character (same order, so the same one is found first)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for abbr, full in _by_length():
+        out.setdefault(abbr[-1], []).append((abbr, full))
+    return out
+
+
 @lru_cache(maxsize=4096)
 def canonical(name: str, region: str | None = None) -> str:
     """The full name of a department written ``name`` (abbreviated or not).
@@ -43,7 +53,7 @@ def canonical(name: str, region: str | None = None) -> str:
     if not name:
         return name
     prefix, core = name, ""
-    for abbr, full in _by_length():
+    for abbr, full in _by_last_char().get(name[-1], ()):
         if name.endswith(abbr) and (len(abbr) > 2 or _ADMIN_PREFIX.match(name[: -len(abbr)])):
             prefix, core = name[: -len(abbr)], full
             break

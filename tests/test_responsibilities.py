@@ -257,3 +257,26 @@ def test_duty_notes_and_task_rows_found_as_a_full_scan_finds_them():
         assert [m.span() for m in R._duty_matches(text)] == [m.span() for m in R.DUTY_NOTE.finditer(text)], text
         if "\t" in text or "|" in text:
             assert R.task_tables(text) == task_rows_reference(text), text
+
+
+def test_canonical_by_last_character_finds_the_longest_abbreviation():
+    """departments.canonical looks only at abbreviations ending in the name's last
+    character: every abbreviation behind several prefixes gives the full-list answer."""
+    import re
+
+    from extractors import departments as D
+
+    def reference(name):  # the whole list, longest first
+        name = re.sub(r"\s+", "", name or "").strip(D._STRIP)
+        if not name:
+            return name
+        for abbr, full in D._by_length():
+            if name.endswith(abbr) and (len(abbr) > 2 or D._ADMIN_PREFIX.match(name[: -len(abbr)])):
+                prefix = name[: -len(abbr)]
+                return prefix + full[D._overlap(prefix, full):]
+        return name
+
+    for abbr in D.abbreviations():
+        for prefix in ("", "市", "区", "市委", "义乌市", "某某", "供"):
+            name = prefix + abbr
+            assert D.canonical.__wrapped__(name) == reference(name), name
