@@ -135,3 +135,19 @@ def test_sql_literal_quotes_and_refuses():
     assert sql_literal(True) == "TRUE" and sql_literal(0.1) == "0.1::DOUBLE"
     with pytest.raises(ValueError):
         sql_literal("a\0b")
+
+
+def test_names_are_scored_once_per_concept_and_store_version(con, monkeypatch):  # noqa: F811
+    """Tens of thousands of distinct names cost the scoring loop once per concept, not per query;
+    a new name (a new store version) scores again."""
+    import queries.targets as targets
+    from pipeline.store import _insert
+
+    calls = []
+    real = targets._score_pairs
+    monkeypatch.setattr(targets, "_score_pairs", lambda concept, pairs: calls.append(concept) or real(concept, pairs))
+    first = query_targets(con, indicator="森林火灾受害率")
+    assert query_targets(con, indicator="森林火灾受害率") == first and len(calls) == 1
+    _insert(con, "targets", [{"doc_id": "d1", "target_id": "d1:f", "indicator": "森林火灾受害率（年均）", "value": 0.3,
+                              "unit": "‰", "comparator": "<=", "quote": "q", "char_start": 5, "char_end": 6}])
+    assert len(query_targets(con, indicator="森林火灾受害率")) == len(first) + 1 and len(calls) == 2
