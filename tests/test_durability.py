@@ -245,15 +245,24 @@ def test_a_lone_file_is_processed_in_a_worker_while_the_store_opens(tmp_path, mo
         pytest.skip("one core: the file is processed in-process")
     monkeypatch.setattr(ingest_mod, "_NO_FORK_AFTER", ())  # this test process may have loaded anything
     monkeypatch.setattr(ingest_mod, "process_file", _tagged)
+    from queries.search import search
+
     files = plans(tmp_path, 2)
     ahead, serial = tmp_path / "a.duckdb", tmp_path / "s.duckdb"
-    [row] = ingest_files(files[:1], ahead, extract=False, embed=False)
+    [row] = ingest_files(files[:1], ahead, extract=True, embed=True)
     assert row["status"] == "stored" and row["warnings"] != [f"processed by {os.getpid()}"]
-    ingest_files(files, serial, extract=False, embed=False)  # two files: in this process
-    query = "SELECT section_id, title, char_start, char_end FROM sections ORDER BY ALL"
+    ingest_files(files, serial, extract=True, embed=True)  # two files: in this process
+    doc = row["doc_id"]
+    queries = [f"SELECT * EXCLUDE (ingested_at) FROM documents WHERE doc_id = '{doc}'",
+               f"SELECT * FROM sections WHERE doc_id = '{doc}' ORDER BY ALL",
+               f"SELECT * FROM targets WHERE doc_id = '{doc}' ORDER BY ALL",
+               f"SELECT * FROM chunks WHERE doc_id = '{doc}' ORDER BY chunk_id"]  # vectors too
     with duckdb.connect(str(ahead), read_only=True) as a, duckdb.connect(str(serial), read_only=True) as s:
-        doc = a.execute("SELECT doc_id FROM documents").fetchone()[0]
-        assert a.execute(query).fetchall() == s.execute(query.replace("ORDER", f"WHERE doc_id = '{doc}' ORDER")).fetchall()
+        for q in queries:
+            assert a.execute(q).fetchall() == s.execute(q).fetchall(), q
+        assert a.execute("SELECT count(vec) FROM chunks").fetchone()[0] > 0
+        hits = search(a, "应急物资储备库", k=3, mode="bm25")
+        assert hits and {h["doc_id"] for h in hits} == {doc}
     [again] = ingest_files(files[:1], ahead, extract=False, embed=False)
     assert again["status"] == "unchanged"
 
