@@ -151,7 +151,7 @@ def answer_targets(con, p: Parsed, limit: int | None = ANSWER_ROWS) -> Answer:
     rows = [r for r in (dict(zip(names, r)) for r in cur.fetchall()) if value_matches(float(p.value), p.unit, r)]
     rows = _dedupe(rows)
     shown = rows[:limit] if limit else rows
-    full = rows_by_id(con, [r["row_"] for r in shown], [r["match"] for r in shown] if source.match else None)
+    full = rows_by_id(con, [r["row_"] for r in shown], [r["match"] for r in shown] if source.match else None, source)
     return Answer(full, len(rows), _regions_of(rows))
 
 
@@ -181,7 +181,7 @@ UNION ALL SELECT 'n', count(*), NULL, NULL, NULL FROM kept"""
         else:
             total = pos
     page.sort()
-    full = rows_by_id(con, [row for _, row, _ in page], [m for _, _, m in page] if source.match else None)
+    full = rows_by_id(con, [row for _, row, _ in page], [m for _, _, m in page] if source.match else None, source)
     return Answer(full, total, [name for _, name in sorted(regions)])
 
 

@@ -245,7 +245,7 @@ def comparison(con, indicator, year: int | None = None, filters: Filters | None 
     if not stats["total"]:
         return out
     direction = stats["direction"]
-    for rank, r in enumerate(rows_by_id(con, stats["ids"]), (offset or 0) + 1):
+    for rank, r in enumerate(rows_by_id(con, stats["ids"], source=source), (offset or 0) + 1):
         row = {c: r.get(c) for c in COMPARE_COLUMNS}
         row.update(rank=rank, direction=direction, target=format_target(r))
         out["rows"].append(row)
