@@ -259,6 +259,7 @@ class Writer:
         self.status: dict[str, dict] = {}  # path → report fields set at flush
         self.index_errors: list[str] = []
         self.con = None
+        self._before: dict | None = None  # the store's fingerprint read ahead (``prepare``)
         self._lock = threading.Lock()  # flush and the watcher's close never overlap
         self._stop = threading.Event()
         threading.Thread(target=self._watch, daemon=True).start()
@@ -309,9 +310,14 @@ class Writer:
 
         if self.con is not None and (force or wanted_file(self.db).exists()):
             self.con.close()
-            self.con = None
+            self.con, self._before = None, None  # another writer may get in: read it again
             if pause and not force:
                 time.sleep(0.3)  # the waiting reader retries within this
+
+    def prepare(self) -> None:
+        """Read the store's fingerprint now (the first batch needs it), while a worker runs."""
+        with self._lock:
+            self._before = _fingerprint(self.connection())
 
     def add(self, res: Result) -> None:
         self.batch.append(res)
@@ -331,7 +337,7 @@ class Writer:
         tokens = {c["chunk_id"]: c.get("tokens") for r in batch for c in r.rows.get("chunks", [])}
         con = self.connection()
         try:
-            before = _fingerprint(con)
+            before, self._before = self._before or _fingerprint(con), None  # nobody writes between
             self._note_model(con, batch)
             out = write_batch(con, [r.rows for r in batch], replace=self.force, known=self.known)
             for r in batch:
@@ -375,18 +381,23 @@ def _fingerprint(con) -> dict | None:
 
 def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool = False,
                  extract: bool = True, embed: bool = True, progress: bool = False,
-                 model: str | None = None, engine: str = "pool", address: str | None = None) -> list[dict]:
-    """Process and store files; return one report row per file (in the order given)."""
+                 model: str | None = None, engine: str = "pool", address: str | None = None,
+                 meanwhile=None) -> list[dict]:
+    """Process and store files; return one report row per file (in the order given).
+    ``meanwhile``: the caller's own preparation (no arguments), run while a lone file's worker
+    processes it (else at once)."""
     check_settings()  # before the database file is created or opened
     ahead = _ahead(files, workers, engine, extract, embed)  # forked before any thread or connection
     try:
-        return _ingest(files, db, force, extract, embed, progress, model, engine, address, workers, ahead)
+        return _ingest(files, db, force, extract, embed, progress, model, engine, address, workers, ahead,
+                       meanwhile)
     finally:
         if ahead is not None:
             ahead.stop()
 
 
-def _ingest(files, db, force, extract, embed, progress, model, engine, address, workers, ahead) -> list[dict]:
+def _ingest(files, db, force, extract, embed, progress, model, engine, address, workers, ahead,
+            meanwhile) -> list[dict]:
     from pipeline.store import stored_ids
 
     writer = Writer(db, force, set(), embed, model)
@@ -413,8 +424,11 @@ def _ingest(files, db, force, extract, embed, progress, model, engine, address, 
     if ahead is not None:
         if todo:
             _warm_writer(db, embed)
+            writer.prepare()
         else:  # stored already: its worker's work is not needed
             ahead.stop()
+    if meanwhile is not None:
+        meanwhile()
     bar = _progress(progress)
     task = bar.add_task("ingesting", total=len(todo)) if bar else None
     try:
