@@ -16,6 +16,7 @@ Stable API (used by targets, responsibilities, deadlines, projects):
     document_prior(document)         -> Evidence from the document's kind (plan, report …)
     Evidence().add(weight, reason)   -> log-odds sum; .confidence in [0, 1], .reasons
     vocabulary(name)                 -> compiled regex of extractors/data/<name>.txt
+    vocabulary_test(name)            -> the same for a yes/no .search (faster; 1-char match)
 
 Vocabulary lives in ``extractors/data/*.txt`` (one regex fragment per line, ``#`` comments);
 see ``extractors/data/README.md``.
