@@ -196,6 +196,12 @@ def _process_ahead(conn, parent: int, process, path: str, extract: bool, embed: 
 _NO_FORK_AFTER = ("onnxruntime", "torch")
 
 
+def _fork_is_safe() -> bool:
+    """Only a single-threaded process forks (another thread may hold a lock the child would
+    wait on for ever), and only before a library of ``_NO_FORK_AFTER`` has been loaded."""
+    return threading.active_count() == 1 and not any(m in sys.modules for m in _NO_FORK_AFTER)
+
+
 def _ahead(files: list[str], workers: int, engine: str, extract: bool, embed: bool) -> Ahead | None:
     """A worker started at once for a lone file, where a second core can take it."""
     try:
@@ -204,7 +210,7 @@ def _ahead(files: list[str], workers: int, engine: str, extract: bool, embed: bo
         cores = os.cpu_count() or 1
     if engine != "pool" or len(files) != 1 or cores < 2:
         return None
-    if any(m in sys.modules for m in _NO_FORK_AFTER):
+    if not _fork_is_safe():
         return None
     return Ahead(files[0], extract, embed)
 

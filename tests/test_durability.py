@@ -243,7 +243,7 @@ def test_a_lone_file_is_processed_in_a_worker_while_the_store_opens(tmp_path, mo
 
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("one core: the file is processed in-process")
-    monkeypatch.setattr(ingest_mod, "_NO_FORK_AFTER", ())  # this test process may have loaded anything
+    monkeypatch.setattr(ingest_mod, "_fork_is_safe", lambda: True)  # this test process may have loaded anything
     monkeypatch.setattr(ingest_mod, "process_file", _tagged)
     from queries.search import search
 
@@ -272,11 +272,28 @@ def _dies(path, extract=True, embed=True):
 
 
 def test_a_lone_file_whose_worker_dies_is_refused_by_name(tmp_path, monkeypatch):
+    """A killed worker (e.g. for memory) refuses its file by name; the ingest goes on."""
     import pipeline.ingest as ingest_mod
 
     if len(os.sched_getaffinity(0)) < 2:
         pytest.skip("one core: the file is processed in-process")
-    monkeypatch.setattr(ingest_mod, "_NO_FORK_AFTER", ())
+    monkeypatch.setattr(ingest_mod, "_fork_is_safe", lambda: True)
     monkeypatch.setattr(ingest_mod, "process_file", _dies)
     [row] = ingest_files(plans(tmp_path, 1), tmp_path / "d.duckdb", extract=False, embed=False)
     assert row["status"] == "error" and "worker processing this file died" in row["reason"]
+
+
+def test_a_process_with_threads_or_thread_pools_processes_a_lone_file_itself(monkeypatch):
+    import threading
+
+    import pipeline.ingest as ingest_mod
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(ingest_mod, "_NO_FORK_AFTER", ("a_module_nobody_loads",))
+    assert ingest_mod._fork_is_safe()
+    monkeypatch.setattr(ingest_mod, "_NO_FORK_AFTER", ("json",))  # loaded
+    assert not ingest_mod._fork_is_safe()
+    monkeypatch.setattr(ingest_mod, "_NO_FORK_AFTER", ())
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert not ingest_mod._fork_is_safe()
+    assert ingest_mod._ahead(["one.txt"], 1, "pool", False, False) is None
