@@ -22,6 +22,10 @@ class _LazyConsole:
             self._console = Console(**self._options)
         return self._console
 
+    def reset(self) -> None:
+        """Forget the console: the next use reads the terminal's width (and $COLUMNS) anew."""
+        self._console = None
+
     def __getattr__(self, name: str):
         return getattr(self.load(), name)
 
@@ -83,6 +87,9 @@ def ingest(
     import os
 
     from pipeline.ingest import ingest_files
+
+    console.reset()  # each run sizes its output to the terminal it has now
+    err.reset()
 
     if model:  # worker processes inherit the environment, so they embed with the same model
         from index.embedders import EmbedderError, check_spec
