@@ -205,7 +205,8 @@ def one_size(n: int, args) -> dict:
     extra = folder / "extra"
     shutil.rmtree(extra, ignore_errors=True)
     adds = []  # three documents the store does not hold yet, one `cnpolicy ingest` each
-    for one in mbc.make(n + ADDS, extra, seed=n + 17)[-ADDS:]:
+    # seeded by the store's size, so a --reuse run adds new documents, not the last run's again
+    for one in mbc.make(n + ADDS, extra, seed=n + 17 + row["docs"])[-ADDS:]:
         wall, _, _, cpu = run_measured(CLI + ["ingest", str(one), "--db", str(db), *flags])
         adds.append((wall, cpu))
     row["add_one_s"] = min(w for w, _ in adds)  # the least disturbed by other work on the machine
