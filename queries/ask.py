@@ -12,7 +12,7 @@ import re
 from typing import NamedTuple
 
 from queries.compare import comparison, format_target
-from queries.filters import Filters, sql_literal
+from queries.filters import Filters, page_bounds, sql_literal
 from queries.question import Parsed, parse
 from queries.units import convert, convertible, normalise_unit
 from queries.targets import (TARGET_ORDER, Concept, canonical_of, catalogue_of, indicator_pairs, list_projects,
@@ -349,6 +349,7 @@ def ask(con, question: str, limit: int | None = ANSWER_ROWS) -> dict:
     more, ``count`` says how many and ``text`` says the rows are the first ones, while
     ``regions`` and the sentence's head still count every region."""
     question = _check(question)
+    limit, _ = page_bounds(limit, 0)
     regions_known = known_regions(con)
     p = parse(question, regions_known, known_indicators(con))
     p.regions = _narrow_regions(con, p.regions)

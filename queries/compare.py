@@ -11,7 +11,7 @@ from collections import Counter
 
 from dataclasses import replace
 
-from queries.filters import Filters, period_label, sql_literal
+from queries.filters import Filters, page_bounds, period_label, sql_literal
 from queries.targets import direction_of, rows_by_id, stored_units, target_source
 from queries.units import to_base
 
@@ -223,6 +223,7 @@ def comparison(con, indicator, year: int | None = None, filters: Filters | None 
     number of plans compared; ``with_regions`` adds ``regions``, every compared plan's region
     (else its file name) in rank order, once.  The ranking runs in SQL; only the rows returned
     are read whole."""
+    limit, offset = page_bounds(limit, offset)
     f = Filters.of(filters, **filter_values)
     asked_period = f.period
     if asked_period:  # rows of other plans whose target year falls in the period count too

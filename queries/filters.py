@@ -14,6 +14,8 @@ short name (宁夏, 内蒙古, 广西, 温州) or an informal alias (queries/dat
 """
 from __future__ import annotations
 
+import operator
+
 import json
 import re
 from dataclasses import asdict, dataclass, fields
@@ -35,6 +37,22 @@ class FilterError(ValueError):
     def __init__(self, param: str, message: str):
         super().__init__(f"{param}: {message}")
         self.param = param
+
+
+def page_bounds(limit, offset) -> tuple[int | None, int]:
+    """``limit`` (None or 0: every row) and ``offset`` of a page, checked: a FilterError names
+    the one that is not a whole number in range (DuckDB's own error spoke of LIMIT/OFFSET)."""
+    def whole(name: str, v, least: int) -> int:
+        try:
+            n = None if isinstance(v, bool) else operator.index(v)  # numpy integers too
+        except TypeError:
+            n = None
+        if n is None or n < least:
+            raise FilterError(name, f"a whole number ≥ {least} is expected, got {v!r}")
+        return n
+
+    return (None if limit is None else whole("limit", limit, 0) or None,
+            0 if offset is None else whole("offset", offset, 0))
 
 
 @lru_cache(maxsize=1)

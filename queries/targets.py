@@ -15,7 +15,7 @@ from typing import NamedTuple
 from corpus.regions import county_level
 from extractors import indicators
 from extractors.departments import canonical as canonical_department
-from queries.filters import Filters, FilterError, has_column, sql_literal
+from queries.filters import Filters, FilterError, has_column, page_bounds, sql_literal
 from queries.units import convert, convertible, normalise_unit, same_quantity
 
 SIMILARITY = 0.6  # bigram Dice above which two uncatalogued indicator names are one concept
@@ -324,7 +324,7 @@ def paged_select(con, select: str, source: str, order: str, params: list, keep=N
     when the page does not already tell it) when every filter is in SQL; ``keep`` (a Python
     filter over all rows, for what SQL cannot say) makes it filter first, then slice.
     ``params`` are those of ``source``; ``select_params`` those of ``select`` (counted columns)."""
-    offset = offset or 0
+    limit, offset = page_bounds(limit, offset)
     sql = f"SELECT {select} {source} ORDER BY {order}"
     select_params = select_params or []
     if keep is not None or (not limit and not offset):
@@ -390,6 +390,7 @@ def target_columns(con, match: str = "") -> str:
 def targets_page(con, indicator=None, value=None, comparator=None, unit=None, filters: Filters | None = None,
                  limit=None, offset: int = 0, **filter_values) -> Page:
     """``query_targets`` as one page (``limit`` rows from ``offset``) and the number of matches."""
+    limit, offset = page_bounds(limit, offset)
     f = Filters.of(filters, **filter_values)
     source = target_source(con, indicator, comparator, f)
     if source is None:

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from corpus.model import LoadError
 from pipeline.ingest import ingest_files
+from tests.test_queries import con  # noqa: F401 — the hand-made database fixture
 
 FIX = Path("tests/fixtures")
 SEEDS = sorted(Path("corpus/samples").glob("*.txt"))
@@ -255,3 +256,25 @@ def test_reader_library_failures_become_named_errors(tmp_path, monkeypatch):
     monkeypatch.setattr(html, "load_bytes", boom)
     res = _process(FIX / "notice.html")
     assert res.error == "damaged HTML file: the HTML reader failed (KeyError)"
+
+
+@pytest.mark.parametrize("call", ["targets_page", "list_projects", "comparison", "ask"])
+@pytest.mark.parametrize("bad", [dict(limit=-1), dict(limit="10"), dict(limit=True), dict(offset=-5)])
+def test_bad_page_arguments_of_the_python_api_are_named(con, call, bad):  # noqa: F811
+    """A wrong limit/offset of a library call is a FilterError naming it (was DuckDB's binder
+    error, or silently an empty or whole answer)."""
+    from queries.ask import ask
+    from queries.compare import comparison
+    from queries.filters import FilterError
+    from queries.targets import list_projects, targets_page
+
+    if call == "ask" and "offset" in bad:
+        pytest.skip("ask takes no offset")
+    fn = {"targets_page": lambda **kw: targets_page(con, indicator="亿元GDP生产安全事故死亡率", **kw),
+          "list_projects": lambda **kw: list_projects(con, **kw),
+          "comparison": lambda **kw: comparison(con, "亿元GDP生产安全事故死亡率", **kw),
+          "ask": lambda **kw: ask(con, "哪些县的人均应急避难场所面积目标是2.5平方米？", **kw)}[call]
+    name = next(iter(bad))
+    with pytest.raises(FilterError, match=rf"^{name}: a whole number"):
+        fn(**bad)
+    fn(limit=2)  # a good page still answers
