@@ -244,9 +244,9 @@ def create_api(db_path: str | Path) -> FastAPI:
         from queries.compare import comparison
 
         result = comparison(con, indicator, year=f.year, filters=Filters.of(f, attribute=attribute),
-                            all_periods=all_periods)
-        rows = result.pop("rows")
-        return _page(rows, limit, offset, con, f, **result)
+                            all_periods=all_periods, limit=limit, offset=offset)  # ranked and paged in SQL
+        page = (result.pop("rows"), result.pop("total"))
+        return {**_listed(page, limit, offset, con, f), **result}
 
     @app.get("/search", summary="Passages ranked by hybrid (BM25 + embedding) search")
     def search(q: str = Query(..., min_length=1, max_length=1000), k: int = Query(10, ge=1, le=100),
