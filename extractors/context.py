@@ -412,6 +412,13 @@ class SectionIndex:
             s = self.by_id.get(s.parent) if s.parent else None
         return s
 
+    def role(self, pos: int) -> tuple[str, float]:
+        """(role, confidence) of the deepest section containing ``pos`` (see section_role)."""
+        s = self.at(pos)
+        if s is None:
+            return "other", NO_TITLE
+        return self.roles.get(s.id, ("other", NO_TITLE))
+
     def chain(self, pos: int) -> list[Section]:
         """The sections containing ``pos``, deepest first."""
         out, s = [], self.at(pos)
@@ -463,11 +470,7 @@ def section_role(document: Document, pos: int) -> tuple[str, float]:
 
     Roles: goal (目标, 指标), history (现状, 成效, 十三五 in a 十四五 plan …), baseline (现状值,
     基期), task (任务, 措施, 工程), table (表, 专栏), other."""
-    index = section_index(document)
-    s = index.at(pos)
-    if s is None:
-        return "other", NO_TITLE
-    return index.roles.get(s.id, ("other", NO_TITLE))
+    return section_index(document).role(pos)
 
 
 def section_titles(document: Document, pos: int) -> list[str]:

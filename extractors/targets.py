@@ -27,7 +27,7 @@ from corpus import numbering
 from corpus.model import Document
 from corpus.numbering import cn_year
 from extractors.base import provenance
-from extractors.context import (DATA, DEFAULT_THRESHOLD, NO_TITLE, ROLE_WEIGHT, SectionIndex, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
+from extractors.context import (DATA, DEFAULT_THRESHOLD, ROLE_WEIGHT, SectionIndex, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
                                 plan_period, section_index, section_role, section_titles, sentence_tense, vocabulary, vocabulary_test, first_chars, with_first_chars, words)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
@@ -147,10 +147,7 @@ class Context:
 
     def role(self, pos: int) -> tuple[str, float]:
         """context.section_role, from the index held here."""
-        s = self.index.at(pos)
-        if s is None:
-            return "other", NO_TITLE
-        return self.index.roles.get(s.id, ("other", NO_TITLE))
+        return self.index.role(pos)
 
     def is_history(self, pos: int) -> bool:
         return self.role(pos)[0] in ("history", "baseline")
