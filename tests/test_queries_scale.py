@@ -1,15 +1,15 @@
 """Structured queries that stay fast at 10k documents (issue 12) answer exactly as the plain
 Python rules did: the cached catalogue follows every write, compare decides in SQL what the
-rules in queries.compare say, pages are slices of the whole answer, ask names its first rows."""
+rules in tests/compare_rules.py say, pages are slices of the whole answer, ask names its first rows."""
 from __future__ import annotations
 
 import pytest
 
-from queries.compare import (_compared_year, _one_per_plan, ambition_key, comparison, compare, default_period,
-                             in_period, plan_periods)
+from queries.compare import comparison, compare
 from queries.filters import Filters, sql_literal
 from queries.targets import direction_of, query_targets
 
+from tests.compare_rules import _compared_year, _one_per_plan, ambition_key, default_period, in_period, plan_periods
 from tests.test_queries import con  # noqa: F401 — the hand-made database fixture
 
 MORE_TARGETS = [  # doc, indicator, value, unit, comparator, year, char_start
