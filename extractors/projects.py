@@ -19,6 +19,7 @@ name (without its number), a short summary (the item's first clause), the invest
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from spacy.language import Language
@@ -133,11 +134,10 @@ def _heading_project(document: Document, s: Section, category: str) -> dict:
 def _box_projects(document: Document, box: Section) -> list[dict]:
     text = document.text
     lines = _lines(text, box.start, box.end)[1:]  # the first line is the box title
-    number = _numbers()
-    numbered = [span for a, b in lines for span in _inline_items(text, *_item_cell(text, a, b, number), number)
-                if number(text[span[0]:span[1]]) and not _is_table_row(text[span[0]:span[1]])]
+    numbered = [span for a, b in lines for span in _inline_items(text, *_item_cell(text, a, b))
+                if item_number(text[span[0]:span[1]]) and not _is_table_row(text[span[0]:span[1]])]
     if numbered:
-        return _items(document, box, numbered, number=number)
+        return _items(document, box, numbered)
     labelled = [(a, b) for a, b in lines if LABEL_LINE.match(text[a:b]) and not _is_table_row(text[a:b])]
     if labelled:
         return _items(document, box, labelled, label=True)
@@ -154,18 +154,9 @@ class ItemNumber(NamedTuple):
     arabic: int | None  # its value when it is an Arabic 1. / 1、 number
 
 
-def _numbers():
-    """``item_number`` remembering its answers for one box: its lines are read three times
-    (cell, inline items, item heads) and the numbering grammar is the costly part."""
-    seen: dict[str, ItemNumber | None] = {}
-
-    def number(line: str) -> ItemNumber | None:
-        if line not in seen:
-            seen[line] = item_number(line)
-        return seen[line]
-    return number
-
-
+# A box's lines are read three times (cell, inline items, item heads) and the numbering
+# grammar is the costly part: answers are remembered.
+@lru_cache(maxsize=4096)
 def item_number(line: str) -> ItemNumber | None:
     """The item number opening ``line`` (``corpus.numbering.parse_heading``, item styles only)."""
     lead = BULLETS.match(line).end()
@@ -179,21 +170,21 @@ def item_number(line: str) -> ItemNumber | None:
     return ItemNumber(end, h.value if h.style == "arabic" and h.number[:1].isdigit() else None)
 
 
-def _item_cell(text: str, a: int, b: int, number=item_number) -> tuple[int, int]:
+def _item_cell(text: str, a: int, b: int) -> tuple[int, int]:
     """A box laid out as a two-column table row (主题<TAB>1.… 2.…): the cell holding the items."""
     line = text[a:b]
     if "\t" not in line:
         return a, b
     cell = a + line.rindex("\t") + 1
     cell += len(text[cell:b]) - len(text[cell:b].lstrip())
-    return (cell, b) if number(text[cell:b]) else (a, b)
+    return (cell, b) if item_number(text[cell:b]) else (a, b)
 
 
-def _inline_items(text: str, a: int, b: int, number=item_number) -> list[tuple[int, int]]:
+def _inline_items(text: str, a: int, b: int) -> list[tuple[int, int]]:
     """A line holding numbered items one after another (1.… 2.… 3.…), as a box pasted
     from one table cell does: one span per item.  Only the next number in sequence
     splits, so 2.5亿元 or a list inside an item's text does not."""
-    m = number(text[a:b])
+    m = item_number(text[a:b])
     if not m or m.arabic is None:
         return [(a, b)]
     spans, k, at = [], m.arabic, a
@@ -224,8 +215,7 @@ def _is_table_row(line: str) -> bool:
     return "\t" in line or "|" in line
 
 
-def _items(document: Document, box: Section, heads: list[tuple[int, int]], label: bool = False,
-           number=item_number) -> list[dict]:
+def _items(document: Document, box: Section, heads: list[tuple[int, int]], label: bool = False) -> list[dict]:
     """One project per item line; its text runs to the next item or the box's end."""
     text = document.text
     out = []
@@ -236,7 +226,7 @@ def _items(document: Document, box: Section, heads: list[tuple[int, int]], label
             m = LABEL_LINE.match(line)
             name_start, name = a + m.start("name"), m.group("name")
         else:
-            m = number(line)
+            m = item_number(line)
             rest = line[m.end:]
             cut = NAME_END.search(rest)
             name = rest[:cut.start()] if cut and cut.start() <= NAME_MAX else _first_clause(rest)
