@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import duckdb
+
 TABLE = "index_meta"
 
 SLICED_TEXT = "coalesce(c.text, substr(d.text, c.text_start + 1, c.text_end - c.text_start))"
@@ -24,8 +26,8 @@ def chunk_text(con) -> str:
 def get(con, key: str) -> dict | None:
     try:
         row = con.execute(f"SELECT value FROM {TABLE} WHERE key = ?", [key]).fetchone()
-    except Exception:  # no table yet (read-only database from before indexing)
-        return None
+    except duckdb.CatalogException:  # no table yet (read-only database from before indexing)
+        return None  # (not `except Exception`: a Ctrl-C inside the query is RuntimeError, and must stop us)
     return json.loads(row[0]) if row else None
 
 
