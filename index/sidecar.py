@@ -124,8 +124,12 @@ def store_fingerprint(con) -> dict:
     """Cheap summary that changes whenever documents or chunks are added, replaced or deleted."""
     n_docs, h = con.execute("SELECT count(*), coalesce(bit_xor(hash(doc_id || coalesce(CAST(ingested_at AS VARCHAR), ''))), 0) "
                             "FROM documents").fetchone()
-    vec = "count(vec)" if _has_vec(con) else "0"
-    n_chunks, n_vec = con.execute(f"SELECT count(*), {vec} FROM chunks").fetchone()
+    # vectors counted as chunks minus NULL ones: DuckDB answers `vec IS NULL` from the column's
+    # statistics when none (or all) are NULL, where count(vec) read every vector (0.46 CPU-s of a
+    # cold search at 10k documents; 0.002 s this way); the same number either way
+    nulls = "(SELECT count(*) FROM chunks WHERE vec IS NULL)" if _has_vec(con) else "count(*)"
+    n_chunks, n_null = con.execute(f"SELECT count(*), {nulls} FROM chunks").fetchone()
+    n_vec = n_chunks - n_null
     return {"docs": int(n_docs), "hash": str(h), "chunks": int(n_chunks), "vectors": int(n_vec)}
 
 

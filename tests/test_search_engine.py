@@ -230,3 +230,23 @@ def test_query_dictionary_and_model_weights_share_one_cache_folder(tmp_path, mon
     assert cache_root() == tmp_path / "c"
     assert fts._mapped_dict_path().parent == tmp_path / "c"
     assert _use_cache_dir()[1].parent == tmp_path / "c"
+
+
+def test_fingerprint_counts_vectors_as_count_vec(tmp_path):
+    """The fingerprint counts vectors without reading them (NULLs from the column's statistics):
+    the number is count(vec)'s whether none, some or all are NULL, through updates too."""
+    con, _ = make_store(tmp_path / "s.duckdb", 4, 5)
+
+    def vectors():
+        return sidecar.store_fingerprint(con)["vectors"]
+
+    assert vectors() == con.execute("SELECT count(vec) FROM chunks").fetchone()[0] == 20
+    con.execute("UPDATE chunks SET vec = NULL WHERE doc_id = 'd0001'")
+    assert vectors() == 15
+    con.execute("UPDATE chunks SET vec = NULL")
+    assert vectors() == 0
+    con.execute("UPDATE chunks SET vec = ?::BLOB WHERE chunk_id = 'd0002-001'", [b"x" * 8])
+    assert vectors() == 1
+    con.close()
+    con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)  # statistics as a reader sees them
+    assert vectors() == con.execute("SELECT count(vec) FROM chunks").fetchone()[0] == 1
