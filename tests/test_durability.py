@@ -228,6 +228,37 @@ def test_ctrl_c_inside_a_duckdb_query_of_the_index_update_stops_the_ingest(tmp_p
         ingest_files(plans(tmp_path, 2), tmp_path / "i.duckdb", extract=False, embed=False)
 
 
+SWALLOWING_LIBRARY = """
+import signal, sys
+import index.sidecar as sidecar
+import pipeline.ingest as ingest
+real = sidecar.index_batch
+def swallows_ctrl_c(*args, **kw):  # a native call that runs Python code and clears its error
+    try:
+        signal.raise_signal(signal.SIGINT)
+    except BaseException:
+        pass
+    return real(*args, **kw)
+sidecar.index_batch = swallows_ctrl_c
+ingest.ingest_files(sys.argv[1].split(","), sys.argv[2], workers=1, extract=False, embed=False)
+"""
+
+
+def test_a_ctrl_c_that_a_library_swallows_still_stops_the_ingest(tmp_path):
+    """Python raises KeyboardInterrupt wherever the main thread next runs Python code, which
+    can be inside a library that clears it (1 multi-file ingest in 5 ran to the end and exited
+    0): the ingest remembers the Ctrl-C and stops at its next step, the batch committed."""
+    db, files = tmp_path / "c.duckdb", plans(tmp_path, 6)
+    env = {**os.environ, "CNPOLICY_BATCH_DOCS": "2", "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", SWALLOWING_LIBRARY, ",".join(files), str(db)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120, preexec_fn=_sigint_as_a_terminal_sends_it)
+    assert proc.returncode != 0 and "KeyboardInterrupt" in proc.stderr, proc.stderr[-2000:]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM documents").fetchone()[0] == 2  # the first batch, whole
+    report = ingest_files(files, db, extract=False, embed=False)
+    assert [r["status"] for r in report] == ["unchanged"] * 2 + ["stored"] * 4
+
+
 def _tagged(path, extract=True, embed=True):
     from pipeline.process import process_file
 
