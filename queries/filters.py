@@ -22,9 +22,6 @@ from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
-from corpus.metadata import kinds as kind_vocabulary
-from corpus.numbering import five_year, plan_period
-from corpus.regions import short_name
 from extractors.registry import DEFAULT_MIN_CONFIDENCE
 
 DATA = Path(__file__).parent / "data" / "filter_words.json"
@@ -78,10 +75,16 @@ LEVEL_HELP = ("national (全国) | province | prefecture (地级市) | county (�
 @lru_cache(maxsize=1)
 def kinds() -> tuple[str, ...]:
     """The document kinds the metadata writes (corpus/data/kinds.json), in its order."""
+    from corpus.metadata import kinds as kind_vocabulary  # lazy: 40-70 ms of imports a plain search never needs
+
     return tuple(kind_vocabulary()["kinds"])
 
 
-KIND_HELP = " | ".join(kinds())
+def __getattr__(name: str):
+    """``KIND_HELP`` (the kinds, for help texts), read when first asked for, not at import."""
+    if name == "KIND_HELP":
+        return " | ".join(kinds())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=1)
@@ -122,6 +125,8 @@ def parse_period(value) -> tuple[int, int] | None:
     """十四五 / 14五 / 2021-2025 / 2021—2025年 / (2021, 2025) → (2021, 2025)."""
     if value in (None, ""):
         return None
+    from corpus.numbering import five_year, plan_period  # lazy, as in kinds()
+
     if isinstance(value, (tuple, list)) and len(value) == 2:
         start, end = int(value[0]), int(value[1])
     else:
@@ -142,6 +147,8 @@ def period_label(period: tuple[int, int] | None) -> str:
     """(2021, 2025) → 2021-2025 (十四五) when it is a five-year plan."""
     if not period:
         return "no stated period"
+    from corpus.numbering import five_year  # lazy, as in kinds()
+
     start, end = period
     n = (start - 1966) // 5 + 3
     if five_year(n) == (start, end):
@@ -204,6 +211,8 @@ def _names(value, param: str) -> tuple[str, ...]:
 # --- regions -----------------------------------------------------------------------------------
 def region_key(name: str) -> str:
     """What two spellings of one region share: 宁夏回族自治区, 宁夏 → 宁夏."""
+    from corpus.regions import short_name  # lazy, as in kinds()
+
     name = words()["region_aliases"].get(name.strip(), name.strip())
     return short_name(name)
 
