@@ -13,6 +13,7 @@ reads ``app.registered_commands`` (the tests, typer's CliRunner) load every verb
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -30,6 +31,9 @@ VERBS = {
     "ask": "pipeline.cmd_ask", "diff": "pipeline.cmd_diff", "serve": "pipeline.cmd_serve",
 }
 MODULES = tuple(dict.fromkeys(VERBS.values()))  # in the order `--help` lists the verbs
+# Verbs whose numpy products are one query's few rows: OpenBLAS starting a thread per core costs
+# ~50 ms CPU of a cold `search` (and its threads spin after each product) for no gain there.
+ONE_BLAS_THREAD = ("search",)
 
 
 def modules_for(argv: list[str]) -> tuple[str, ...]:
@@ -65,7 +69,16 @@ class _VerbsOnDemand(typer.Typer):
     def __call__(self, *args, **kwargs):
         if not args and "args" not in kwargs:  # the console script: sys.argv names the verb
             self._only = modules_for(sys.argv[1:])
+            _one_blas_thread_for(sys.argv[1:])
         return super().__call__(*args, **kwargs)
+
+
+def _one_blas_thread_for(argv: list[str]) -> None:
+    """One OpenBLAS thread for a query verb's process, unless the environment says otherwise
+    (read when numpy loads, which the console script has not done yet)."""
+    verb = next((a for a in argv if not a.startswith("-")), None)
+    if verb in ONE_BLAS_THREAD and "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 app = _VerbsOnDemand(
