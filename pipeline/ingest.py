@@ -405,10 +405,12 @@ def ingest_files(files: list[str], db: str | Path, workers: int = 1, force: bool
 
 class CtrlC:
     """Ctrl-C remembered as well as raised.  Python raises KeyboardInterrupt wherever the main
-    thread runs Python code next, which may be inside a native library's call (a DuckDB query,
-    tantivy, a C-level ``hasattr``) that clears the exception and carries on; measured here, 1
-    multi-file ingest in 5 then ran to the end and exited 0.  ``check`` raises it again at the
-    writer's next step.  A caller's own SIGINT handler (or SIG_IGN) is left alone."""
+    thread runs Python code next, which may be inside a native library's call that clears the
+    exception and carries on: ``con.execute`` imports a module lazily (caught here: the
+    interrupt landed in importlib under DuckDB's ``execute``, which took the failed import for
+    "not installed"), and 1 multi-file ingest in 5 ran to the end and exited 0.  ``check``
+    raises it again at the writer's next step.  A caller's own SIGINT handler (or SIG_IGN) is
+    left alone."""
 
     def __init__(self):
         self.pressed = False
