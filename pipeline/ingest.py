@@ -13,7 +13,8 @@
    after the batch and the reader (``serve``, ``ask``) gets in.  DuckDB checkpoints on its own
    when the WAL passes ``CHECKPOINT_THRESHOLD``.
 4. ``index.refresh`` runs at the end of every ingest, even one that stored nothing, so an
-   interrupted index update is finished by the rerun.
+   interrupted index update is finished by the rerun.  A lone file's ingest runs it while the
+   worker processes the file instead, and at the end only if something could have changed.
 """
 from __future__ import annotations
 
@@ -266,6 +267,7 @@ class Writer:
         self.index_errors: list[str] = []
         self.con = None
         self._before: dict | None = None  # the store's fingerprint read ahead (``prepare``)
+        self._settled, self._settled_model = False, None  # indexes refreshed ahead (``prepare``)
         self._lock = threading.Lock()  # flush and the watcher's close never overlap
         self._stop = threading.Event()
         threading.Thread(target=self._watch, daemon=True).start()
@@ -317,13 +319,35 @@ class Writer:
         if self.con is not None and (force or wanted_file(self.db).exists()):
             self.con.close()
             self.con, self._before = None, None  # another writer may get in: read it again
+            self._settled = False
             if pause and not force:
                 time.sleep(0.3)  # the waiting reader retries within this
 
     def prepare(self) -> None:
-        """Read the store's fingerprint now (the first batch needs it), while a worker runs."""
+        """While a worker runs: finish any index update a kill interrupted (so the end of the
+        ingest has nothing left to do: at 10k documents that check alone reads every vector,
+        0.5 s), and read the store's fingerprint, which the first batch needs."""
+        from index import refresh, stored_model
+        from pipeline.store import interrupted
+
         with self._lock:
-            self._before = _fingerprint(self.connection())
+            con = self.connection()
+            try:
+                refresh(con, embed=self.embed, model=self.model)
+                self._settled, self._settled_model = True, stored_model(con)
+            except Exception as e:  # the final refresh tries again and reports it
+                if interrupted(e):
+                    raise KeyboardInterrupt from e
+            self._before = _fingerprint(con)
+
+    def settled(self) -> bool:
+        """Nothing for a final refresh to do: one ran before this ingest's batches, each batch
+        was indexed as it was committed, the connection was held throughout (no other writer
+        got in), and the embedding model recorded then is still the one recorded."""
+        from index import stored_model
+
+        return (self._settled and not self.index_errors and self.con is not None
+                and stored_model(self.con) == self._settled_model)
 
     def add(self, res: Result) -> None:
         self.batch.append(res)
@@ -485,7 +509,8 @@ def _ingest(files, db, force, extract, embed, progress, model, engine, address, 
         from index import refresh
 
         with writer.held():  # finishes any index update a kill interrupted, on the writer's connection
-            refresh(writer.connection(), embed=embed, model=model)
+            if not writer.settled():
+                refresh(writer.connection(), embed=embed, model=model)
         ctrl_c.check()
     finally:
         writer.close()

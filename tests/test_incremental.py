@@ -120,6 +120,40 @@ def test_an_interrupted_index_update_is_finished_by_the_rerun(tmp_path, monkeypa
         assert WORDS[i] in search(str(db), WORDS[i] + "灾害", k=1, mode="bm25")[0]["text"]
 
 
+@pytest.mark.parametrize("embed", [False, True])
+def test_a_lone_file_finishes_an_interrupted_index_update_while_its_worker_runs(tmp_path, monkeypatch, embed):
+    """A one-file ingest refreshes the indexes while the file's worker runs and skips the final
+    refresh when nothing could have changed since: the index a kill left behind is whole after
+    it, the new file is searchable, and a lone file into a new store records its model."""
+    import pipeline.ingest as ingest_mod
+    from index import sidecar as sc
+    from index import stored_model
+
+    db = tmp_path / "k.duckdb"
+    files = [plan(tmp_path, i) for i in range(4)]
+    monkeypatch.setattr(sc, "index_batch", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+    monkeypatch.setattr(ingest_mod.Writer, "_index", lambda self, ids, con, before, tokens: sc.index_batch(con, ids, before, tokens))
+    with pytest.raises(KeyboardInterrupt):
+        ingest_files(files[:3], db, extract=False, embed=embed)
+    monkeypatch.undo()
+    assert not covered(db) and len(stored(db)) == 3
+    monkeypatch.setattr(ingest_mod, "_fork_is_safe", lambda: True)  # this test process may have loaded anything
+    refreshes = []
+    real_refresh = ingest_mod.Writer.settled
+    monkeypatch.setattr(ingest_mod.Writer, "settled", lambda self: refreshes.append(real_refresh(self)) or refreshes[-1])
+    [row] = ingest_files(files[3:], db, extract=False, embed=embed)
+    assert row["status"] == "stored" and refreshes == [True]  # the final refresh was not needed
+    assert covered(db) == stored(db) and len(stored(db)) == 4
+    for i in range(4):
+        assert WORDS[i] in search(str(db), WORDS[i] + "灾害", k=1, mode="bm25")[0]["text"]
+    if embed:
+        with duckdb.connect(str(db), read_only=True) as con:
+            assert stored_model(con) and con.execute("SELECT count(*) FROM chunks WHERE vec IS NULL").fetchone()[0] == 0
+    new = tmp_path / "new.duckdb"
+    [row] = ingest_files(files[:1], new, extract=False, embed=embed)
+    assert row["status"] == "stored" and covered(new) == stored(new)
+
+
 def test_segments_stay_few_as_batches_arrive(tmp_path, monkeypatch):
     import pipeline.ingest as ingest_mod
 
