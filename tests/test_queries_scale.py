@@ -144,8 +144,8 @@ def test_names_are_scored_once_per_concept_and_store_version(con, monkeypatch): 
     from pipeline.store import _insert
 
     calls = []
-    real = targets._score_pairs
-    monkeypatch.setattr(targets, "_score_pairs", lambda concept, pairs: calls.append(concept) or real(concept, pairs))
+    real = targets.NameIndex.score
+    monkeypatch.setattr(targets.NameIndex, "score", lambda self, concept: calls.append(concept) or real(self, concept))
     first = query_targets(con, indicator="森林火灾受害率")
     assert query_targets(con, indicator="森林火灾受害率") == first and len(calls) == 1
     _insert(con, "targets", [{"doc_id": "d1", "target_id": "d1:f", "indicator": "森林火灾受害率（年均）", "value": 0.3,

@@ -1,0 +1,86 @@
+"""The in-process target index (queries.target_index) answers pages exactly as SQL does, and
+follows every committed change of the store; the name index scores as Concept.match."""
+from __future__ import annotations
+
+import pytest
+
+import queries.targets as targets
+from queries.targets import Concept, NameIndex, _score_pairs, targets_page
+
+from tests.test_queries import TARGETS, con  # noqa: F401 — the hand-made database fixture
+
+INDICATORS = ["亿元GDP生产安全事故死亡率", "森林火灾受害率", "人均避难面积", "生产安全事故死亡人数", "避难面积"]
+OPTIONS = [{}, {"include_all": True}, {"year": 2025}, {"attribute": "约束性"}, {"comparator": "<="},
+           {"comparator": ">"}, {"comparator": "decrease_by"}, {"level": "county"}, {"region": "甲市"},
+           {"limit": 1, "offset": 1}, {"offset": 5}, {"year": 2030, "comparator": "<"}]
+
+
+def in_sql(monkeypatch, con, indicator, **options):  # noqa: F811
+    with monkeypatch.context() as m:
+        m.setattr(targets, "_indexed_page", lambda *a, **k: None)
+        return targets_page(con, indicator=indicator, **options)
+
+
+def indexed(monkeypatch, con, indicator, **options):  # noqa: F811
+    used = []
+    real = targets._indexed_page
+    with monkeypatch.context() as m:
+        m.setattr(targets, "_indexed_page", lambda *a, **k: used.append(1) or real(*a, **k))
+        page = targets_page(con, indicator=indicator, **options)
+    assert used, "the page did not ask the index"
+    return page
+
+
+def same(a, b) -> bool:
+    return a == b and all(list(x) == list(y) for x, y in zip(a.rows, b.rows))  # same keys, in the same order
+
+
+@pytest.mark.parametrize("indicator", INDICATORS)
+@pytest.mark.parametrize("options", OPTIONS)
+def test_an_indexed_page_is_the_sql_page(con, monkeypatch, indicator, options):  # noqa: F811
+    options = {"limit": 50, **options}
+    assert same(indexed(monkeypatch, con, indicator, **options), in_sql(monkeypatch, con, indicator, **options))
+
+
+def test_the_index_follows_updates_inserts_and_deletes(con, monkeypatch):  # noqa: F811
+    from pipeline.store import _insert, delete_document
+
+    def check():
+        page = indexed(monkeypatch, con, "亿元GDP生产安全事故死亡率", limit=50)
+        assert same(page, in_sql(monkeypatch, con, "亿元GDP生产安全事故死亡率", limit=50))
+        return page
+
+    assert check().total == 4
+    con.execute("UPDATE targets SET confidence = 0.1 WHERE target_id = 'd1:t0'")  # below the default threshold
+    assert check().total == 3
+    _insert(con, "targets", [{"doc_id": "d2", "target_id": "d2:x", "indicator": "亿元GDP生产安全事故死亡率",
+                              "value": 0.5, "comparator": "<=", "quote": "q", "char_start": 1, "char_end": 2}])
+    assert check().total == 4
+    con.execute("UPDATE documents SET source_file = 'a.txt' WHERE doc_id = 'd3'")  # the order follows too
+    assert check().rows[0]["doc_id"] == "d3"
+    delete_document(con, "d3")
+    assert check().total == 2
+
+
+def test_an_in_memory_store_is_answered_in_sql(monkeypatch):
+    from pipeline.store import _insert, connect
+    from queries.target_index import index_of
+
+    c = connect(":memory:")
+    _insert(c, "documents", [{"doc_id": "d1", "source_file": "d1.txt", "region": "甲市", "raw_text": "x"}])
+    _insert(c, "targets", [{"doc_id": "d1", "target_id": "d1:t", "indicator": "森林火灾受害率", "value": 0.5,
+                            "quote": "q", "char_start": 0, "char_end": 1}])
+    assert index_of(c, True) is None
+    assert targets_page(c, indicator="森林火灾受害率", limit=5).total == 1
+
+
+def test_the_name_index_scores_as_concept_match():
+    from extractors.indicators import all_indicators
+
+    pairs = [(ind, targets.canonical_of(ind) if n % 2 else None) for n, (_, ind, *_) in enumerate(TARGETS)]
+    pairs += [(None, None), ("", None), ("人均避难面积", None), ("城市公园绿地面积", None), ("死亡率", "死亡率")]
+    names = {i for i, _ in pairs if i} | {a for ind in all_indicators()[:40] for a in (ind.canonical, *ind.aliases)}
+    index = NameIndex(pairs)
+    for name in sorted(names) + ["避难面积", "死亡率", "GDP", "森林", "x", ""]:
+        concept = Concept.of(name)
+        assert list(index.score(concept).items()) == list(_score_pairs(concept, pairs).items()), name
