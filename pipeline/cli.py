@@ -9,18 +9,15 @@ Each verb lives in its own module (``VERBS``) and registers itself on ``app``.  
 one verb imports only that verb's module (a cold `cnpolicy search` does not load the ingest
 pipeline, the extractors or the web server); `--help`, an unknown verb and anything that
 reads ``app.registered_commands`` (the tests, typer's CliRunner) load every verb.
+
+``main`` is the entry point (the console script, `python -m pipeline.cli`).  A plain search
+line runs without typer (``pipeline.cli_search``: typer's import and command building were
+~0.1 s of a cold search); the Typer ``app`` (``pipeline.cli_app``) is made on first use.
 """
 from __future__ import annotations
 
-import importlib
 import os
 import sys
-
-import typer
-
-from pipeline.cli_coerce import install as _plain_option_values
-
-_plain_option_values()  # option values without pydantic where typer's coercion is not needed
 
 # verb → the module that registers it (tests/test_cli.py checks this against the modules)
 VERBS = {
@@ -43,37 +40,7 @@ def modules_for(argv: list[str]) -> tuple[str, ...]:
     return (VERBS[verb],) if verb in VERBS else MODULES
 
 
-class _VerbsOnDemand(typer.Typer):
-    """A Typer app whose verb modules are imported when its commands are first read."""
-
-    def __init__(self, **options) -> None:
-        self._only: tuple[str, ...] = MODULES
-        self._loading = False
-        super().__init__(**options)
-
-    @property
-    def registered_commands(self) -> list:
-        if not self._loading:  # the verb modules' own @app.command() calls land in the list
-            self._loading = True
-            try:
-                for module in self._only:
-                    importlib.import_module(module)
-            finally:
-                self._loading = False
-        return self._commands
-
-    @registered_commands.setter
-    def registered_commands(self, commands: list) -> None:
-        self._commands = commands
-
-    def __call__(self, *args, **kwargs):
-        if not args and "args" not in kwargs:  # the console script: sys.argv names the verb
-            self._only = modules_for(sys.argv[1:])
-            _one_blas_thread_for(sys.argv[1:])
-        return super().__call__(*args, **kwargs)
-
-
-def _one_blas_thread_for(argv: list[str]) -> None:
+def one_blas_thread_for(argv: list[str]) -> None:
     """One OpenBLAS thread for a query verb's process, unless the environment says otherwise
     (read when numpy loads, which the console script has not done yet)."""
     verb = next((a for a in argv if not a.startswith("-")), None)
@@ -81,26 +48,29 @@ def _one_blas_thread_for(argv: list[str]) -> None:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
-app = _VerbsOnDemand(
-    name="cnpolicy",
-    help="Ingest Chinese policy plans into DuckDB, extract targets/projects/responsibilities/"
-    "deadlines with citations, search, compare, ask and diff.",
-    no_args_is_help=True,
-    add_completion=False,
-    rich_markup_mode="rich",
-)
+def main():
+    """The console script and `python -m pipeline.cli`: a plain search line
+    (``pipeline.cli_search.parse``) runs without typer, everything else through ``app``."""
+    argv = sys.argv[1:]
+    one_blas_thread_for(argv)
+    from pipeline import cli_search
+
+    params = cli_search.parse(argv)
+    if params is not None:
+        return cli_search.main(params)
+    from pipeline.cli import app  # (the module's own, also when this file runs as __main__)
+
+    return app()
 
 
-@app.callback()
-def _group() -> None:
-    # A callback keeps `cnpolicy VERB` a group of verbs when only one verb is loaded (typer
-    # runs an app of one command as that command).
-    pass
+def __getattr__(name: str):
+    """``app`` and ``DB_OPTION``, made with typer on first use (``pipeline.cli_app``)."""
+    if name in ("app", "DB_OPTION"):
+        from pipeline import cli_app
+
+        return getattr(cli_app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-DB_OPTION = typer.Option("cnpolicy.duckdb", "--db", help="DuckDB database file.", envvar="CNPOLICY_DB")
-
-if __name__ == "__main__":  # `python -m pipeline.cli`: run the app of the imported module
-    from pipeline.cli import app as registered
-
-    registered()
+if __name__ == "__main__":  # `python -m pipeline.cli`
+    sys.exit(main())

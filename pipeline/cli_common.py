@@ -4,13 +4,10 @@ ellipsis, one line per row except the quote)."""
 from __future__ import annotations
 
 import json
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import typer
-
-from queries.filters import KIND_HELP, LEVEL_HELP
 
 if TYPE_CHECKING:  # rich loads when a table or a console is first used
     from rich.table import Table
@@ -32,24 +29,52 @@ class _Lazy:
 console = _Lazy()
 err = _Lazy(stderr=True, soft_wrap=True)  # error lines stay whole
 
-JSON_OPTION = typer.Option(False, "--json", help="Print JSON (every field, nothing cut) instead of a table.")
-REGION = typer.Option(None, "--region", "-r", help="Region, full or short name (宁夏, 内蒙古, 温州市); repeatable.")
-PROVINCE = typer.Option(None, "--province", help="Province, full or short name (山东, 广西); repeatable.")
-LEVEL = typer.Option(None, "--level", help=LEVEL_HELP)
-KIND = typer.Option(None, "--kind", help=f"Document kind: {KIND_HELP} (or its label: 规划, 行动方案 …); repeatable.")
-PERIOD = typer.Option(None, "--period", help="Plan period: 十四五, 14五 or 2021-2025.")
-YEAR = typer.Option(None, "--year", help="Year (a fact's own year; for documents: the period covers it).")
-ATTRIBUTE = typer.Option(None, "--attribute", help="约束性 (binding) | 预期性 (expected).")
-MIN_CONFIDENCE = typer.Option(None, "--min-confidence", help="Keep facts at or above this confidence "
-                              "(default 0.5).")
-ALL = typer.Option(False, "--all", help="Include every fact, however unsure (same as --min-confidence 0).")
-DOC = typer.Option(None, "--doc", help="One document: id, unique id prefix or file name.")
-LIMIT = typer.Option(None, "--limit", "-n", min=1, help="At most this many rows.")
+def _options() -> dict:
+    """The shared typer options (made once, when a verb module first asks for one: a plain
+    search runs without typer, and --kind's help reads the kinds vocabulary)."""
+    import typer
+
+    from queries.filters import KIND_HELP, LEVEL_HELP
+
+    return {
+        "JSON_OPTION": typer.Option(False, "--json", help="Print JSON (every field, nothing cut) instead of a table."),
+        "REGION": typer.Option(None, "--region", "-r", help="Region, full or short name (宁夏, 内蒙古, 温州市); repeatable."),
+        "PROVINCE": typer.Option(None, "--province", help="Province, full or short name (山东, 广西); repeatable."),
+        "LEVEL": typer.Option(None, "--level", help=LEVEL_HELP),
+        "KIND": typer.Option(None, "--kind", help=f"Document kind: {KIND_HELP} (or its label: 规划, 行动方案 …); repeatable."),
+        "PERIOD": typer.Option(None, "--period", help="Plan period: 十四五, 14五 or 2021-2025."),
+        "YEAR": typer.Option(None, "--year", help="Year (a fact's own year; for documents: the period covers it)."),
+        "ATTRIBUTE": typer.Option(None, "--attribute", help="约束性 (binding) | 预期性 (expected)."),
+        "MIN_CONFIDENCE": typer.Option(None, "--min-confidence", help="Keep facts at or above this confidence "
+                                       "(default 0.5)."),
+        "ALL": typer.Option(False, "--all", help="Include every fact, however unsure (same as --min-confidence 0)."),
+        "DOC": typer.Option(None, "--doc", help="One document: id, unique id prefix or file name."),
+        "LIMIT": typer.Option(None, "--limit", "-n", min=1, help="At most this many rows."),
+    }
+
+
+OPTION_NAMES = ("JSON_OPTION", "REGION", "PROVINCE", "LEVEL", "KIND", "PERIOD", "YEAR", "ATTRIBUTE", "MIN_CONFIDENCE",
+                "ALL", "DOC", "LIMIT")
+
+
+def __getattr__(name: str):
+    if name in OPTION_NAMES:
+        made = _options()
+        globals().update(made)  # one object per option, whoever asks
+        return made[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def fail(message: str, code: int = 2):
     err.print(f"[red]error:[/red] {message}", markup=True, highlight=False)
-    raise typer.Exit(code)
+    raise _exit(code)
+
+
+def _exit(code: int) -> BaseException:
+    """typer's Exit inside a typer command; SystemExit where typer is not loaded (a plain
+    search, ``pipeline.cli_search``): the process ends with the same status either way."""
+    typer = sys.modules.get("typer")
+    return typer.Exit(code) if typer is not None else SystemExit(code)
 
 
 @contextmanager

@@ -1,4 +1,7 @@
-"""`cnpolicy search`: hybrid passage search with the matched words highlighted."""
+"""`cnpolicy search`: hybrid passage search with the matched words highlighted.
+
+The options as typer reads them; the work is ``pipeline.cli_search.run`` (which
+``pipeline.cli.main`` also runs for a plain command line without loading typer)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,40 +10,6 @@ import typer
 
 from pipeline import cli_common as c
 from pipeline.cli import DB_OPTION, app
-
-PASSAGE_CHARS = 300
-
-
-def _passage(text: str, words: list[str]):
-    """A rich Text of the passage (whitespace folded, cut near the first match) with matches in bold."""
-    from rich.text import Text
-
-    from queries.search import split_highlights
-
-    text = " ".join(text.split())
-    first = min((i for i in (text.find(w) for w in words) if i >= 0), default=0)
-    start = max(0, first - PASSAGE_CHARS // 3)
-    shown = ("…" if start else "") + text[start:start + PASSAGE_CHARS] + ("…" if start + PASSAGE_CHARS < len(text) else "")
-    out = Text()
-    for piece, hit in split_highlights(shown, words):
-        out.append(piece, style="bold black on yellow" if hit else None)
-    return out
-
-
-def _print(results: list[dict], query: str) -> None:
-    from rich.console import Console
-    from rich.panel import Panel
-
-    console = Console()
-    if not results:
-        console.print(f"no passage matches [bold]{query}[/bold]")
-        return
-    for i, r in enumerate(results, 1):
-        where = " · ".join(str(x) for x in (r["region"], r["title"] or r["source_file"]) if x)
-        page = f" · p.{r['page']}" if r.get("page") else ""
-        subtitle = f"{r['section_path'] or '(no section)'}{page} · score {r['score']:.4f}"
-        console.print(Panel(_passage(r["text"] or "", r["highlights"]), title=f"[bold]{i}. {where}[/bold]",
-                            title_align="left", subtitle=subtitle, subtitle_align="left"))
 
 
 @app.command("search")
@@ -61,15 +30,7 @@ def search_cmd(
 
     Example: [bold]cnpolicy search "人均避难场所面积" --region 临清市 -k 5[/bold]
     """
-    from queries.search import SearchError, search
+    from pipeline import cli_search
 
-    f = c.filters(region=region, province=province, level=level, kind=kind, period=period, year=year)
-    with c.reading(db) as con:
-        try:
-            results = search(con, query, k=k, mode=mode, model=model, filters=f)
-        except SearchError as e:
-            c.fail(str(e))
-    if as_json:
-        c.print_json(results)
-    else:
-        _print(results, query)
+    cli_search.run(query, k=k, region=region, province=province, level=level, kind=kind, period=period, year=year,
+                   mode=mode, model=model, as_json=as_json, db=db)

@@ -260,3 +260,75 @@ def test_a_search_process_runs_one_blas_thread_unless_told_otherwise():
     assert threads("search", "--help") == "1"
     assert threads("search", "--help", OPENBLAS_NUM_THREADS="2") == "2"
     assert threads("documents", "--help") == "None"
+
+
+# --- a plain search line without typer (pipeline.cli_search) -------------------------------------
+PLAIN_LINES = [
+    ["search", "避难"], ["search", "人均 避难", "-k", "3"], ["search", "-k5", "避难"], ["search", "避难", "--k=7"],
+    ["search", "避难", "-r", "临清市", "--region", "山东", "-r宁夏"], ["search", "避难", "--region=温州市"],
+    ["search", "避难", "--province", "山东", "--kind", "plan", "--kind", "规划", "--level", "county"],
+    ["search", "避难", "--period", "十四五", "--year", "2023", "--mode", "bm25", "--mode", "dense"],
+    ["search", "避难", "--json", "--model", "use-m3", "--db", "other.duckdb"], ["search", "--json", "避难", "--json"],
+    ["search", "", "--db=x.duckdb"],
+]
+TYPERS_LINES = [  # help, errors and conversions stay typer's
+    ["search", "--help"], ["search", "避难", "--help"], ["search"], ["search", "a", "b"], ["search", "避难", "-k", "abc"],
+    ["search", "避难", "-k", "-4"], ["search", "避难", "-k", "٣"], ["search", "避难", "--json=1"], ["search", "避难", "-k"],
+    ["search", "避难", "--bogus"], ["search", "避难", "-x"], ["search", "避难", "--", "-k"], ["search", "-", "避难"],
+    ["ask", "避难"], ["--help"], [],
+]
+
+
+def _typers_reading(args: list[str], monkeypatch) -> dict:
+    from pipeline import cli_search
+
+    seen = {}
+    monkeypatch.setattr(cli_search, "run", lambda query, **kw: seen.update(query=query, **kw))
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    return seen
+
+
+@pytest.mark.parametrize("env", [{}, {"CNPOLICY_DB": "env.duckdb", "CNPOLICY_EMBED_MODEL": "e5-small-q4"},
+                                 {"CNPOLICY_DB": ""}])
+def test_a_plain_search_line_reads_as_typer_reads_it(env, monkeypatch):
+    from pipeline.cli_search import parse
+
+    for name in ("CNPOLICY_DB", "CNPOLICY_EMBED_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    for args in PLAIN_LINES:
+        assert parse(args) == _typers_reading(args, monkeypatch), args
+    for args in TYPERS_LINES:
+        assert parse(args) is None, args
+
+
+def test_the_plain_reading_knows_every_option_of_the_search_verb():
+    """The flags pipeline.cli_search reads are exactly those the typer command declares."""
+    from typer.main import get_command
+
+    from pipeline import cli_search
+
+    command = get_command(app).commands["search"]
+    declared = {flag: p.name for p in command.params for flag in p.opts}
+    assert declared.pop("query") == "query"
+    assert declared == {**cli_search.OPTIONS, **cli_search.FLAGS}
+    assert {p.name: p.envvar for p in command.params if p.envvar} == cli_search.ENVVARS
+
+
+def test_a_plain_search_runs_without_typer_and_prints_what_typer_prints(db):
+    code = ("import sys; sys.argv = ['cnpolicy', *sys.argv[1:]]\n"
+            "from pipeline.cli import main\n"
+            "code = main()\n"
+            "print('typer' in sys.modules, code, file=sys.stderr)")
+    for extra in (["--json"], []):
+        args = ["search", "应急避难场所", "-k", "3", "--db", db, *extra]
+        out = subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "COLUMNS": "80"})
+        assert out.stderr.strip().splitlines()[-1] == "False 0", out.stderr
+        typers = CliRunner().invoke(app, args, env={"COLUMNS": "80"})
+        assert typers.exit_code == 0 and out.stdout == typers.output and out.stdout.strip()
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "search", "避难", "--db", db, "--level", "town"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown level 'town'" in bad.stderr and "Traceback" not in bad.stderr
