@@ -30,10 +30,13 @@ class SearchIndexError(Exception):
 
 
 def stored_model(con) -> dict | None:
-    """{name, path, dim} of the model the database's embeddings were made with, if recorded."""
+    """{name, path, dim} of the model the database's embeddings were made with, if recorded
+    (read once per read-only connection)."""
     from index import meta
+    from index.sidecar import per_reader
 
-    return meta.get(con, "embedding_model")
+    recorded = per_reader(con, "embedding_model", lambda c: meta.get(c, "embedding_model"))
+    return dict(recorded) if recorded else recorded  # a copy: the remembered one stays as read
 
 
 def query_model(con, model: str | None = None) -> str:

@@ -47,39 +47,36 @@ class DenseIndex:
         import faiss
         import numpy as np
 
-        from index.sidecar import is_ivf, load_segment, open_sqlite
+        from index.sidecar import is_ivf, load_segment, reader_sqlite
 
-        if self.home is None:
+        sql = reader_sqlite(self.home) if self.home is not None else None  # kept open for the next search
+        if sql is None:
             return []
-        sql = open_sqlite(self.home)
-        try:
-            segs = sql.execute("SELECT seg, n, dead, dim FROM segments ORDER BY seg").fetchall()
-            allowed = None
-            if doc_filter is not None:
-                allowed = np.asarray([r[0] for r in sql.execute(
-                    "SELECT vec_id FROM vectors WHERE doc_id IN (SELECT value FROM json_each(?))",
-                    [json.dumps(sorted(doc_filter))])], dtype=np.int64)
-                if allowed.size == 0:
-                    return []
-            q = np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(1, -1))
-            found: list[tuple[float, int]] = []
-            for seg, size, dead, dim in segs:
-                if dim != q.shape[1]:
-                    continue
-                index = load_segment(self.home, seg)
-                k = min(n + dead, index.ntotal)
-                if k <= 0:
-                    continue
-                params = _params(index, allowed)
-                faiss.omp_set_num_threads(1 if is_ivf(index) or index.ntotal < PARALLEL_FROM else (os.cpu_count() or 1))
-                scores, ids = index.search(q, k, params=params)
-                found += [(float(s), int(i)) for s, i in zip(scores[0], ids[0]) if i >= 0]
-            found.sort(key=lambda t: -t[0])
-            ids = [i for _, i in found[: n + sum(s[2] for s in segs)]]
-            names = dict(sql.execute("SELECT vec_id, chunk_id FROM vectors WHERE vec_id IN (SELECT value FROM json_each(?))",
-                                     [json.dumps(ids)]).fetchall()) if ids else {}
-        finally:
-            sql.close()
+        segs = sql.execute("SELECT seg, n, dead, dim FROM segments ORDER BY seg").fetchall()
+        allowed = None
+        if doc_filter is not None:
+            allowed = np.asarray([r[0] for r in sql.execute(
+                "SELECT vec_id FROM vectors WHERE doc_id IN (SELECT value FROM json_each(?))",
+                [json.dumps(sorted(doc_filter))])], dtype=np.int64)
+            if allowed.size == 0:
+                return []
+        q = np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(1, -1))
+        found: list[tuple[float, int]] = []
+        for seg, size, dead, dim in segs:
+            if dim != q.shape[1]:
+                continue
+            index = load_segment(self.home, seg)
+            k = min(n + dead, index.ntotal)
+            if k <= 0:
+                continue
+            params = _params(index, allowed)
+            faiss.omp_set_num_threads(1 if is_ivf(index) or index.ntotal < PARALLEL_FROM else (os.cpu_count() or 1))
+            scores, ids = index.search(q, k, params=params)
+            found += [(s, i) for s, i in zip(scores[0].tolist(), ids[0].tolist()) if i >= 0]  # floats and ints as before
+        found.sort(key=lambda t: -t[0])
+        ids = [i for _, i in found[: n + sum(s[2] for s in segs)]]
+        names = dict(sql.execute("SELECT vec_id, chunk_id FROM vectors WHERE vec_id IN (SELECT value FROM json_each(?))",
+                                 [json.dumps(ids)]).fetchall()) if ids else {}
         return [(names[i], s) for s, i in found if i in names][:n]
 
 
@@ -95,6 +92,13 @@ def _params(index, allowed):
 
 
 def has_embeddings(con) -> bool:
+    """Whether any chunk has a vector (asked once per read-only connection)."""
+    from index.sidecar import per_reader
+
+    return per_reader(con, "has_embeddings", _any_vector)
+
+
+def _any_vector(con) -> bool:
     import duckdb
 
     try:

@@ -53,7 +53,9 @@ IVF_TRAIN = 40_960  # vectors sampled to train them (faiss asks for ≥ 39 a cen
 _MEMORY_HOMES: dict[int, Path] = {}
 _THREAD_LOCK = threading.Lock()
 _SEGMENTS: dict[str, object] = {}
-_CHECKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # read-only connections already checked  # segment file → faiss index (files never change once written)
+_CHECKED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # read-only connections already checked
+_FACTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # connection → what it cannot change (per_reader)
+_READERS = threading.local()  # this thread's read connections to index.sqlite files (reader_sqlite)
 
 
 class SidecarError(Exception):
@@ -61,10 +63,32 @@ class SidecarError(Exception):
 
 
 # --- location and connection ---------------------------------------------------------------------
+def _facts(con) -> dict:
+    try:
+        return _FACTS.setdefault(con, {})
+    except TypeError:  # not weak-referenceable: nothing is remembered
+        return {}
+
+
 def db_path_of(con) -> str | None:
-    """The file behind a DuckDB connection (None for an in-memory database)."""
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    return row[0] if row and row[0] else None
+    """The file behind a DuckDB connection (None for an in-memory database); asked once per
+    connection (each query is ~0.3 ms, several ms on a busy machine)."""
+    facts = _facts(con)
+    if "path" not in facts:
+        row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+        facts["path"] = row[0] if row and row[0] else None
+    return facts["path"]
+
+
+def per_reader(con, key: str, compute):
+    """``compute(con)``, remembered for a read-only connection: while one is open no process can
+    write its file, so what it read stays true (asked again on a writable one)."""
+    if not _read_only(con):
+        return compute(con)
+    facts = _facts(con)
+    if key not in facts:
+        facts[key] = compute(con)
+    return facts[key]
 
 
 def home_of_db(db: str | Path) -> Path:
@@ -85,6 +109,29 @@ def open_sqlite(home: Path) -> sqlite3.Connection:
     sql.execute("PRAGMA journal_mode=WAL")
     sql.execute("PRAGMA synchronous=NORMAL")
     sql.executescript(SCHEMA)
+    return sql
+
+
+def reader_sqlite(home: Path) -> sqlite3.Connection | None:
+    """A connection for reading this index's bookkeeping, kept per thread and process (opening
+    one, with its pragmas and schema check, was ~1 ms of every search); None when there is no
+    index file.  Reopened when the file was made anew (a removed folder rebuilt)."""
+    path = home / "index.sqlite"
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    key, ident = str(path), (os.getpid(), st.st_dev, st.st_ino)
+    cache = getattr(_READERS, "open", None)
+    if cache is None:
+        cache = _READERS.open = {}
+    held = cache.get(key)
+    if held is not None and held[0] == ident:
+        return held[1]
+    if held is not None and held[0][0] == os.getpid():  # (a forked child leaves its parent's alone)
+        held[1].close()
+    sql = open_sqlite(home)
+    cache[key] = (ident, sql)
     return sql
 
 
@@ -164,7 +211,10 @@ def _keyword_index_lost(sql: sqlite3.Connection, home: Path) -> bool:
 
 
 def _read_only(con) -> bool:
-    return con.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
+    facts = _facts(con)
+    if "read_only" not in facts:
+        facts["read_only"] = con.execute("SELECT current_setting('access_mode')").fetchone()[0] == "read_only"
+    return facts["read_only"]
 
 
 def ensure(con) -> Path:
@@ -389,14 +439,11 @@ def _stored_docs_for(con, doc_ids: list[str]) -> dict[str, tuple]:
 
 def chunk_ids(home: Path, kids: list[int]) -> dict[int, str]:
     """kid → chunk_id for keyword hits."""
-    if not kids:
+    sql = reader_sqlite(home) if kids else None
+    if sql is None:
         return {}
-    sql = open_sqlite(home)
-    try:
-        return dict(sql.execute("SELECT rowid, chunk_id FROM kwmap WHERE rowid IN (SELECT value FROM json_each(?))",
-                                [json.dumps(kids)]).fetchall())
-    finally:
-        sql.close()
+    return dict(sql.execute("SELECT rowid, chunk_id FROM kwmap WHERE rowid IN (SELECT value FROM json_each(?))",
+                            [json.dumps(kids)]).fetchall())
 
 
 # --- dense segments --------------------------------------------------------------------------------

@@ -250,3 +250,27 @@ def test_fingerprint_counts_vectors_as_count_vec(tmp_path):
     con.close()
     con = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)  # statistics as a reader sees them
     assert vectors() == con.execute("SELECT count(vec) FROM chunks").fetchone()[0] == 1
+
+
+def test_reader_connections_follow_a_rebuilt_index_and_writable_stores(tmp_path):
+    """A search's kept SQLite connection is reopened when the index file is made anew; facts
+    about the store are remembered only for read-only connections."""
+    from index.faiss_index import has_embeddings
+
+    con, _ = make_store(tmp_path / "s.duckdb", 3, 5)
+    home = sidecar.ensure(con)
+    first = sidecar.reader_sqlite(home)
+    assert first is sidecar.reader_sqlite(home)
+    assert first.execute("SELECT count(*) FROM kwmap").fetchone()[0] == 15
+    shutil.rmtree(home)
+    assert sidecar.reader_sqlite(home) is None and fts.bm25(con, ["应急"], 5)  # repaired by the search
+    again = sidecar.reader_sqlite(home)
+    assert again is not first and again.execute("SELECT count(*) FROM kwmap").fetchone()[0] == 15
+    assert has_embeddings(con)
+    con.execute("UPDATE chunks SET vec = NULL")
+    assert not has_embeddings(con)  # a writable connection is asked again
+    con.close()
+    ro = duckdb.connect(str(tmp_path / "s.duckdb"), read_only=True)
+    calls = []
+    assert sidecar.per_reader(ro, "k", lambda c: calls.append(1) or 7) == sidecar.per_reader(ro, "k", lambda c: 8) == 7
+    assert calls == [1] and not has_embeddings(ro)
