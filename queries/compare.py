@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import replace
 
 from queries.filters import Filters, page_bounds, period_label, sql_literal
-from queries.targets import direction_of, rows_by_id, stored_units, target_source
+from queries.targets import direction_of, indexed_rows, rows_by_id, stored_units, target_source
 from queries.units import to_base
 
 CHANGE = {"decrease_by", "increase_by"}
@@ -145,6 +145,106 @@ def _decide(con, source, year, asked_period, all_periods, fallback, limit, offse
     return stats
 
 
+# --- the comparison from the target index ------------------------------------------------------
+# The same rules as the statement above, over the target index's arrays (``queries.target_index``):
+# its rows are in TARGET_ORDER and its documents numbered in (source_file, doc_id) order, so
+# "the first row of a plan" and "the first plan" are the lowest position and number.
+
+def _indexed_decide(con, indicator, f: Filters, year, asked_period, all_periods, fallback, limit, offset,
+                    with_regions: bool = False):
+    """(``_decide``'s stats and the page's positions, the index) from the target index; (None, None) when the
+    indicator matches no stored name; None (ask SQL) when the index cannot answer."""
+    import numpy as np
+
+    from queries.target_index import NULL_YEAR
+
+    got = indexed_rows(con, indicator, None, f)
+    if got is None:
+        return None
+    found, index, scores = got
+    if not scores:
+        return None, None
+    factor_of = _index_factors(index)
+    changes = [index.comparator_hash[c] for c in CHANGE if c in (index.comparator_hash or {})]
+    if factor_of is None or index.comparator_hash is None:
+        return None
+    plans = index.plans(con)
+    doc, years = plans.of_row[found], index.year[found]
+    ps, pe = plans.ps[doc], plans.pe[doc]
+    periods = _plans_per_period(doc, ps != NULL_YEAR, plans)
+    chosen = None if all_periods else (tuple(int(x) for x in asked_period) if asked_period else
+                                       max(periods, key=lambda p: (periods[p], p)) if periods else None)
+    inp = np.ones(len(found), dtype=bool) if chosen is None else (
+        ((ps == chosen[0]) & (pe == chosen[1])) | ((years != NULL_YEAR) & (years >= chosen[0]) & (years <= chosen[1])))
+    compared = _plans_per_period(doc, inp & (ps != NULL_YEAR), plans)
+    stated = inp & (years != NULL_YEAR)
+    span = len(plans.doc_id) + 1  # (year, plan) as one integer, to count each plan once per year
+    plan_years = np.unique(years[stated] * span + doc[stated]) // span
+    counts = Counter(plan_years.tolist())
+    cy = year if year is not None else (max(counts, key=lambda y: (counts[y], y)) if counts else None)
+    # one row per plan: its first row stating the compared year, else its first row
+    local = np.flatnonzero(inp)
+    good = years[local] == (NULL_YEAR if cy is None else cy)
+    order = np.lexsort((local, ~good, doc[local]))
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = doc[local][order][1:] != doc[local][order][:-1]
+    picked = local[order][first]  # plans in (source_file, doc_id) order
+    pairs = {index.pair_hash[p]: p[1] for p in scores}
+    named = next((c for h in index.pair[found[picked]].tolist() if (c := pairs[h])), None)
+    direction = direction_of(named) if named else fallback
+    rows = found[picked]
+    base = np.where(index.no_value[rows], 0.0, index.value[rows] * np.array(
+        [factor_of[h] for h in index.unit[rows].tolist()], dtype=np.float64))
+    comparators = index.comparator[rows]
+    is_change = np.zeros(len(rows), dtype=bool)
+    for h in changes:
+        is_change |= comparators == np.uint64(h)
+    by_direction = base if direction == "lower_is_better" else -base if direction == "higher_is_better" else \
+        np.zeros(len(base))
+    ambition = np.where(is_change, -base, by_direction) + 0.0
+    pdoc = doc[picked]
+    ranked = np.lexsort((pdoc, plans.region_rank[pdoc], ambition, is_change))
+    start = int(offset or 0)
+    page = ranked[start:start + int(limit)] if limit else ranked[start:]
+    regions = []
+    if with_regions:  # each region (else file name) once, at its first rank
+        codes = plans.name_code[pdoc[ranked]]
+        named_codes, first_rank = np.unique(codes, return_index=True)
+        regions = [plans.names[c] for _, c in sorted(zip(first_rank.tolist(), named_codes.tolist())) if c >= 0]
+    stats = {"periods": periods, "compared": compared, "year": cy, "direction": direction, "total": len(picked),
+             "ids": index.rows[rows[page]].tolist(), "positions": rows[page], "regions": regions}
+    return stats, index
+
+
+def _plans_per_period(doc, mask, plans) -> Counter:
+    """(period_start, period_end) → how many plans of the masked rows have it (``doc`` is in
+    ascending order: rows come in TARGET_ORDER)."""
+    import numpy as np
+
+    docs = _distinct(doc[mask])
+    codes = plans.period_code[docs]
+    counts = np.bincount(codes[codes >= 0], minlength=1)
+    return Counter({plans.periods[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
+
+
+def _distinct(ordered):
+    """The distinct values of an ascending array."""
+    import numpy as np
+
+    if not len(ordered):
+        return ordered
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return ordered[first]
+
+
+def _index_factors(index) -> dict | None:
+    """unit hash → factor to its dimension's base unit (``_factors_sql``), for every stored unit."""
+    if index.unit_hash is None:
+        return None
+    return {h: float(to_base(1.0, u)[0]) for u, h in index.unit_hash.items()}
+
+
 def comparison(con, indicator, year: int | None = None, filters: Filters | None = None,
                all_periods: bool = False, limit: int | None = None, offset: int = 0, with_regions: bool = False,
                **filter_values) -> dict:
@@ -164,12 +264,19 @@ def comparison(con, indicator, year: int | None = None, filters: Filters | None 
     text = str(getattr(indicator, "text", indicator))
     out = {"indicator": text, "period": None, "period_label": "all periods", "periods": [],
            "direction": None, "year": None, "rows": [], "total": 0}
-    source = target_source(con, indicator, None, Filters.of(f, year=year))
-    if source is None:
+    fast = _indexed_decide(con, indicator, Filters.of(f, year=year), year, asked_period, all_periods,
+                           direction_of(text), limit, offset, with_regions)
+    source, index = None, None
+    if fast is None:  # no index, or a filter it does not state: in SQL
+        source = target_source(con, indicator, None, Filters.of(f, year=year))
+        stats = None if source is None else _decide(con, source, year, asked_period, all_periods, direction_of(text),
+                                                    limit, offset, with_regions)
+    else:
+        stats, index = fast
+    if stats is None:  # the indicator matches no stored name
         if asked_period and not all_periods:
             out.update(period=list(asked_period), period_label=period_label(asked_period))
         return out
-    stats = _decide(con, source, year, asked_period, all_periods, direction_of(text), limit, offset, with_regions)
     periods = stats["periods"]
     period = None if all_periods else (asked_period or (max(periods, key=lambda p: (periods[p], p)) if periods else None))
     out.update(period=list(period) if period else None,
@@ -179,7 +286,11 @@ def comparison(con, indicator, year: int | None = None, filters: Filters | None 
     if not stats["total"]:
         return out
     direction = stats["direction"]
-    for rank, r in enumerate(rows_by_id(con, stats["ids"], source=source), (offset or 0) + 1):
+    if index is not None and index.assembles:
+        whole = index.target_rows(con, stats["positions"], texts=("quote", "section_path"))  # what a row shows
+    else:
+        whole = rows_by_id(con, stats["ids"], source=source, documents=index.documents(con) if index else None)
+    for rank, r in enumerate(whole, (offset or 0) + 1):
         row = {c: r.get(c) for c in COMPARE_COLUMNS}
         row.update(rank=rank, direction=direction, target=format_target(r))
         out["rows"].append(row)

@@ -480,11 +480,18 @@ def targets_page(con, indicator=None, value=None, comparator=None, unit=None, fi
                         keep if in_python else None, limit, offset)
 
 
-def _indexed_page(con, indicator, comparator, f: Filters, limit: int, offset: int) -> Page | None:
-    """``targets_page`` of one concept from the in-process index (``queries.target_index``):
-    the same rows in the same order, 50 read whole; None (ask SQL) when the store has no index
-    or a filter is one the index does not state (a value range)."""
-    if not indicator or limit > PAGE_DOCS or f.value_min is not None or f.value_max is not None:
+class Indexed(NamedTuple):
+    """The rows a query asks for, from the target index: their positions (ascending, i.e. in
+    ``TARGET_ORDER``), the index and the matched pairs with their scores."""
+    positions: object
+    index: object
+    scores: dict
+
+
+def indexed_rows(con, indicator, comparator, f: Filters) -> "Indexed | None":
+    """``target_source``'s rows from the in-process index (``queries.target_index``); None (ask
+    SQL) when the store has no index or a filter is one the index does not state (a value range)."""
+    if not indicator or f.value_min is not None or f.value_max is not None:
         return None
     from queries.target_index import index_of
 
@@ -495,20 +502,25 @@ def _indexed_page(con, indicator, comparator, f: Filters, limit: int, offset: in
         return None
     concept = indicator if isinstance(indicator, Concept) else Concept.of(indicator)
     scores = catalogue.matches(concept)
-    if not scores:
-        return Page([], 0)
     found = index.positions(scores)
     if found is None:
         return None
     keep = _index_mask(con, index, found, f, comparator, has_confidence)
-    if keep is None:
+    return None if keep is None else Indexed(found[keep], index, scores)
+
+
+def _indexed_page(con, indicator, comparator, f: Filters, limit: int, offset: int) -> Page | None:
+    """``targets_page`` of one concept from the target index: the same rows in the same order,
+    only the page's read whole; None: ask SQL."""
+    if limit > PAGE_DOCS or (got := indexed_rows(con, indicator, comparator, f)) is None:
         return None
-    found = found[keep]
+    found, index, scores = got
     shown = found[offset:offset + limit]
     score_of = {index.pair_hash[pair]: round(score, 3) for pair, score in scores.items()}
-    rows = rows_by_id(con, index.rows[shown].tolist(), [score_of[h] for h in index.pair[shown].tolist()],
-                      documents=index.documents(con))
-    return Page(rows, len(found))
+    match = [score_of[h] for h in index.pair[shown].tolist()]
+    if index.assembles:
+        return Page(index.target_rows(con, shown, match), len(found))
+    return Page(rows_by_id(con, index.rows[shown].tolist(), match, documents=index.documents(con)), len(found))
 
 
 def _index_mask(con, index, found, f: Filters, comparator, has_confidence: bool):
@@ -587,7 +599,7 @@ def rows_by_id(con, ids: list[int], match: list | None = None, source: "Source |
     if not ids:
         return []
     listed = ",".join(str(int(i)) for i in ids)
-    if len(ids) > PAGE_DOCS:  # a whole answer: one join over every document is cheaper than a long IN list
+    if len(ids) > PAGE_DOCS and documents is None:  # a whole answer: one join over every document beats a long IN list
         ks = f"(SELECT unnest([{listed}]::BIGINT[]) AS row_, unnest(range({len(ids)})) AS ord_) k"
         if source is not None:  # the query's own filters prune the scan before the join sees it
             head, where = source.sql.split(" WHERE ", 1)

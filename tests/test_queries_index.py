@@ -8,6 +8,7 @@ import queries.targets as targets
 from queries.targets import Concept, NameIndex, _score_pairs, targets_page
 
 from tests.test_queries import TARGETS, con  # noqa: F401 — the hand-made database fixture
+from tests.test_queries_scale import richer  # noqa: F401 — the same, with plan periods and more targets
 
 INDICATORS = ["亿元GDP生产安全事故死亡率", "森林火灾受害率", "人均避难面积", "生产安全事故死亡人数", "避难面积"]
 OPTIONS = [{}, {"include_all": True}, {"year": 2025}, {"attribute": "约束性"}, {"comparator": "<="},
@@ -84,3 +85,26 @@ def test_the_name_index_scores_as_concept_match():
     for name in sorted(names) + ["避难面积", "死亡率", "GDP", "森林", "x", ""]:
         concept = Concept.of(name)
         assert list(index.score(concept).items()) == list(_score_pairs(concept, pairs).items()), name
+
+
+COMPARE_OPTIONS = [{}, {"limit": 2}, {"limit": 1, "offset": 1}, {"year": 2025}, {"year": 2030}, {"period": "十四五"},
+                   {"period": "十三五"}, {"all_periods": True}, {"with_regions": True}, {"level": "county"},
+                   {"region": "甲市", "with_regions": True}, {"include_all": True}]
+
+
+@pytest.mark.parametrize("store", ["con", "richer"])  # without and with plan periods
+@pytest.mark.parametrize("indicator", INDICATORS)
+@pytest.mark.parametrize("options", COMPARE_OPTIONS)
+def test_an_indexed_comparison_is_the_sql_one(request, monkeypatch, store, indicator, options):
+    import queries.compare as compare
+
+    richer = request.getfixturevalue(store)  # noqa: F811
+
+    used = []
+    real = compare._indexed_decide
+    monkeypatch.setattr(compare, "_indexed_decide", lambda *a, **k: used.append(1) or real(*a, **k))
+    fast = compare.comparison(richer, indicator, **options)
+    assert used
+    monkeypatch.setattr(compare, "_indexed_decide", lambda *a, **k: None)
+    slow = compare.comparison(richer, indicator, **options)
+    assert fast == slow and [list(r) for r in fast["rows"]] == [list(r) for r in slow["rows"]]
