@@ -190,9 +190,9 @@ def _stored_docs(con) -> dict[str, tuple]:
 
 
 def model_of(con) -> str | None:
-    from index import meta
+    from index import stored_model  # (read once per read-only connection)
 
-    recorded = meta.get(con, "embedding_model")
+    recorded = stored_model(con)
     return recorded["name"] if recorded else None
 
 
