@@ -15,7 +15,9 @@ from queries.compare import comparison, format_target
 from queries.filters import Filters, page_bounds, sql_literal
 from queries.question import Parsed, parse
 from queries.units import convert, convertible, normalise_unit
-from queries.targets import (TARGET_ORDER, Concept, canonical_of, catalogue_of, indicator_pairs, list_projects,
+from queries.versions import versioned
+from queries.targets import (TARGET_ORDER, Concept, canonical_of, catalogue_of, indexed_rows, indicator_pairs,
+                             list_projects,
                              list_responsibilities, normalise_indicator, query_targets, rows_by_id, stored_units,
                              target_source, value_matches)
 
@@ -31,8 +33,14 @@ class AskError(ValueError):
 
 # --- what the database knows ---------------------------------------------------------------
 def known_regions(con) -> list[str]:
+    """Every stored region name (region, province, prefecture, county), sorted; remembered while
+    the store's files are unchanged (reading them took 7 ms a question at 10k documents)."""
+    return list(versioned(con, "known_regions", lambda: _known_regions(con)))
+
+
+def _known_regions(con) -> tuple[str, ...]:
     rows = con.execute("SELECT DISTINCT region, province, prefecture, county FROM documents").fetchall()
-    return sorted({n for r in rows for n in r if n})
+    return tuple(sorted({n for r in rows for n in r if n}))
 
 
 def known_indicators(con) -> dict[str, str | None]:
@@ -140,6 +148,10 @@ def answer_targets(con, p: Parsed, limit: int | None = ANSWER_ROWS) -> Answer:
                                      year=p.year, attribute=p.attribute, **_filters(p)))
         return Answer(rows[:limit] if limit else rows, len(rows), _regions_of(rows))
     f = Filters.of(year=p.year, attribute=p.attribute, **_filters(p))
+    got = indexed_rows(con, _concept(p), p.comparator, f)
+    if got is not None and got.index.assembles:
+        return _indexed_distinct(con, got, limit) if p.value is None else \
+            _indexed_values(con, got, float(p.value), p.unit, limit)
     source = target_source(con, _concept(p), p.comparator, f)
     if source is None:
         return Answer([], 0, [])
@@ -183,6 +195,73 @@ UNION ALL SELECT 'n', count(*), NULL, NULL, NULL FROM kept"""
     page.sort()
     full = rows_by_id(con, [row for _, row, _ in page], [m for _, _, m in page] if source.match else None, source)
     return Answer(full, total, [name for _, name in sorted(regions)])
+
+
+# --- the same answers from the target index (queries.target_index) ---------------------------------
+def _scores_at(got, positions) -> list[float]:
+    """The match score of the rows at these positions (rounded as the SQL gives it)."""
+    score_of = {got.index.pair_hash[pair]: round(score, 3) for pair, score in got.scores.items()}
+    return [score_of[h] for h in got.index.pair[positions].tolist()]
+
+
+def _indexed_distinct(con, got, limit: int | None) -> Answer:
+    """``_distinct_targets`` over the index: the first row (in targets order) of each plan and
+    statement — document, concept (else the name as written), value, comparator, year."""
+    import numpy as np
+
+    from queries.target_index import NULL_YEAR
+
+    found, index = got.positions, got.index
+    plans = index.plans(con)
+    names = {index.pair_hash[pair]: (pair[1] or pair[0]) for pair in got.scores}  # coalesce(nullif(c, ''), i)
+    concept_codes = {n: i for i, n in enumerate(sorted({n for n in names.values() if n is not None}))}
+    concept = np.array([concept_codes.get(names[h], -1) for h in index.pair[found].tolist()], dtype=np.int64)
+    value = index.value[found] + 0.0  # -0.0 and 0.0 are one value, and every NaN one NaN
+    value = np.where(np.isnan(value), np.nan, value)
+    keys = np.rec.fromarrays([plans.of_row[found], concept, index.no_value[found], value.view(np.int64),
+                              index.comparator[found], index.year[found]])
+    _, first = np.unique(keys, return_index=True)
+    kept = found[np.sort(first)]
+    regions = _first_names(plans, plans.of_row[kept])
+    shown = kept[:limit] if limit else kept
+    return Answer(index.target_rows(con, shown, _scores_at(got, shown)), len(kept), regions)
+
+
+def _first_names(plans, docs) -> list[str]:
+    """Each plan's name (region, else file) once, in the order the plans first come."""
+    import numpy as np
+
+    codes = plans.name_code[docs]
+    named, first = np.unique(codes, return_index=True)
+    return [plans.names[c] for _, c in sorted(zip(first.tolist(), named.tolist())) if c >= 0]
+
+
+def _indexed_values(con, got, value: float, unit: str | None, limit: int | None) -> Answer:
+    """``answer_targets``' value test over the index: the rows near ``value`` in their unit (the
+    same margin as ``_value_prefilter``) or stating a range, then ``value_matches`` and
+    ``_dedupe`` on those few, as narrow rows."""
+    import numpy as np
+
+    found, index = got.positions, got.index
+    near = np.zeros(len(found), dtype=bool)
+    if "range" in index.comparator_hash:
+        near |= index.comparator[found] == np.uint64(index.comparator_hash["range"])
+    values, units, stated = index.value[found], index.unit[found], ~index.no_value[found]
+    for u, h in index.unit_hash.items():
+        if not normalise_unit(unit) or not normalise_unit(u):
+            v = value
+        elif convertible(u, unit):
+            v = convert(value, unit, u)
+        else:
+            continue
+        near |= (units == np.uint64(h)) & stated & (np.abs(values - float(v)) <= abs(float(v)) * 1e-6 + 1e-6)
+    candidates = found[near]
+    narrow = index.target_rows(con, candidates, _scores_at(got, candidates), texts=())
+    rows = _dedupe([r for r in narrow if value_matches(value, unit, r)])
+    shown = rows[:limit] if limit else rows
+    chosen = {id(r) for r in shown}
+    positions = [p for p, r in zip(candidates.tolist(), narrow) if id(r) in chosen]
+    return Answer(index.target_rows(con, positions, [r["match"] for r in shown]), len(rows), _regions_of(rows))
 
 
 def answer_compare(con, p: Parsed, limit: int | None = ANSWER_ROWS) -> Answer:

@@ -224,8 +224,12 @@ def matching_names(asked: tuple[str, ...], stored: set[str]) -> list[str]:
 
 
 def stored_region_names(con) -> set[str]:
-    rows = con.execute("SELECT DISTINCT region, province, prefecture, county FROM documents").fetchall()
-    return {n for r in rows for n in r if n}
+    """Every stored region name, remembered while the store's files are unchanged."""
+    from queries.versions import versioned
+
+    return set(versioned(con, "region_names", lambda: frozenset(
+        n for r in con.execute("SELECT DISTINCT region, province, prefecture, county FROM documents").fetchall()
+        for n in r if n)))
 
 
 def region_notes(con, f: "Filters") -> list[str]:
@@ -246,8 +250,15 @@ def region_notes(con, f: "Filters") -> list[str]:
 
 
 def has_column(con, table: str, column: str) -> bool:
-    """Whether ``table`` has ``column`` (an older database may lack it).  Binding an empty
-    SELECT takes 0.2 ms; information_schema took 2–8 ms, twice in every fact query."""
+    """Whether ``table`` has ``column`` (an older database may lack it), remembered while the
+    store's files are unchanged (adding a column is a commit).  Binding an empty SELECT takes
+    0.2 ms; information_schema took 2–8 ms, twice in every fact query."""
+    from queries.versions import versioned
+
+    return versioned(con, f"has_column {table}.{column}", lambda: _has_column(con, table, column))
+
+
+def _has_column(con, table: str, column: str) -> bool:
     import duckdb
 
     try:

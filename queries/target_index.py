@@ -8,60 +8,20 @@ and document, already in ``TARGET_ORDER`` — and groups the row positions by pa
 a merge of the matched pairs' positions, a few masks and a slice; only the page's rows are then
 read whole (``targets.rows_by_id``).
 
-The version of a store is the identity, size and times of its file and its write-ahead log:
-DuckDB appends every commit to the log (an UPDATE too) and a checkpoint rewrites the file, so
-any committed change gives a new version and a rebuilt index.  An in-memory database has no
-version: it is always answered in SQL.  The index holds derived data only; the store is the
+The index is rebuilt for each version of the store's files (``queries.versions``): any committed
+change gives a new one.  An in-memory database has no version: it is always answered in SQL.  The index holds derived data only; the store is the
 truth, and any filter the index cannot state exactly is answered in SQL (``targets_page``).
 """
 from __future__ import annotations
 
-import os
 import threading
-import weakref
-from typing import NamedTuple
 
 import numpy as np
 
+from queries.versions import store_path, store_version
+
 NULL_YEAR = np.iinfo(np.int64).min  # no target's year (parse_year accepts 1949-2100)
 TEXTS = ("target_id", "value_raw", "category", "quote", "section_path")  # read from the store, not kept here
-
-
-# --- the store's version ---------------------------------------------------------------------
-_PATHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def store_path(con) -> str | None:
-    """The file of this connection's database (None: in memory), remembered per connection."""
-    try:
-        return _PATHS[con]
-    except (KeyError, TypeError):
-        pass
-    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
-    path = row[0] if row and row[0] and not str(row[0]).startswith(":memory:") else None
-    try:
-        _PATHS[con] = path
-    except TypeError:  # a connection type without weak references: asked each time
-        pass
-    return path
-
-
-def store_version(path: str | None) -> tuple | None:
-    """(inode, size, mtime, ctime) of the database file and of its write-ahead log (None when
-    there is none); None when the file cannot be read."""
-    if not path:
-        return None
-    out = []
-    for name in (path, f"{path}.wal"):
-        try:
-            s = os.stat(name)
-        except FileNotFoundError:
-            out.append(None)
-            continue
-        except OSError:
-            return None
-        out.append((s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns))
-    return tuple(out) if out[0] is not None else None
 
 
 # --- the index -------------------------------------------------------------------------------
@@ -159,7 +119,8 @@ class TargetIndex:
         ids = self.rows[positions].tolist()
         read = {r[0]: dict(zip(texts, r[1:])) for r in con.execute(
             f"SELECT rowid, {', '.join(texts)} FROM targets "
-            f"WHERE rowid = ANY([{','.join(map(str, ids))}]::BIGINT[])").fetchall()}
+            f"WHERE rowid = ANY([{','.join(map(str, ids))}]::BIGINT[])").fetchall()} if texts else \
+            {i: {} for i in ids}
         documents, plans, fields = self.documents(con), self.plans(con), doc_fields()
         names = {h: pair for pair, h in (self.pair_hash or {}).items()}
         units, comparators, attributes = (_inverse(self.unit_hash), _inverse(self.comparator_hash),

@@ -205,7 +205,7 @@ def catalogue_of(con) -> Catalogue | None:
     without the table."""
     import duckdb
 
-    from queries.target_index import store_path, store_version
+    from queries.versions import store_path, store_version
 
     path = store_path(con)
     version = store_version(path)  # unchanged files: the same names, without the 1-2 ms checksum
@@ -543,10 +543,19 @@ def _index_mask(con, index, found, f: Filters, comparator, has_confidence: bool)
             keep &= among
     where, params = f.document_sql(con, year_means_period=False)
     if where:
-        docs = [r[0] for r in con.execute(f"SELECT d.rowid FROM documents d WHERE {' AND '.join(where)}",
-                                          params).fetchall()]
-        keep &= np.isin(index.doc[found], np.array(docs, dtype=np.int64))
+        keep &= np.isin(index.doc[found], _documents_where(con, " AND ".join(where), params))
     return keep
+
+
+def _documents_where(con, where: str, params: list):
+    """The row ids of the documents a filter keeps, remembered per store version and filter."""
+    import numpy as np
+
+    from queries.versions import versioned
+
+    sql = f"SELECT d.rowid FROM documents d WHERE {where}"
+    return versioned(con, f"documents {sql} {params!r}", lambda: np.array(
+        [r[0] for r in con.execute(sql, params).fetchall()], dtype=np.int64))
 
 
 def _late_page(con, source: Source, limit: int, offset: int) -> Page:

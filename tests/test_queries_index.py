@@ -108,3 +108,23 @@ def test_an_indexed_comparison_is_the_sql_one(request, monkeypatch, store, indic
     monkeypatch.setattr(compare, "_indexed_decide", lambda *a, **k: None)
     slow = compare.comparison(richer, indicator, **options)
     assert fast == slow and [list(r) for r in fast["rows"]] == [list(r) for r in slow["rows"]]
+
+
+QUESTIONS = ["哪些县的人均避难面积目标是2.5平方米？", "人均避难面积目标是2平方米的地区", "亿元GDP生产安全事故死亡率目标",
+             "森林火灾受害率不超过0.04%的地区", "各地亿元GDP生产安全事故死亡率目标是多少？", "甲市的森林火灾受害率目标",
+             "2030年亿元GDP生产安全事故死亡率目标", "约束性的生产安全事故死亡人数目标"]
+
+
+@pytest.mark.parametrize("store", ["con", "richer"])
+@pytest.mark.parametrize("question", QUESTIONS)
+@pytest.mark.parametrize("limit", [50, 1])
+def test_an_indexed_answer_is_the_sql_one(request, monkeypatch, store, question, limit):
+    import queries.ask as ask
+    import queries.compare as compare
+
+    c = request.getfixturevalue(store)
+    fast = ask.ask(c, question, limit=limit)
+    monkeypatch.setattr(ask, "indexed_rows", lambda *a, **k: None)
+    monkeypatch.setattr(compare, "_indexed_decide", lambda *a, **k: None)
+    slow = ask.ask(c, question, limit=limit)
+    assert fast == slow and [list(r) for r in fast["rows"]] == [list(r) for r in slow["rows"]]
