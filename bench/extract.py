@@ -4,7 +4,8 @@ documents, in a process pool (default: one worker per core).
     .venv/bin/python bench/extract.py [--docs 200] [--workers 2]
 
 Documents are analysed (loaded, normalised, sectioned) once up front; the timed part is
-``extractors.base.extract`` — the spaCy pipeline with every extractor component.  The same
+``extractors.base.extract`` — the spaCy pipeline with every extractor component, as an
+ingest runs it (no Doc kept: see ``extractors.base.run``).  The same
 five Document objects come back every fifth call, so what the extractors keep per document
 object (table rows, section locators) is found again; ``--fresh`` extracts a copy each time,
 as an ingest sees every document once.  The copies are made when a worker starts (unpickled
@@ -52,13 +53,14 @@ def _work(i: int) -> dict[str, float]:
 
 
 def component_times(paths: list[str], rounds: int = 3, fresh: bool = False) -> dict[str, float]:
-    """CPU ms per document spent in the tokenizer, each component and ``_finish`` (ids,
-    folding into the table's columns, doc.spans), each document in its own memory zone as
-    ``extract`` runs it; then ``extract()`` whole (those parts, the memory zone and
-    ``nlp.pipe``).  One process; each figure the least of ``rounds`` rounds; ``fresh``: on
-    new copies of the documents each round."""
+    """CPU ms per document spent making the Doc, in each component and ``_finish`` (ids,
+    folding into the table's columns), each document in its own memory zone as ``extract``
+    runs it (a Doc of one token, no doc.spans: nobody keeps it); then ``extract()`` whole
+    (those parts, the memory zone and ``nlp.pipe``); then what a caller that keeps the Docs
+    pays besides: the sentence tokenizer and the record spans.  One process; each figure
+    the least of ``rounds`` rounds; ``fresh``: on new copies of the documents each round."""
     from extractors import registry
-    from extractors.base import _finish, default_nlp, extract
+    from extractors.base import _finish, default_nlp, extract, text_doc
     from pipeline.process import analyse
 
     docs = [analyse(p) for p in paths]
@@ -69,27 +71,38 @@ def component_times(paths: list[str], rounds: int = 3, fresh: bool = False) -> d
     for _ in range(rounds):
         if fresh:
             docs = [pickle.loads(b) for b in blobs]
-        times = {"tokenizer": 0.0, **{name: 0.0 for name, _ in nlp.pipeline}, "finish": 0.0}
+        times = {"doc": 0.0, **{name: 0.0 for name, _ in nlp.pipeline}, "finish": 0.0}
+        kept = {"sentence tokenizer": 0.0, "doc.spans": 0.0}
         for d in docs:
             with nlp.memory_zone():
                 t = clock()
-                doc = nlp.make_doc(d.text)
-                times["tokenizer"] += clock() - t
+                doc = text_doc(nlp, d.text)
+                times["doc"] += clock() - t
                 doc._.source, doc._.records, doc._.errors = d, {n: [] for n in registry.tables()}, []
                 for name, proc in nlp.pipeline:
                     t = clock()
                     doc = proc(doc)
                     times[name] += clock() - t
+                records = {n: [dict(r) for r in rows] for n, rows in doc._.records.items()}
                 t = clock()
-                _finish(doc)
+                _finish(doc, spans=False)
                 times["finish"] += clock() - t
+                # With keep_docs: the sentence Doc, and the same records' spans written on it.
+                t = clock()
+                sentences = nlp.make_doc(d.text)
+                kept["sentence tokenizer"] += clock() - t
+                sentences._.source, sentences._.records, sentences._.errors = d, records, []
+                t = clock()
+                _finish(sentences)
+                kept["doc.spans"] += clock() - t
+        kept["doc.spans"] -= times["finish"]  # (the rest of _finish, timed above)
         if fresh:
             docs = [pickle.loads(b) for b in blobs]
         t = clock()
         for d in docs:
             extract(d)
         times["extract() whole"] = clock() - t
-        for k, v in times.items():
+        for k, v in {**times, **{f"keep_docs: {k}": v for k, v in kept.items()}}.items():
             best[k] = min(best.get(k, float("inf")), 1000 * v / len(docs))
     return best
 
@@ -123,7 +136,7 @@ def main() -> None:
         print(f"{k + '/s':<14} {n / dt:,.0f}   ({n / args.docs:.1f} per document)")
     print(f"CPU ms per document, one process (least of 3 rounds{', fresh copies' if args.fresh else ''}):")
     for k, ms in component_times(paths, fresh=args.fresh).items():
-        print(f"  {k:<18} {ms:7.2f}")
+        print(f"  {k:<30} {ms:7.2f}")
 
 
 if __name__ == "__main__":

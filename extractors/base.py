@@ -21,6 +21,7 @@ in ``doc.spans[<table>]``.  Record keys that are not columns of the table are ke
 from __future__ import annotations
 
 import bisect
+import gc
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -147,7 +148,13 @@ def default_nlp() -> Language:
 
 @lru_cache(maxsize=4)
 def _cached_nlp(components: tuple[str, ...]) -> Language:
-    return make_nlp(components)
+    nlp = make_nlp(components)
+    # The pipeline, spaCy and the vocabularies are some hundred thousand objects that live
+    # as long as the process; the cyclic collector would traverse them all at every full
+    # collection (0.4 CPU ms a document of 11).  Frozen, they are left out of its scans
+    # (they are still freed by reference counting).
+    gc.freeze()
+    return nlp
 
 
 @dataclass
@@ -160,27 +167,41 @@ class Extraction:
 def run(documents: list[Document], nlp: Language | None = None, keep_docs: bool = False) -> list[Extraction]:
     """Run the pipeline over normalised Documents with ``nlp.pipe``; one Extraction each.
 
-    Unless ``keep_docs``, the Docs live in a spaCy memory zone: the strings their sentences
-    add to the vocabulary are freed afterwards, so a long ingest does not grow without
-    bound (and ``Extraction.doc`` is None)."""
+    With ``keep_docs`` each ``Extraction.doc`` is the tokenizer's Doc (a token per sentence)
+    with every record's span in ``doc.spans``.  Otherwise nothing outside sees the Docs, and
+    nothing inside reads their tokens (a component reads ``doc._.source``): each is one
+    token holding the text, its record spans are not made (together a tenth of the
+    extraction time), and it lives in a spaCy memory zone, so the strings it adds to the
+    vocabulary are freed afterwards and a long ingest does not grow without bound
+    (``Extraction.doc`` is None)."""
     nlp = nlp or default_nlp()
     if keep_docs:
-        return _run(nlp, documents)
+        return _run(nlp, documents, keep_docs=True)
     with nlp.memory_zone():
-        out = _run(nlp, documents)
+        out = _run(nlp, documents, keep_docs=False)
     for ex in out:
         ex.doc = None
     return out
 
 
-def _run(nlp: Language, documents: list[Document]) -> list[Extraction]:
+def text_doc(nlp: Language, text: str) -> Doc:
+    """A Doc of one sentence token holding ``text`` (none for an empty text): what the
+    components run on when no caller keeps the Doc."""
+    words = [text] if text else []
+    doc = Doc(nlp.vocab, words=words, spaces=[False] * len(words))
+    if words:
+        doc.from_array([SENT_START], numpy.ones((1, 1), dtype="uint64"))
+    return doc
+
+
+def _run(nlp: Language, documents: list[Document], keep_docs: bool = True) -> list[Extraction]:
     names = list(registry.tables())
     docs = []
     for document in documents:
         if len(document.text) > nlp.max_length:
             raise ValueError(f"{document.source_path}: text of {len(document.text):,} characters is over "
                              f"the extraction limit of {nlp.max_length:,}")
-        doc = nlp.make_doc(document.text)
+        doc = nlp.make_doc(document.text) if keep_docs else text_doc(nlp, document.text)
         doc._.source = document
         doc._.records = {t: [] for t in names}
         doc._.errors = []
@@ -188,7 +209,7 @@ def _run(nlp: Language, documents: list[Document]) -> list[Extraction]:
     done = {id(d): d for d in nlp.pipe(docs)}
     # spaCy drops a document whose component raised; run those one component at a time so
     # a failing extractor costs only its own records.
-    return [_finish(done.get(id(doc)) or _run_each(nlp, doc)) for doc in docs]
+    return [_finish(done.get(id(doc)) or _run_each(nlp, doc), spans=keep_docs) for doc in docs]
 
 
 def _run_each(nlp: Language, doc: Doc) -> Doc:
@@ -210,24 +231,26 @@ def extract(document: Document, nlp: Language | None = None) -> dict[str, list[d
     return res.records
 
 
-def _finish(doc: Doc) -> Extraction:
-    """Check tables, number the records, fold unknown keys into ``extra``, write doc.spans."""
+def _finish(doc: Doc, spans: bool = True) -> Extraction:
+    """Check tables, number the records, fold unknown keys into ``extra``, write doc.spans
+    (unless not ``spans``: a Doc nobody keeps)."""
     document: Document = doc._.source
     declared = registry.tables()
     out: dict[str, list[dict]] = {}
     for name, rows in doc._.records.items():
         table = declared.get(name) or registry.get(name)  # raises for a table nobody declared
-        folded, spans = [], []
+        folded, found = [], []
         for i, row in enumerate(rows, 1):
             row.setdefault("doc_id", document.doc_id)
             row.setdefault(table.id_column, f"{document.doc_id}:{table.id_prefix}{i:04d}")
-            span = row.get("_span")
+            span = row.get("_span") if spans else None
             if span:
                 s = doc.char_span(span[0], span[1], label=name, alignment_mode="expand")
                 if s is not None:
-                    spans.append(s)
+                    found.append(s)
             folded.append(registry.fold_record(table, row))
-        doc.spans[name] = spans
+        if spans:
+            doc.spans[name] = found
         out[name] = folded
     return Extraction(out, list(doc._.errors or []), doc)
 
@@ -261,12 +284,23 @@ class _Locator:
         self.found: dict[int, object] = {}
         self.fields: dict[int, tuple[str | None, str | None]] = {}
         self.page_starts = [p.start for p in document.pages]
+        # (start, end, level, list index) of every section by start, for _deepest.
+        self.extents = sorted((s.start, s.end, s.level, i) for i, s in enumerate(document.sections))
+        self.extent_starts = [e[0] for e in self.extents]
 
     def section_at(self, pos: int):
         k = bisect.bisect_right(self.bounds, pos) - 1
         if k not in self.found:
-            self.found[k] = self.document.section_at(self.bounds[k] if k >= 0 else pos)
+            self.found[k] = self._deepest(self.bounds[k] if k >= 0 else pos)
         return self.found[k]
+
+    def _deepest(self, pos: int):
+        """``Document.section_at(pos)``: of the sections holding ``pos``, the deepest, and
+        of those the last listed; read from plain tuples (that one reads every earlier
+        section's attributes)."""
+        held = [(level, i) for _, end, level, i in self.extents[:bisect.bisect_right(self.extent_starts, pos)]
+                if pos < end]
+        return self.document.sections[max(held)[1]] if held else None
 
     def section_fields(self, pos: int) -> tuple[str | None, str | None]:
         """(section_id, section_path) of a record at ``pos``, built once per interval."""

@@ -217,9 +217,10 @@ class Value:
     end: int
 
 
-def _value_parts(m: re.Match) -> tuple[float, float | None, str, str | None] | None:
-    """(value, value_max, unit, comparator) of a VALUE_RE match; None when it does not parse."""
-    pre, num, unit1, _, num2, unit_w, post = m.groups()
+def _value_parts(m: re.Match, groups: tuple | None = None) -> tuple[float, float | None, str, str | None] | None:
+    """(value, value_max, unit, comparator) of a VALUE_RE match (``groups``: its groups,
+    when the caller has read them); None when it does not parse."""
+    pre, num, unit1, _, num2, unit_w, post = groups or m.groups()
     parsed = _parse(num)
     if parsed is None:
         return None
@@ -235,9 +236,10 @@ def _value_parts(m: re.Match) -> tuple[float, float | None, str, str | None] | N
     return value, vmax, unit, comparator
 
 
-def _raw(m: re.Match, unit: str, vmax: float | None) -> str:
-    """The value as written (``unit``, ``vmax``: from :func:`_value_parts`)."""
-    _, num, _, _, _, unit_w, post = m.groups()
+def _raw(m: re.Match, unit: str, vmax: float | None, groups: tuple | None = None) -> str:
+    """The value as written (``unit``, ``vmax``: from :func:`_value_parts`; ``groups``: the
+    match's groups, pre … post, when the caller has read them)."""
+    _, num, _, _, _, unit_w, post = groups or m.groups()
     raw_end = m.end("unit") if unit_w and unit in ("%", "‰", "平方米") else m.end("num2") if vmax else m.end("num")
     if unit_w in ("%", "‰") or num.startswith(("百分之", "千分之")):
         raw_end = max(raw_end, m.end("unit") if unit_w else m.end("num"))
@@ -398,7 +400,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
     # Worked out only for a value that passes the cheap tests below (most clauses have none).
     clause_has_build = colon_name = None
     for m in VALUE_RE.finditer(clause):
-        _, num, unit1, _, _, unit_w, post = m.groups()  # pre, num, unit1, sep, num2, unit, post
+        groups = m.groups()
+        _, num, unit1, _, _, unit_w, post = groups  # pre, num, unit1, sep, num2, unit, post
         if not unit_w and not unit1 and num != "零" and CN_NUMERAL_ONLY.match(num):
             continue  # 一, 进一步, 十四五: a Chinese numeral without a unit is never a value (see below)
         at, m_end = m.span()
@@ -416,7 +419,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             continue  # a date, a list number, or a year (the year test below, before parsing)
         # Parsed only now: most matches fail the cheap tests above (and the Value is built
         # only for one that passes them all).
-        parts = _value_parts(m)
+        parts = _value_parts(m, groups)
         if parts is None:
             continue
         value, vmax, unit0, own_cmp = parts
@@ -510,7 +513,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         if comparator is None:
             comparator = _shared_post(after) or inherited or "="
         inherited = comparator
-        v = Value(value, vmax, _raw(m, unit0, vmax) or num, unit, comparator, at, m_end)
+        v = Value(value, vmax, _raw(m, unit0, vmax, groups) or num, unit, comparator, at, m_end)
         rate_freq = _rate_frequency(prefix, comparator, unit)
         if callable(sent_year):
             sent_year = sent_year()

@@ -86,3 +86,32 @@ def test_the_clause_prefilter_drops_only_clauses_without_targets(monkeypatch):
     monkeypatch.setattr(targets, "CLAUSE_MAY_STATE", re.compile(r"(?s:.)"))
     assert targets.extract_targets(doc) == fast
     assert fast  # the text does state targets
+
+
+def test_the_locator_finds_the_section_document_section_at_finds():
+    from corpus.model import Document, Section
+    from extractors.base import _Locator
+
+    rng = random.Random(5)
+    for _ in range(200):
+        n = rng.randint(0, 12)
+        sections = []
+        for i in range(n):
+            a = rng.randint(0, 90)
+            sections.append(Section(id=f"s{i}", level=rng.randint(1, 3), number="", title="t", kind="",
+                                    parent=None, path="", start=a, end=a + rng.randint(0, 30)))
+        doc = Document(doc_id="d", source_path="x.txt", file_type="txt", raw_text="x" * 130, text="x" * 130,
+                       sections=sections)
+        where = _Locator(doc)
+        for pos in range(125):
+            assert where._deepest(pos) is doc.section_at(pos)
+
+
+def test_folding_keeps_extra_keys_in_the_record_order():
+    from extractors import registry
+
+    table = registry.tables()["targets"]
+    row = {"indicator": "x", "zeta": 1, "_span": (0, 1), "alpha": 2, "reasons": ("a",)}
+    out = registry.fold_record(table, row)
+    assert list(out) == list(table.all_columns)
+    assert out["extra"] == '{"zeta": 1, "alpha": 2}' and out["reasons"] == ["a"]
