@@ -149,16 +149,19 @@ def passage(text: str, words: list[str]):
 
 
 def print_results(results: list[dict], query: str) -> None:
+    """Panels; titles, section paths and the query are shown as they are (rich Text, never read
+    as markup or emoji codes: a file name with "[/b]" raised MarkupError, ":fire:" became 🔥)."""
     from rich.console import Console
     from rich.panel import Panel
+    from rich.text import Text
 
     console = Console()
     if not results:
-        console.print(f"no passage matches [bold]{query}[/bold]")
+        console.print(Text.assemble("no passage matches ", (query, "bold")))
         return
     for i, r in enumerate(results, 1):
         where = " · ".join(str(x) for x in (r["region"], r["title"] or r["source_file"]) if x)
         page = f" · p.{r['page']}" if r.get("page") else ""
         subtitle = f"{r['section_path'] or '(no section)'}{page} · score {r['score']:.4f}"
-        console.print(Panel(passage(r["text"] or "", r["highlights"]), title=f"[bold]{i}. {where}[/bold]",
-                            title_align="left", subtitle=subtitle, subtitle_align="left"))
+        console.print(Panel(passage(r["text"] or "", r["highlights"]), title=Text.assemble((f"{i}. {where}", "bold")),
+                            title_align="left", subtitle=Text(subtitle), subtitle_align="left"))

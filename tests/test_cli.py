@@ -332,3 +332,18 @@ def test_a_plain_search_runs_without_typer_and_prints_what_typer_prints(db):
     bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "search", "避难", "--db", db, "--level", "town"],
                          cwd=ROOT, capture_output=True, text=True)
     assert bad.returncode == 2 and "unknown level 'town'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_search_panels_show_titles_and_sections_as_they_are(capsys, monkeypatch):
+    """Document strings are not rich markup: a file name with brackets, a closing tag or an
+    emoji code prints literally (it raised MarkupError, or lost its brackets)."""
+    from pipeline.cli_search import print_results
+
+    monkeypatch.setenv("COLUMNS", "120")
+    hit = {"region": "山东省", "title": None, "source_file": "通知[2021]12号 a[/b]c :fire:.pdf", "page": 3,
+           "section_path": "一、[red]总则", "score": 0.0164, "text": "人均避难场所面积", "highlights": ["避难"]}
+    print_results([hit], "x")
+    out = capsys.readouterr().out
+    assert "通知[2021]12号 a[/b]c :fire:.pdf" in out and "一、[red]总则 · p.3 · score 0.0164" in out
+    print_results([], "[b]避难")
+    assert "no passage matches [b]避难" in capsys.readouterr().out
