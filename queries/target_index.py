@@ -113,46 +113,46 @@ class TargetIndex:
         ``texts``: the long texts wanted (the others are left out of the rows)."""
         from queries.targets import doc_fields
 
-        positions = np.asarray(positions, dtype=np.int64)
-        if not len(positions):
+        p = np.asarray(positions, dtype=np.int64)
+        if not len(p):
             return []
-        ids = self.rows[positions].tolist()
-        read = {r[0]: dict(zip(texts, r[1:])) for r in con.execute(
-            f"SELECT rowid, {', '.join(texts)} FROM targets "
-            f"WHERE rowid = ANY([{','.join(map(str, ids))}]::BIGINT[])").fetchall()} if texts else \
-            {i: {} for i in ids}
-        documents, plans, fields = self.documents(con), self.plans(con), doc_fields()
+        ids = self.rows[p].tolist()
+        read = _texts(con, ids, texts)
+        documents, plans = self.documents(con), self.plans(con)
+        fields = doc_fields()
         names = {h: pair for pair, h in (self.pair_hash or {}).items()}
+        pairs = [names[h] for h in self.pair[p].tolist()]
         units, comparators, attributes = (_inverse(self.unit_hash), _inverse(self.comparator_hash),
                                           _inverse(self.attribute_hash))
+        columns = {  # one list per column, in the order of a row
+            "doc_id": [plans.doc_id[d] for d in plans.of_row[p].tolist()],
+            "target_id": None, "indicator": [i for i, _ in pairs], "canonical_indicator": [c for _, c in pairs],
+            "value": _nullable(self.value[p], self.no_value[p]),
+            "value_max": _nullable(self.value_max[p], self.no_value_max[p]), "value_raw": None,
+            "unit": [units[h] for h in self.unit[p].tolist()],
+            "comparator": [comparators[h] for h in self.comparator[p].tolist()],
+            "year": _nullable(self.year[p], self.year[p] == NULL_YEAR),
+            "attribute": [attributes[h] for h in self.attribute[p].tolist()], "category": None, "quote": None,
+            "page": _nullable(self.ints["page"][p], self.ints["page"][p] == NULL_YEAR), "section_path": None,
+            "char_start": _nullable(self.ints["char_start"][p], self.ints["char_start"][p] == NULL_YEAR),
+            "char_end": _nullable(self.ints["char_end"][p], self.ints["char_end"][p] == NULL_YEAR),
+            "confidence": _nullable(self.confidence[p], self.no_confidence[p])}
+        for n, column in enumerate(texts):
+            columns[column] = [read[i][n] for i in ids]
+        for column in TEXTS:
+            if column not in texts:
+                del columns[column]
+        keys = list(columns)
         out = []
-        for n, (p, row_id) in enumerate(zip(positions.tolist(), ids)):
-            doc_id = plans.doc_id[plans.of_row[p]]
-            doc = documents[doc_id]
-            text = read[row_id]
-            indicator, canonical = names[int(self.pair[p])]
+        for values in zip(*columns.values()):
+            doc = documents[values[0]]
             row = {c: doc[c] for c in fields}
-            row.update(doc_id=doc_id, target_id=text.get("target_id"), indicator=indicator,
-                       canonical_indicator=canonical, value=None if self.no_value[p] else float(self.value[p]),
-                       value_max=None if self.no_value_max[p] else float(self.value_max[p]),
-                       value_raw=text.get("value_raw"), unit=units[int(self.unit[p])],
-                       comparator=comparators[int(self.comparator[p])],
-                       year=None if self.year[p] == NULL_YEAR else int(self.year[p]),
-                       attribute=attributes[int(self.attribute[p])], category=text.get("category"),
-                       quote=text.get("quote"), page=self._int("page", p), section_path=text.get("section_path"),
-                       char_start=self._int("char_start", p), char_end=self._int("char_end", p),
-                       confidence=None if self.no_confidence[p] else float(self.confidence[p]))
-            for column in TEXTS:
-                if column not in text:
-                    del row[column]
-            if match is not None:
-                row["match"] = match[n]
+            row.update(zip(keys, values))
             out.append(row)
+        if match is not None:
+            for row, m in zip(out, match):
+                row["match"] = m
         return out
-
-    def _int(self, column: str, p: int) -> int | None:
-        v = self.ints[column][p]
-        return None if v == NULL_YEAR else int(v)
 
     def plans(self, con) -> "Plans":
         """The documents of the rows (``Plans``), read when first asked for."""
@@ -169,6 +169,24 @@ def _value_hashes(con, sql: str, pairs: bool = False) -> dict | None:
         key, h = (tuple(row[:2]), row[2]) if pairs else (row[0], row[1])
         out[key] = int(h)  # NULL too: a value sharing its hash would match NULL rows
     return out if len(set(out.values())) == len(out) else None
+
+
+def _nullable(values: np.ndarray, null: np.ndarray) -> list:
+    """``values`` as Python numbers, None where ``null``."""
+    return [None if n else v for v, n in zip(values.tolist(), null.tolist())]
+
+
+def _texts(con, ids: list[int], texts: tuple[str, ...]) -> dict[int, tuple]:
+    """row id → the ``texts`` columns of those target rows (a join for a long list, which
+    DuckDB matches faster than ``= ANY``: 52 against 69 ms for 8,000 rows)."""
+    if not texts:
+        return {i: () for i in ids}
+    listed = ",".join(map(str, ids))
+    wanted = ", ".join(f"t.{c}" for c in texts)
+    sql = (f"SELECT t.rowid, {wanted} FROM targets t WHERE t.rowid = ANY([{listed}]::BIGINT[])" if len(ids) <= 200
+           else f"SELECT t.rowid, {wanted} FROM targets t JOIN (SELECT unnest([{listed}]::BIGINT[]) AS r) k "
+                f"ON t.rowid = k.r")
+    return {r[0]: r[1:] for r in con.execute(sql).fetchall()}
 
 
 def _inverse(hashes: dict | None) -> dict:
@@ -209,12 +227,14 @@ class Plans:
 
 _LOCK = threading.Lock()
 _INDEXES: dict[str, tuple[tuple, TargetIndex]] = {}
+_ASKED: dict[str, tuple[tuple, int]] = {}  # path → (version, how many queries asked for its index)
+BUILD_AFTER = 2  # the query (per store version) that builds the index; those before it run in SQL
 
 
 def index_of(con, has_confidence: bool) -> TargetIndex | None:
-    """The index of this connection's store at its present version, built when the version
-    is new (one per store is kept); None for an in-memory database or an older one without
-    ``indicator_names``."""
+    """The index of this connection's store at its present version, built by the
+    ``BUILD_AFTER``-th query that asks for it at that version (one index per store is kept);
+    None before that, for an in-memory database and for an older one without ``indicator_names``."""
     import duckdb
 
     path = store_path(con)
@@ -225,6 +245,11 @@ def index_of(con, has_confidence: bool) -> TargetIndex | None:
     found = _INDEXES.get(path)
     if found is not None and found[0] == key:
         return found[1]
+    asked = _ASKED.get(path)
+    times = asked[1] + 1 if asked is not None and asked[0] == key else 1
+    _ASKED[path] = (key, times)
+    if times < BUILD_AFTER:  # a one-shot command: the build (0.3-0.5 s at 10k documents) would not pay
+        return None
     with _LOCK:
         found = _INDEXES.get(path)
         if found is not None and found[0] == key:

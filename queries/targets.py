@@ -126,10 +126,16 @@ class Catalogue:
             if len(self._matches) >= CONCEPTS_PER_CATALOGUE:
                 self._matches.clear()
                 self._sql.clear()
-            found = self._matches[concept] = self._names().score(concept)
+            names = self._names()
+            found = self._matches[concept] = names.score(concept) if names else _score_pairs(concept, self.pairs)
         return found
 
-    def _names(self) -> "NameIndex":
+    def _names(self) -> "NameIndex | None":
+        """The NameIndex of these names, built for the second concept asked (building it costs
+        three concepts' plain scoring: a one-shot command asks one)."""
+        return self.name_index() if self._matches else self.memo.get("names")
+
+    def name_index(self) -> "NameIndex":
         names = self.memo.get("names")
         if names is None:
             names = self.memo["names"] = NameIndex(self.pairs)
@@ -458,7 +464,7 @@ def targets_page(con, indicator=None, value=None, comparator=None, unit=None, fi
     limit, offset = page_bounds(limit, offset)
     f = Filters.of(filters, **filter_values)
     in_python = f.unit is not None or value is not None or normalise_unit(unit)
-    if limit and not in_python and (page := _indexed_page(con, indicator, comparator, f, limit, offset or 0)):
+    if not in_python and (page := _indexed_page(con, indicator, comparator, f, limit, offset or 0)):
         return page
     source = target_source(con, indicator, comparator, f)
     if source is None:
@@ -500,6 +506,7 @@ def indexed_rows(con, indicator, comparator, f: Filters) -> "Indexed | None":
     index = index_of(con, has_confidence) if catalogue is not None else None
     if index is None:
         return None
+    catalogue.name_index()  # with the target index (one slow query, not two)
     concept = indicator if isinstance(indicator, Concept) else Concept.of(indicator)
     scores = catalogue.matches(concept)
     found = index.positions(scores)
@@ -509,17 +516,19 @@ def indexed_rows(con, indicator, comparator, f: Filters) -> "Indexed | None":
     return None if keep is None else Indexed(found[keep], index, scores)
 
 
-def _indexed_page(con, indicator, comparator, f: Filters, limit: int, offset: int) -> Page | None:
+def _indexed_page(con, indicator, comparator, f: Filters, limit: int | None, offset: int) -> Page | None:
     """``targets_page`` of one concept from the target index: the same rows in the same order,
     only the page's read whole; None: ask SQL."""
-    if limit > PAGE_DOCS or (got := indexed_rows(con, indicator, comparator, f)) is None:
+    if (got := indexed_rows(con, indicator, comparator, f)) is None:
         return None
     found, index, scores = got
-    shown = found[offset:offset + limit]
+    shown = found[offset:offset + limit] if limit else found[offset:]
     score_of = {index.pair_hash[pair]: round(score, 3) for pair, score in scores.items()}
     match = [score_of[h] for h in index.pair[shown].tolist()]
     if index.assembles:
         return Page(index.target_rows(con, shown, match), len(found))
+    if not limit or limit > PAGE_DOCS:  # the whole answer: one SQL statement is cheaper
+        return None
     return Page(rows_by_id(con, index.rows[shown].tolist(), match, documents=index.documents(con)), len(found))
 
 

@@ -13,7 +13,16 @@ from tests.test_queries_scale import richer  # noqa: F401 — the same, with pla
 INDICATORS = ["亿元GDP生产安全事故死亡率", "森林火灾受害率", "人均避难面积", "生产安全事故死亡人数", "避难面积"]
 OPTIONS = [{}, {"include_all": True}, {"year": 2025}, {"attribute": "约束性"}, {"comparator": "<="},
            {"comparator": ">"}, {"comparator": "decrease_by"}, {"level": "county"}, {"region": "甲市"},
-           {"limit": 1, "offset": 1}, {"offset": 5}, {"year": 2030, "comparator": "<"}]
+           {"limit": 1, "offset": 1}, {"offset": 5}, {"year": 2030, "comparator": "<"}, {"limit": None},
+           {"limit": None, "offset": 2}]
+
+
+@pytest.fixture(autouse=True)
+def build_at_once(monkeypatch):
+    """The index is built for the first query of a store version (not the second, as in use)."""
+    import queries.target_index as target_index
+
+    monkeypatch.setattr(target_index, "BUILD_AFTER", 1)
 
 
 def in_sql(monkeypatch, con, indicator, **options):  # noqa: F811
@@ -26,9 +35,9 @@ def indexed(monkeypatch, con, indicator, **options):  # noqa: F811
     used = []
     real = targets._indexed_page
     with monkeypatch.context() as m:
-        m.setattr(targets, "_indexed_page", lambda *a, **k: used.append(1) or real(*a, **k))
+        m.setattr(targets, "_indexed_page", lambda *a, **k: used.append(real(*a, **k)) or used[-1])
         page = targets_page(con, indicator=indicator, **options)
-    assert used, "the page did not ask the index"
+    assert used and used[0] is not None, "the page was not read from the index"
     return page
 
 
@@ -61,6 +70,15 @@ def test_the_index_follows_updates_inserts_and_deletes(con, monkeypatch):  # noq
     assert check().rows[0]["doc_id"] == "d3"
     delete_document(con, "d3")
     assert check().total == 2
+
+
+def test_one_query_of_a_version_is_answered_in_sql_the_next_builds_the_index(con, monkeypatch):  # noqa: F811
+    import queries.target_index as target_index
+
+    monkeypatch.setattr(target_index, "BUILD_AFTER", 2)
+    con.execute("UPDATE targets SET page = 2")  # a new version
+    assert target_index.index_of(con, True) is None
+    assert target_index.index_of(con, True) is not None
 
 
 def test_an_in_memory_store_is_answered_in_sql(monkeypatch):
@@ -102,9 +120,9 @@ def test_an_indexed_comparison_is_the_sql_one(request, monkeypatch, store, indic
 
     used = []
     real = compare._indexed_decide
-    monkeypatch.setattr(compare, "_indexed_decide", lambda *a, **k: used.append(1) or real(*a, **k))
+    monkeypatch.setattr(compare, "_indexed_decide", lambda *a, **k: used.append(real(*a, **k)) or used[-1])
     fast = compare.comparison(richer, indicator, **options)
-    assert used
+    assert used and used[0] is not None
     monkeypatch.setattr(compare, "_indexed_decide", lambda *a, **k: None)
     slow = compare.comparison(richer, indicator, **options)
     assert fast == slow and [list(r) for r in fast["rows"]] == [list(r) for r in slow["rows"]]

@@ -144,8 +144,9 @@ def test_names_are_scored_once_per_concept_and_store_version(con, monkeypatch): 
     from pipeline.store import _insert
 
     calls = []
-    real = targets.NameIndex.score
+    real, plain = targets.NameIndex.score, targets._score_pairs
     monkeypatch.setattr(targets.NameIndex, "score", lambda self, concept: calls.append(concept) or real(self, concept))
+    monkeypatch.setattr(targets, "_score_pairs", lambda concept, pairs: calls.append(concept) or plain(concept, pairs))
     first = query_targets(con, indicator="森林火灾受害率")
     assert query_targets(con, indicator="森林火灾受害率") == first and len(calls) == 1
     _insert(con, "targets", [{"doc_id": "d1", "target_id": "d1:f", "indicator": "森林火灾受害率（年均）", "value": 0.3,
