@@ -380,17 +380,18 @@ def title_role(title: str, kind: str = "", plan_start: int | None = None) -> str
     if found and vocabulary("task_verbs").search(title, 0, found.start()):
         found = None  # 补齐短板弱项, 应对风险挑战: a task that names the weakness it fixes
     history = bool(found or earlier_period(title, plan_start))
-    if history and vocabulary("goal_headings").search(title):
+    # (yes/no tests: the fast form of each vocabulary)
+    if history and vocabulary_test("goal_headings").search(title):
         return None  # “十三五”时期发展成就和“十四五”时期主要目标: its subsections decide
     if history:
         return "history"
-    if vocabulary("baseline_headings").search(title):
+    if vocabulary_test("baseline_headings").search(title):
         return "baseline"
-    if vocabulary("goal_headings").search(title):
+    if vocabulary_test("goal_headings").search(title):
         return "goal"
     if kind in ("table", "box") or vocabulary("table_headings").fullmatch(title[:2] or ""):
         return "table"
-    if vocabulary("task_headings").search(title):
+    if vocabulary_test("task_headings").search(title):
         return "task"
     return None
 

@@ -169,9 +169,10 @@ def fold_record(table: FactTable, record: dict) -> dict:
     out = dict.fromkeys(cols)  # the columns in order, then one C-level copy of the record
     out.update(record)
     extra = {}
+    if len(out) > len(cols) and "_span" in record and "_span" not in cols:
+        del out["_span"]  # the one key most records add (a span for doc.spans): not stored
     if len(out) > len(cols):  # the record has keys that are not columns
-        odd = record.keys() - cols.keys()  # (a set difference in C: most records have one, "_span")
-        for k in odd if len(odd) == 1 else [k for k in record if k in odd]:  # in the record's order
+        for k in [k for k in record if k not in cols and k in out]:  # in the record's order
             v = out.pop(k)
             if not k.startswith("_"):  # "_span" and such are not stored
                 extra[k] = v
