@@ -254,7 +254,8 @@ def comparison(con, indicator, year: int | None = None, filters: Filters | None 
     compares every plan regardless (a 2010 goal then ranks against 2025 ones).  ``rows`` are
     ranks ``offset+1`` to ``offset+limit`` (every rank without ``limit``); ``total`` is the
     number of plans compared; ``with_regions`` adds ``regions``, every compared plan's region
-    (else its file name) in rank order, once.  The ranking runs in SQL; only the rows returned
+    (else its file name) in rank order, once.  The ranking runs over the target index when the
+    process has one for this store (``_indexed_decide``), else in SQL; only the rows returned
     are read whole."""
     limit, offset = page_bounds(limit, offset)
     f = Filters.of(filters, **filter_values)

@@ -1,16 +1,19 @@
-"""An in-process index of the stored targets, for pages of one indicator.
+"""An in-process index of the stored targets, for warm structured queries.
 
-A page of targets (50 rows of one concept, in ``TARGET_ORDER``, and how many match) read in
-SQL scans the narrow columns of every target and sorts every match: 20-30 ms CPU at 10k
-documents (500k targets), whatever the page.  This index reads those columns once per version
-of the store — each row's (indicator, canonical) pair, confidence, year, attribute, comparator
-and document, already in ``TARGET_ORDER`` — and groups the row positions by pair, so a page is
-a merge of the matched pairs' positions, a few masks and a slice; only the page's rows are then
-read whole (``targets.rows_by_id``).
+A page of targets (50 rows of one concept, in ``TARGET_ORDER``, and how many match), a
+comparison or an ask answer read in SQL scans the narrow columns of every target and sorts or
+ranks every match: 30-120 ms CPU at 10k documents (500k targets), whatever the page.  This
+index reads those columns once per version of the store — each row's (indicator, canonical)
+pair, confidence, year, attribute, comparator, unit, value, span and document, in
+``TARGET_ORDER`` — and groups the row positions by pair, so a query is a merge of the matched
+pairs' positions, a few masks (document filters still run as SQL, on ``documents``) and array
+work; only the long texts of the rows returned are read from the store (``target_rows``).
 
-The index is rebuilt for each version of the store's files (``queries.versions``): any committed
-change gives a new one.  An in-memory database has no version: it is always answered in SQL.  The index holds derived data only; the store is the
-truth, and any filter the index cannot state exactly is answered in SQL (``targets_page``).
+Built by the ``BUILD_AFTER``-th query of a store version (0.3-0.6 s CPU and ~60 MB of arrays at
+10k documents), so a one-shot command stays in SQL; rebuilt for each new version of the store's
+files (``queries.versions``: any committed change gives one).  An in-memory database has no
+version and is always answered in SQL.  The index holds derived data only; any filter it cannot
+state exactly (a value range, a hash collision) is answered in SQL.
 """
 from __future__ import annotations
 
