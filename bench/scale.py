@@ -323,6 +323,40 @@ def writer_only(args) -> None:
             print(f"   cold CLI search {cold_search(db):.2f} s", flush=True)
 
 
+def _killed_ingest(cmd: list[str], env: dict, marker: str, late: bool, clean: float, rng) -> tuple[float, bool]:
+    """Start an ingest and kill -9 it: ``late``, during the final index refresh (the pool's
+    workers have gone), else at a random moment of a ``clean``-second ingest.  Returns when it
+    was killed and whether it had finished before."""
+    import signal
+
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    if late:
+        at = _when_workers_are_gone(proc, marker, rng.uniform(0.1, 0.45))
+    else:
+        at = rng.uniform(0.3, 1.0) * clean
+        time.sleep(at)
+    finished = proc.poll() is not None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    return at, finished
+
+
+def _when_workers_are_gone(proc, marker: str, delay: float) -> float:
+    """Wait until the ingest's pool workers have come and gone (every file is processed: the
+    writer is storing the last batch and refreshing the indexes), then ``delay`` more seconds;
+    returns the seconds since the start."""
+    t0, seen = time.perf_counter(), False
+    while proc.poll() is None:
+        workers = [p for p in _alive_with(marker) if p != proc.pid]
+        if workers:
+            seen = True
+        elif seen:
+            break
+        time.sleep(0.02)
+    time.sleep(delay)
+    return time.perf_counter() - t0
+
+
 def _alive_with(marker: str) -> list[int]:
     out = []
     for d in Path("/proc").iterdir():
@@ -340,7 +374,6 @@ def kill_trials(args) -> None:
     workers, then rerun and check one copy of every document and every chunk in the keyword and
     dense indexes."""
     import random
-    import signal
     import sqlite3
 
     import duckdb
@@ -361,12 +394,16 @@ def kill_trials(args) -> None:
     for trial in range(args.kill_trials):
         db = folder / f"t{trial}.duckdb"
         marker = f"killtrial-{os.getpid()}-{trial}"
-        proc = subprocess.Popen([sys.executable, "-c", code, ",".join(map(str, files)), str(db), marker], cwd=ROOT, env=env,
-                                stderr=subprocess.DEVNULL)
-        at = rng.uniform(0.3, 1.0) * clean
-        time.sleep(at)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        late = trial < args.kill_late
+        for attempt in range(5):  # an ingest that finished before its kill is no trial: again, sooner
+            shutil.rmtree(f"{db}.search", ignore_errors=True)
+            for f in (db, Path(f"{db}.wal")):
+                f.unlink(missing_ok=True)
+            at, finished = _killed_ingest([sys.executable, "-c", code, ",".join(map(str, files)), str(db), marker],
+                                          env, marker, late, clean, rng)
+            if not finished:
+                break
+            clean = min(clean, at) * 0.8  # the machine got faster than the clean run
         time.sleep(2.0)
         orphans = _alive_with(marker)
         with duckdb.connect(str(db)) as con:
@@ -381,7 +418,9 @@ def kill_trials(args) -> None:
         kw = {r[0] for r in side.execute("SELECT chunk_id FROM kwmap")}
         dense = {r[0] for r in side.execute("SELECT chunk_id FROM vectors")}
         ok = n == distinct == len(files) and kw == chunks and dense == with_vec == chunks and not orphans
-        print(f"  trial {trial}: killed at {at:.1f} s with {before} stored; orphans {len(orphans)}; after rerun "
+        phase = ("finished before the kill, 5 times" if finished else
+                 "index refresh (all stored)" if before == len(files) else "storing")
+        print(f"  trial {trial}: killed at {at:.1f} s ({phase}) with {before} stored; orphans {len(orphans)}; after rerun "
               f"{n} documents ({distinct} distinct), keyword index {len(kw)}/{len(chunks)} chunks, dense "
               f"{len(dense)}/{len(with_vec)} → {'ok' if ok else 'FAILED'}", flush=True)
         shutil.rmtree(f"{db}.search", ignore_errors=True)
@@ -418,6 +457,7 @@ def main() -> None:
                     "file into each store (a cold process: model loads, processing, the writer)")
     ap.add_argument("--kill-trials", type=int, default=0, help="kill -9 an ingest this many times (see kill_trials)")
     ap.add_argument("--kill-docs", type=int, default=30)
+    ap.add_argument("--kill-late", type=int, default=4, help="of the kill trials, this many aimed at the final index refresh")
     args = ap.parse_args()
     if args.kill_trials:
         return kill_trials(args)
