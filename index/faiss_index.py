@@ -53,13 +53,12 @@ class DenseIndex:
         if sql is None:
             return []
         segs = sql.execute("SELECT seg, n, dead, dim FROM segments ORDER BY seg").fetchall()
-        allowed = None
+        sel = bitmap = None
         if doc_filter is not None:
-            allowed = np.asarray([r[0] for r in sql.execute(
-                "SELECT vec_id FROM vectors WHERE doc_id IN (SELECT value FROM json_each(?))",
-                [json.dumps(sorted(doc_filter))])], dtype=np.int64)
-            if allowed.size == 0:
+            bitmap = allowed_bitmap(sql, doc_filter)
+            if bitmap is None:
                 return []
+            sel = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))  # reads bitmap: kept alive below
         q = np.ascontiguousarray(np.asarray(vector, dtype=np.float32).reshape(1, -1))
         found: list[tuple[float, int]] = []
         for seg, size, dead, dim in segs:
@@ -69,7 +68,7 @@ class DenseIndex:
             k = min(n + dead, index.ntotal)
             if k <= 0:
                 continue
-            params = _params(index, allowed)
+            params = _params(index, sel)
             faiss.omp_set_num_threads(1 if is_ivf(index) or index.ntotal < PARALLEL_FROM else (os.cpu_count() or 1))
             scores, ids = index.search(q, k, params=params)
             found += [(s, i) for s, i in zip(scores[0].tolist(), ids[0].tolist()) if i >= 0]  # floats and ints as before
@@ -77,15 +76,47 @@ class DenseIndex:
         ids = [i for _, i in found[: n + sum(s[2] for s in segs)]]
         names = dict(sql.execute("SELECT vec_id, chunk_id FROM vectors WHERE vec_id IN (SELECT value FROM json_each(?))",
                                  [json.dumps(ids)]).fetchall()) if ids else {}
+        del sel, bitmap  # (the selector pointed into the bitmap until here)
         return [(names[i], s) for s, i in found if i in names][:n]
 
 
-def _params(index, allowed):
+def allowed_bitmap(sql, doc_ids: set[str]) -> np.ndarray | None:
+    """The vec_ids of these documents as a bitmap for faiss's IDSelectorBitmap (bit i%8 of byte
+    i//8), None when they have no vector.  A document's vectors are added in one batch, with
+    consecutive ids, and removed together (``index.sidecar``), so its ids are the range from its
+    first to its last, found by two index seeks; a document whose range is not as long as its
+    vector count (``covered``) is read id by id.  Fetching every id and hashing them into an
+    IDSelectorBatch per segment cost ~2 s a search whose filter kept 6,000 of 10,000 documents
+    (0.03 s this way); the ids, and so the hits, are the same."""
+    import numpy as np
+
+    ranges = sql.execute("""
+        SELECT d.value, (SELECT min(vec_id) FROM vectors WHERE doc_id = d.value),
+               (SELECT max(vec_id) FROM vectors WHERE doc_id = d.value),
+               (SELECT n_vectors FROM covered WHERE doc_id = d.value)
+        FROM json_each(?) d""", [json.dumps(sorted(doc_ids))]).fetchall()
+    ranges = [r for r in ranges if r[1] is not None]
+    if not ranges:
+        return None
+    bits = np.zeros(max(hi for _, _, hi, _ in ranges) + 1, dtype=bool)
+    scattered = []
+    for doc, lo, hi, n in ranges:
+        if n is not None and hi - lo + 1 == n:
+            bits[lo:hi + 1] = True
+        else:
+            scattered.append(doc)
+    if scattered:
+        ids = [r[0] for r in sql.execute("SELECT vec_id FROM vectors WHERE doc_id IN (SELECT value FROM json_each(?))",
+                                         [json.dumps(scattered)])]
+        bits[np.asarray(ids, dtype=np.int64)] = True
+    return np.packbits(bits, bitorder="little")
+
+
+def _params(index, sel):
     import faiss
 
     from index.sidecar import is_ivf
 
-    sel = faiss.IDSelectorBatch(allowed) if allowed is not None else None
     if is_ivf(index):  # a filter (a region, a year) may keep few vectors in the nearest lists: ask all
         return faiss.SearchParametersIVF(nprobe=index.nlist if sel is not None else min(NPROBE, index.nlist), sel=sel)
     return faiss.SearchParameters(sel=sel) if sel is not None else None

@@ -274,3 +274,38 @@ def test_reader_connections_follow_a_rebuilt_index_and_writable_stores(tmp_path)
     calls = []
     assert sidecar.per_reader(ro, "k", lambda c: calls.append(1) or 7) == sidecar.per_reader(ro, "k", lambda c: 8) == 7
     assert calls == [1] and not has_embeddings(ro)
+
+
+def test_a_document_filter_allows_exactly_its_vectors(tmp_path):
+    """The dense filter's bitmap holds exactly the vec_ids of the kept documents, through
+    removals and replacements, and a document whose ids are not one range is read id by id."""
+    import json
+
+    from index.faiss_index import allowed_bitmap
+
+    con, _ = make_store(tmp_path / "s.duckdb", 8, 6)
+    sidecar.ensure(con)
+    before = sidecar.store_fingerprint(con)
+    con.execute("DELETE FROM chunks WHERE doc_id = 'd0002'")
+    con.execute("UPDATE documents SET ingested_at = current_timestamp + INTERVAL 1 SECOND WHERE doc_id = 'd0002'")
+    for i in range(3):  # the replacement: three chunks, one vector each
+        con.execute("INSERT INTO chunks VALUES (?, 'd0002', ?, NULL, '应急', '应急', ?)",
+                    [f"d0002-new{i}", i, pack(np.ones(32, np.float32) / 32 ** 0.5)])
+    sidecar.index_batch(con, ["d0002"], before)
+    con.execute("DELETE FROM chunks WHERE doc_id = 'd0005'")
+    con.execute("DELETE FROM documents WHERE doc_id = 'd0005'")
+    home = sidecar.ensure(con)
+    sql = sidecar.open_sqlite(home)
+    sql.execute("UPDATE vectors SET vec_id = 10000 WHERE vec_id = (SELECT max(vec_id) FROM vectors WHERE doc_id = 'd0007')")
+
+    def explicit(docs):
+        return sorted(r[0] for r in sql.execute("SELECT vec_id FROM vectors WHERE doc_id IN (SELECT value FROM json_each(?))",
+                                                [json.dumps(sorted(docs))]))
+
+    for docs in ({"d0001"}, {"d0002", "d0003"}, {"d0005"}, {"d0007", "d0000"}, {f"d{i:04d}" for i in range(8)}):
+        bitmap = allowed_bitmap(sql, docs)
+        got = [] if bitmap is None else np.flatnonzero(np.unpackbits(bitmap, bitorder="little")).tolist()
+        assert got == explicit(docs), docs
+    hits = load_dense(con).search(np.ones(32, np.float32) / 32 ** 0.5, 5, {"d0002"})
+    assert [c for c, _ in hits][:3] and all(c.startswith("d0002-new") for c, _ in hits)
+    sql.close()
