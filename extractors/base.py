@@ -10,6 +10,8 @@ exactly where the ``cn_sentencizer`` ends a sentence), so every token starts a s
 sentence token makes half as many as a clause token did.  A record's span in ``doc.spans``
 covers the sentences holding it (``alignment_mode="expand"``); the record's own
 ``char_start``/``char_end``/``quote`` are character precise and never read from tokens.
+Sentence tokens and spans are made for a caller that keeps the Docs (``run(keep_docs=True)``);
+an ingest drops them, so its Docs are one token holding the text (:func:`text_doc`).
 
 A component is a function ``(doc: spacy.tokens.Doc) -> Doc``.  It reads the source
 ``corpus.model.Document`` from ``doc._.source`` and appends plain dict records to
