@@ -139,3 +139,34 @@ class SuffixLed:
             if m:
                 yield m
                 after = max(m.end(), s + 1)
+
+
+class ClassLed:
+    """``[(m.start(), m.groups()) for m in regex.finditer(text)]`` for a pattern that never
+    matches empty and whose every match but one at the text's start (where a ``^``
+    alternative may open with any character) starts with one of ``chars`` (a class body).
+
+    A pattern opened by an alternation of groups or a lookahead gets no fast loop from the
+    regex engine: every position of the text enters the matcher.  Here the scan is the
+    class, which the engine looks for in its fast loop, with the pattern matched as a group
+    in a lookahead where the class matched; a match inside the last one is passed over, as
+    the pattern's own scan never sees it."""
+
+    def __init__(self, regex: re.Pattern, chars: str):
+        self.regex = regex
+        self.pattern, self.flags = regex.pattern, regex.flags
+        self.scan = re.compile(f"[{chars}](?<=(?=({regex.pattern})).)", regex.flags)
+
+    def finditer(self, text: str) -> list[tuple[int, tuple]]:
+        out, end = [], 0
+        m = self.regex.match(text)
+        if m:
+            out.append((0, m.groups()))
+            end = m.end()
+        for c in self.scan.finditer(text, end):
+            start = c.start()
+            if start < end:
+                continue  # inside the last match
+            out.append((start, c.groups()[1:]))
+            end = c.end(1)
+        return out

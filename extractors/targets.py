@@ -31,6 +31,7 @@ from extractors.context import (DATA, DEFAULT_THRESHOLD, ROLE_WEIGHT, SectionInd
                                 plan_period, section_index, section_role, section_titles, sentence_tense, vocabulary, vocabulary_test, first_chars, with_first_chars, words)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
+from extractors.scan import ClassLed
 from extractors.texttables import line_tables
 from extractors.units import DATA_UNITS, PEOPLE_NOUN, TIME_UNITS, UNIT, normalise_unit
 
@@ -703,18 +704,23 @@ THIS_YEAR = re.compile(r"今年|本年度|年内")
 LEADING_YEAR = re.compile(rf"[\s“”\"]*{_Y}\s*年(?:底|末)?[，,]")
 
 
+# GOAL_YEAR's and PERIOD_FRAME's scans: their matches (but a ^ one) start with these.
+GOAL_YEAR_SCAN = ClassLed(GOAL_YEAR, "到展至21二一")
+PERIOD_FRAME_SCAN = ClassLed(PERIOD_FRAME, "“\"十九")
+
+
 @lru_cache(maxsize=256)
 def line_years(line: str) -> tuple[tuple[int, int], ...]:
     """(position, year) of every goal year in a line, in order (see goal_years)."""
     found = []
-    for m in GOAL_YEAR.finditer(line):
-        y = cn_year(next(g for g in m.groups() if g))
+    for at, groups in GOAL_YEAR_SCAN.finditer(line):  # GOAL_YEAR.finditer: 4× faster
+        y = cn_year(next(g for g in groups if g))
         if y:
-            found.append((m.start(), y))
-    for m in PERIOD_FRAME.finditer(line):
-        years = numbering.plan_period(m.group(1))
+            found.append((at, y))
+    for at, groups in PERIOD_FRAME_SCAN.finditer(line):
+        years = numbering.plan_period(groups[0])
         if years:
-            found.append((m.start(), years[1]))
+            found.append((at, years[1]))
     return tuple(sorted(found))
 
 

@@ -56,3 +56,18 @@ def test_suffix_led_same_matches_as_the_regex():
         assert [m.span() for m in fast.finditer(text)] == [m.span() for m in year.finditer(text)], text
         a = rng.randint(0, len(text))
         assert [m.span() for m in fast.finditer(text, a)] == [m.span() for m in year.finditer(text, a)], (text, a)
+
+
+def test_class_led_finds_the_matches_of_the_pattern_itself():
+    from extractors.scan import ClassLed
+    from extractors.targets import GOAL_YEAR, GOAL_YEAR_SCAN, PERIOD_FRAME, PERIOD_FRAME_SCAN
+
+    rng = random.Random(3)
+    alphabet = "到至展望2019二〇一五年底末前，,要将力争达到控制 “”\"十四九五期间时期规划"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(5000)]
+    texts += ["到2025年底，", " “2025年，全面建成", "二〇二五年前", "“十四五”期间，2020年底前要", ""]
+    for text in texts:
+        for regex, fast in ((GOAL_YEAR, GOAL_YEAR_SCAN), (PERIOD_FRAME, PERIOD_FRAME_SCAN)):
+            assert fast.finditer(text) == [(m.start(), m.groups()) for m in regex.finditer(text)], text
+    digits = ClassLed(re.compile(r"\d+"), r"\d")
+    assert digits.finditer("a12b3") == [(1, ()), (4, ())]
