@@ -18,6 +18,7 @@ state exactly (a value range, a hash collision) is answered in SQL.
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 
@@ -232,12 +233,17 @@ _LOCK = threading.Lock()
 _INDEXES: dict[str, tuple[tuple, TargetIndex]] = {}
 _ASKED: dict[str, tuple[tuple, int]] = {}  # path → (version, how many queries asked for its index)
 BUILD_AFTER = 2  # the query (per store version) that builds the index; those before it run in SQL
+# A store whose last index lived less than CHURN seconds (an ingest committing batch after batch)
+# waits for BUILD_AFTER_CHURN queries of one version: a rebuild costs five to ten SQL queries.
+CHURN, BUILD_AFTER_CHURN = 30.0, 10
+_BUILT: dict[str, float] = {}  # path → when its present index was built (time.monotonic)
 
 
 def index_of(con, has_confidence: bool) -> TargetIndex | None:
     """The index of this connection's store at its present version, built by the
-    ``BUILD_AFTER``-th query that asks for it at that version (one index per store is kept);
-    None before that, for an in-memory database and for an older one without ``indicator_names``."""
+    ``BUILD_AFTER``-th query that asks for it at that version (``BUILD_AFTER_CHURN``-th while the
+    store changes often; one index per store is kept); None before that, for an in-memory
+    database and for an older one without ``indicator_names``."""
     import duckdb
 
     path = store_path(con)
@@ -251,8 +257,9 @@ def index_of(con, has_confidence: bool) -> TargetIndex | None:
     asked = _ASKED.get(path)
     times = asked[1] + 1 if asked is not None and asked[0] == key else 1
     _ASKED[path] = (key, times)
-    if times < BUILD_AFTER:  # a one-shot command: the build (0.3-0.5 s at 10k documents) would not pay
-        return None
+    churning = found is not None and time.monotonic() - _BUILT.get(path, 0.0) < CHURN
+    if times < (BUILD_AFTER_CHURN if churning else BUILD_AFTER):  # a one-shot command, or a store that
+        return None  # changes under us: the build (0.3-0.6 s CPU at 10k documents) would not pay
     with _LOCK:
         found = _INDEXES.get(path)
         if found is not None and found[0] == key:
@@ -263,4 +270,5 @@ def index_of(con, has_confidence: bool) -> TargetIndex | None:
             return None
         if store_version(path) == version:  # a commit during the build: use it once, keep nothing
             _INDEXES[path] = (key, index)
+            _BUILT[path] = time.monotonic()
         return index

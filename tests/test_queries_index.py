@@ -23,6 +23,7 @@ def build_at_once(monkeypatch):
     import queries.target_index as target_index
 
     monkeypatch.setattr(target_index, "BUILD_AFTER", 1)
+    monkeypatch.setattr(target_index, "BUILD_AFTER_CHURN", 1)
 
 
 def in_sql(monkeypatch, con, indicator, **options):  # noqa: F811
@@ -72,12 +73,17 @@ def test_the_index_follows_updates_inserts_and_deletes(con, monkeypatch):  # noq
     assert check().total == 2
 
 
-def test_one_query_of_a_version_is_answered_in_sql_the_next_builds_the_index(con, monkeypatch):  # noqa: F811
+def test_the_index_is_built_by_the_second_query_of_a_version(con, monkeypatch):  # noqa: F811
     import queries.target_index as target_index
 
     monkeypatch.setattr(target_index, "BUILD_AFTER", 2)
+    monkeypatch.setattr(target_index, "BUILD_AFTER_CHURN", 3)
+    monkeypatch.setattr(target_index, "_BUILT", {})
     con.execute("UPDATE targets SET page = 2")  # a new version
     assert target_index.index_of(con, True) is None
+    assert target_index.index_of(con, True) is not None
+    con.execute("UPDATE targets SET page = 3")  # a store that changes again soon waits longer
+    assert target_index.index_of(con, True) is None and target_index.index_of(con, True) is None
     assert target_index.index_of(con, True) is not None
 
 
