@@ -183,9 +183,11 @@ def store_fingerprint(con) -> dict:
 def _stored_docs(con) -> dict[str, tuple]:
     """doc_id → (stamp, chunks, vectors) as the store has them."""
     vec = "count(c.vec)" if _has_vec(con) else "0"
+    # chunks counted per document first: grouping the join by the documents' columns cost 0.4-1.1 s at 10k, this 0.12
     rows = con.execute(f"""
-        SELECT d.doc_id, coalesce(CAST(d.ingested_at AS VARCHAR), ''), count(c.chunk_id), {vec}
-        FROM documents d LEFT JOIN chunks c USING (doc_id) GROUP BY ALL""").fetchall()
+        SELECT d.doc_id, coalesce(CAST(d.ingested_at AS VARCHAR), ''), coalesce(c.n, 0), coalesce(c.v, 0)
+        FROM documents d LEFT JOIN (SELECT doc_id, count(chunk_id) AS n, {vec.replace('c.', '')} AS v
+                                    FROM chunks GROUP BY doc_id) c USING (doc_id)""").fetchall()
     return {r[0]: (r[1], int(r[2]), int(r[3])) for r in rows}
 
 
