@@ -266,8 +266,8 @@ def index_of(con, has_confidence: bool) -> TargetIndex | None:
             return found[1]
         try:
             index = TargetIndex(con, has_confidence)
-        except duckdb.CatalogException:  # no indicator_names: an older store, answered in SQL
-            return None
+        except (duckdb.CatalogException, duckdb.BinderException):  # an older store (no indicator_names, a
+            return None  # column missing): answered in SQL, which says what is wrong if anything is
         if store_version(path) == version:  # a commit during the build: use it once, keep nothing
             _INDEXES[path] = (key, index)
             _BUILT[path] = time.monotonic()
