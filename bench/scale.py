@@ -72,7 +72,9 @@ def warm(con, rounds: int) -> dict[str, tuple[float, float]]:
              "compare": ("queries.compare", "compare", qbench.INDICATORS, lambda f, a: f(con, a)),  # every plan
              "compare-page": ("queries.compare", "compare", qbench.INDICATORS,
                               lambda f, a: f(con, a, limit=PAGE)),  # the first page, as a screen shows it
-             "ask": ("queries.ask", "ask", qbench.QUESTIONS, lambda f, a: f(con, a))}
+             # structured questions (a table of targets) apart from the passage one, a hybrid search
+             "ask": ("queries.ask", "ask", qbench.QUESTIONS[:-1], lambda f, a: f(con, a)),
+             "ask-passages": ("queries.ask", "ask", qbench.QUESTIONS[-1:], lambda f, a: f(con, a))}
     for name, (module, fn, args, call) in calls.items():
         f = qbench.optional(module, fn)
         if f:
