@@ -410,13 +410,19 @@ def paged_select(con, select: str, source: str, order: str, params: list, keep=N
 
 
 class Source(NamedTuple):
-    """``FROM targets t JOIN documents d … WHERE …`` for the rows a query asks for, its
-    parameters, and ``, m.match`` when an indicator was matched (the score column)."""
-    sql: str
+    """``FROM targets t JOIN documents d …`` (``head``) and the ``WHERE`` condition for the
+    rows a query asks for, their parameters (the head's first), and ``, m.match`` when an
+    indicator was matched (the score column)."""
+    head: str
+    where: str
     params: list
     match: str
     canonicals: tuple = ()  # the catalogue concepts of the matched names (their rows' canonical_indicator)
     catalogue: object = None  # the store's Catalogue when it has one (for stored_units)
+
+    @property
+    def sql(self) -> str:
+        return f"{self.head} WHERE {self.where}"
 
 
 def target_source(con, indicator=None, comparator=None, f: Filters | None = None) -> Source | None:
@@ -444,7 +450,7 @@ def target_source(con, indicator=None, comparator=None, f: Filters | None = None
         for bound, op in ((f.value_min, ">="), (f.value_max, "<=")):
             if bound is not None:
                 where, params = f"{where} AND t.value {op} ?", params + [bound]
-    return Source(f"FROM targets t JOIN documents d USING (doc_id){join} WHERE {where}", join_params + params, match,
+    return Source(f"FROM targets t JOIN documents d USING (doc_id){join}", where, join_params + params, match,
                   tuple(sorted({c for _, c in scores if c})) if indicator else (), catalogue)
 
 
@@ -620,9 +626,8 @@ def rows_by_id(con, ids: list[int], match: list | None = None, source: "Source |
     if len(ids) > PAGE_DOCS and documents is None:  # a whole answer: one join over every document beats a long IN list
         ks = f"(SELECT unnest([{listed}]::BIGINT[]) AS row_, unnest(range({len(ids)})) AS ord_) k"
         if source is not None:  # the query's own filters prune the scan before the join sees it
-            head, where = source.sql.split(" WHERE ", 1)
-            sql, params = f"SELECT {target_columns(con)}, k.ord_ {head} JOIN {ks} ON t.rowid = k.row_ WHERE {where}", \
-                source.params
+            sql, params = (f"SELECT {target_columns(con)}, k.ord_ {source.head} JOIN {ks} ON t.rowid = k.row_ "
+                           f"WHERE {source.where}"), source.params
         else:
             sql, params = (f"SELECT {target_columns(con)}, k.ord_ FROM targets t JOIN documents d USING (doc_id) "
                            f"JOIN {ks} ON t.rowid = k.row_"), []
