@@ -94,7 +94,10 @@ def matching_indicators(con, concept: Concept) -> dict[tuple[str | None, str | N
     with their match score.  Names are matched (not rows), once per concept and version of the
     store's name list (``catalogue_of``): a corpus of tens of thousands of distinct names costs
     the scoring loop once, not on every query."""
-    catalogue = catalogue_of(con)
+    return _matches_in(catalogue_of(con), con, concept)
+
+
+def _matches_in(catalogue: "Catalogue | None", con, concept: Concept) -> dict[tuple[str | None, str | None], float]:
     if catalogue is None:  # an older database without the lookup table: nothing to key a cache on
         return _score_pairs(concept, indicator_pairs(con))
     return catalogue.matches(concept)
@@ -435,7 +438,7 @@ def target_source(con, indicator=None, comparator=None, f: Filters | None = None
     if indicator:
         concept = indicator if isinstance(indicator, Concept) else Concept.of(indicator)
         catalogue = catalogue_of(con)
-        scores = catalogue.matches(concept) if catalogue else _score_pairs(concept, indicator_pairs(con))
+        scores = _matches_in(catalogue, con, concept)
         if not scores:
             return None
         if catalogue is not None:
