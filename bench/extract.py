@@ -119,12 +119,23 @@ def timed_pool(paths: list[str], args) -> tuple[float, list[dict]]:
         return time.perf_counter() - t0, counts
 
 
+def positive(raw: str, least: int = 1) -> int:
+    """An argparse type: a whole number ≥ ``least``, refused by name otherwise."""
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number") from None
+    if value < least:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not ≥ {least}")
+    return value
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--docs", type=int, default=200)
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--docs", type=positive, default=200)
+    ap.add_argument("--workers", type=positive, default=os.cpu_count() or 1)
     ap.add_argument("--fresh", action="store_true", help="extract a copy of the document each time")
-    ap.add_argument("--repeat", type=int, default=5, help="pools timed (min/median/max documents/s)")
+    ap.add_argument("--repeat", type=positive, default=5, help="pools timed (min/median/max documents/s)")
     ap.add_argument("--samples", default=str(Path(__file__).resolve().parents[1] / "corpus" / "samples"))
     args = ap.parse_args()
     paths = sorted(str(p) for p in Path(args.samples).glob("*.txt"))

@@ -278,3 +278,19 @@ def test_bad_page_arguments_of_the_python_api_are_named(con, call, bad):  # noqa
     with pytest.raises(FilterError, match=rf"^{name}: a whole number"):
         fn(**bad)
     fn(limit=2)  # a good page still answers
+
+
+@pytest.mark.parametrize("script, args, message", [
+    ("extract.py", ["--repeat", "0"], "argument --repeat: '0' is not ≥ 1"),
+    ("extract.py", ["--docs", "abc"], "argument --docs: 'abc' is not a whole number"),
+    ("scale.py", ["--kill-late", "-1"], "argument --kill-late: '-1' is not ≥ 0"),
+    ("scale.py", ["--rounds", "x"], "argument --rounds: 'x' is not a whole number"),
+])
+def test_bad_counts_given_to_the_benchmarks_are_named(script, args, message):
+    """A benchmark refuses a count it cannot use before any work (``--repeat 0`` had ended in
+    an UnboundLocalError after setting up)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, f"bench/{script}", *args], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
