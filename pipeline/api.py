@@ -29,14 +29,6 @@ OFFSET = Query(0, ge=0, description="Rows to skip.")
 ASSETS = "/docs-assets"
 
 
-def _page(items: list, limit: int, offset: int, con=None, filters: Filters | None = None, **extra) -> dict:
-    """One page of ``items``; an empty answer carries ``notes`` on asked regions no document is about."""
-    page = {"total": len(items), "limit": limit, "offset": offset, "items": items[offset:offset + limit], **extra}
-    if not items and con is not None and filters is not None and (notes := region_notes(con, filters)):
-        page["notes"] = notes
-    return page
-
-
 def _listed(page, limit: int, offset: int, con, filters: Filters) -> dict:
     """A ``queries`` Page (rows already cut by LIMIT/OFFSET in SQL, total counted) as the answer."""
     rows, total = page
@@ -244,7 +236,7 @@ def create_api(db_path: str | Path) -> FastAPI:
         from queries.compare import comparison
 
         result = comparison(con, indicator, year=f.year, filters=Filters.of(f, attribute=attribute),
-                            all_periods=all_periods, limit=limit, offset=offset)  # ranked and paged in SQL
+                            all_periods=all_periods, limit=limit, offset=offset)  # ranked and paged before rows are read
         page = (result.pop("rows"), result.pop("total"))
         return {**_listed(page, limit, offset, con, f), **result}
 

@@ -12,10 +12,9 @@ import re
 from typing import NamedTuple
 
 from queries.compare import comparison, format_target
-from queries.filters import Filters, page_bounds, sql_literal
+from queries.filters import Filters, page_bounds, sql_literal, stored_region_names
 from queries.question import Parsed, parse
 from queries.units import convert, convertible, normalise_unit
-from queries.versions import versioned
 from queries.targets import (TARGET_ORDER, Concept, canonical_of, catalogue_of, indexed_rows, indicator_pairs,
                              list_projects,
                              list_responsibilities, normalise_indicator, query_targets, rows_by_id, stored_units,
@@ -35,12 +34,7 @@ class AskError(ValueError):
 def known_regions(con) -> list[str]:
     """Every stored region name (region, province, prefecture, county), sorted; remembered while
     the store's files are unchanged (reading them took 7 ms a question at 10k documents)."""
-    return list(versioned(con, "known_regions", lambda: _known_regions(con)))
-
-
-def _known_regions(con) -> tuple[str, ...]:
-    rows = con.execute("SELECT DISTINCT region, province, prefecture, county FROM documents").fetchall()
-    return tuple(sorted({n for r in rows for n in r if n}))
+    return sorted(stored_region_names(con))
 
 
 def known_indicators(con) -> dict[str, str | None]:
@@ -198,18 +192,10 @@ UNION ALL SELECT 'n', count(*), NULL, NULL, NULL FROM kept"""
 
 
 # --- the same answers from the target index (queries.target_index) ---------------------------------
-def _scores_at(got, positions) -> list[float]:
-    """The match score of the rows at these positions (rounded as the SQL gives it)."""
-    score_of = {got.index.pair_hash[pair]: round(score, 3) for pair, score in got.scores.items()}
-    return [score_of[h] for h in got.index.pair[positions].tolist()]
-
-
 def _indexed_distinct(con, got, limit: int | None) -> Answer:
     """``_distinct_targets`` over the index: the first row (in targets order) of each plan and
     statement — document, concept (else the name as written), value, comparator, year."""
     import numpy as np
-
-    from queries.target_index import NULL_YEAR
 
     found, index = got.positions, got.index
     plans = index.plans(con)
@@ -222,18 +208,9 @@ def _indexed_distinct(con, got, limit: int | None) -> Answer:
                               index.comparator[found], index.year[found]])
     _, first = np.unique(keys, return_index=True)
     kept = found[np.sort(first)]
-    regions = _first_names(plans, plans.of_row[kept])
+    regions = plans.first_names(plans.of_row[kept])
     shown = kept[:limit] if limit else kept
-    return Answer(index.target_rows(con, shown, _scores_at(got, shown)), len(kept), regions)
-
-
-def _first_names(plans, docs) -> list[str]:
-    """Each plan's name (region, else file) once, in the order the plans first come."""
-    import numpy as np
-
-    codes = plans.name_code[docs]
-    named, first = np.unique(codes, return_index=True)
-    return [plans.names[c] for _, c in sorted(zip(first.tolist(), named.tolist())) if c >= 0]
+    return Answer(index.target_rows(con, shown, got.index.scores_at(got.scores, shown)), len(kept), regions)
 
 
 def _indexed_values(con, got, value: float, unit: str | None, limit: int | None) -> Answer:
@@ -256,7 +233,7 @@ def _indexed_values(con, got, value: float, unit: str | None, limit: int | None)
             continue
         near |= (units == np.uint64(h)) & stated & (np.abs(values - float(v)) <= abs(float(v)) * 1e-6 + 1e-6)
     candidates = found[near]
-    narrow = index.target_rows(con, candidates, _scores_at(got, candidates), texts=())
+    narrow = index.target_rows(con, candidates, got.index.scores_at(got.scores, candidates), texts=())
     rows = _dedupe([r for r in narrow if value_matches(value, unit, r)])
     shown = rows[:limit] if limit else rows
     chosen = {id(r) for r in shown}

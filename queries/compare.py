@@ -165,9 +165,9 @@ def _indexed_decide(con, indicator, f: Filters, year, asked_period, all_periods,
     if not scores:
         return None, None
     factor_of = _index_factors(index)
-    changes = [index.comparator_hash[c] for c in CHANGE if c in (index.comparator_hash or {})]
     if factor_of is None or index.comparator_hash is None:
         return None
+    changes = [index.comparator_hash[c] for c in CHANGE if c in index.comparator_hash]
     plans = index.plans(con)
     doc, years = plans.of_row[found], index.year[found]
     ps, pe = plans.ps[doc], plans.pe[doc]
@@ -208,9 +208,7 @@ def _indexed_decide(con, indicator, f: Filters, year, asked_period, all_periods,
     page = ranked[start:start + int(limit)] if limit else ranked[start:]
     regions = []
     if with_regions:  # each region (else file name) once, at its first rank
-        codes = plans.name_code[pdoc[ranked]]
-        named_codes, first_rank = np.unique(codes, return_index=True)
-        regions = [plans.names[c] for _, c in sorted(zip(first_rank.tolist(), named_codes.tolist())) if c >= 0]
+        regions = plans.first_names(pdoc[ranked])
     stats = {"periods": periods, "compared": compared, "year": cy, "direction": direction, "total": len(picked),
              "ids": index.rows[rows[page]].tolist(), "positions": rows[page], "regions": regions}
     return stats, index
@@ -265,12 +263,13 @@ def comparison(con, indicator, year: int | None = None, filters: Filters | None 
     text = str(getattr(indicator, "text", indicator))
     out = {"indicator": text, "period": None, "period_label": "all periods", "periods": [],
            "direction": None, "year": None, "rows": [], "total": 0}
+    direction = direction_of(text)
     fast = _indexed_decide(con, indicator, Filters.of(f, year=year), year, asked_period, all_periods,
-                           direction_of(text), limit, offset, with_regions)
+                           direction, limit, offset, with_regions)
     source, index = None, None
     if fast is None:  # no index, or a filter it does not state: in SQL
         source = target_source(con, indicator, None, Filters.of(f, year=year))
-        stats = None if source is None else _decide(con, source, year, asked_period, all_periods, direction_of(text),
+        stats = None if source is None else _decide(con, source, year, asked_period, all_periods, direction,
                                                     limit, offset, with_regions)
     else:
         stats, index = fast

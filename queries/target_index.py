@@ -158,6 +158,12 @@ class TargetIndex:
                 row["match"] = m
         return out
 
+    def scores_at(self, scores: dict, positions) -> list[float]:
+        """The match score (``scores``: name pair → score) of the rows at these positions,
+        rounded as the SQL gives it."""
+        score_of = {self.pair_hash[pair]: round(score, 3) for pair, score in scores.items()}
+        return [score_of[h] for h in self.pair[positions].tolist()]
+
     def plans(self, con) -> "Plans":
         """The documents of the rows (``Plans``), read when first asked for."""
         if self._plans is None:
@@ -227,6 +233,11 @@ class Plans:
         rowids = np.array([r[0] for r in got], dtype=np.int64)
         by_rowid = np.argsort(rowids)
         self.of_row = by_rowid[np.searchsorted(rowids[by_rowid], row_docs)]  # target row → document number
+
+    def first_names(self, docs: np.ndarray) -> list[str]:
+        """Each plan's name (region, else file) once, in the order the plans ``docs`` first come."""
+        named, first = np.unique(self.name_code[docs], return_index=True)
+        return [self.names[c] for _, c in sorted(zip(first.tolist(), named.tolist())) if c >= 0]
 
 
 _LOCK = threading.Lock()
