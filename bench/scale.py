@@ -445,8 +445,8 @@ def main() -> None:
     from extract import positive  # bench/extract.py: a whole number, refused by name otherwise
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 3000, 10000])
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--sizes", type=positive, nargs="+", default=[1000, 3000, 10000])
+    ap.add_argument("--workers", type=positive, default=2)
     ap.add_argument("--out", default="/tmp/cnpolicy-scale")
     ap.add_argument("--real", default=None, help="a folder of real documents added to every corpus")
     ap.add_argument("--rounds", type=positive, default=3, help="repetitions of each warm query set")
@@ -459,7 +459,7 @@ def main() -> None:
     ap.add_argument("--queries", action="store_true", help="with --writer-only: query latency too")
     ap.add_argument("--cli-add", action="store_true", help="with --writer-only: time `cnpolicy ingest` of one more "
                     "file into each store (a cold process: model loads, processing, the writer)")
-    ap.add_argument("--kill-trials", type=int, default=0, help="kill -9 an ingest this many times (see kill_trials)")
+    ap.add_argument("--kill-trials", type=lambda raw: positive(raw, least=0), default=0, help="kill -9 an ingest this many times (see kill_trials)")
     ap.add_argument("--kill-docs", type=positive, default=30)
     ap.add_argument("--kill-late", type=lambda raw: positive(raw, least=0), default=4, help="of the kill trials, this many aimed at the final index refresh")
     args = ap.parse_args()
