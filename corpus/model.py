@@ -164,20 +164,51 @@ class Document:
     def section_at(self, pos: int) -> Section | None:
         """The deepest section containing a position in ``text`` (the last listed of the
         deepest, as a scan in list order finds it)."""
-        order, starts = self._section_starts()
-        best = None
-        # Only sections that start at or before ``pos`` can hold it.
-        for i in order[:bisect.bisect_right(starts, pos)]:
-            s = self.sections[i]
-            if pos < s.end and (best is None or s.level > best[1].level or (s.level == best[1].level and i > best[0])):
-                best = (i, s)
-        return best[1] if best else None
+        return self.section_lookup().at(pos)
 
-    def _section_starts(self) -> tuple[list[int], list[int]]:
-        """Section indexes sorted by start, and those starts; rebuilt when sections change."""
-        cache = self.__dict__.get("_starts_cache")
-        if cache is None or cache[0] is not self.sections or cache[1] != len(self.sections):
-            order = sorted(range(len(self.sections)), key=lambda i: self.sections[i].start)
-            cache = (self.sections, len(self.sections), order, [self.sections[i].start for i in order])
-            self.__dict__["_starts_cache"] = cache
-        return cache[2], cache[3]
+    def section_lookup(self) -> "SectionLookup":
+        """The (cached) lookup behind ``section_at``; rebuilt when the sections change."""
+        hit = self.__dict__.get("_section_lookup")
+        if hit is None or hit.sections is not self.sections or hit.n != len(self.sections):
+            hit = self.__dict__["_section_lookup"] = SectionLookup(self.sections)
+        return hit
+
+    def __getstate__(self) -> dict:
+        # The lookup is derived: it does not travel with a pickled document.
+        return {k: v for k, v in self.__dict__.items() if k != "_section_lookup"}
+
+
+class SectionLookup:
+    """The deepest section at a position, for one list of sections.
+
+    Which sections hold a position changes only at a section's start or end, so the answer
+    is the same over each stretch between two consecutive starts or ends: each stretch is
+    worked out once, when first asked (a document asks once per record)."""
+
+    def __init__(self, sections: list[Section]):
+        self.sections, self.n = sections, len(sections)
+        self.bounds = sorted({p for s in sections for p in (s.start, s.end)})
+        # (start, end, level, list index) of every section, by start.
+        self._extents = sorted((s.start, s.end, s.level, i) for i, s in enumerate(sections))
+        self._extent_starts = [e[0] for e in self._extents]
+        self._found: dict[int, Section | None] = {}
+
+    def stretch(self, pos: int) -> int:
+        """Which stretch between bounds ``pos`` falls in (-1 before the first)."""
+        return bisect.bisect_right(self.bounds, pos) - 1
+
+    def at(self, pos: int) -> Section | None:
+        k = self.stretch(pos)
+        if k < 0:
+            return None  # before every section starts
+        try:
+            return self._found[k]
+        except KeyError:
+            found = self._found[k] = self._deepest(self.bounds[k])
+            return found
+
+    def _deepest(self, pos: int) -> Section | None:
+        """Of the sections holding ``pos``, the deepest, and of those the last listed."""
+        held = [(level, i) for _, end, level, i in self._extents[:bisect.bisect_right(self._extent_starts, pos)]
+                if pos < end]
+        return self.sections[max(held)[1]] if held else None

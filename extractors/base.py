@@ -274,42 +274,27 @@ def provenance(document: Document, start: int, end: int) -> dict:
 
 
 class _Locator:
-    """``Document.section_at`` and ``page_at_raw`` answered from per-document tables: those
-    scan every earlier section or rebuild the page starts on each call, and a document
-    asks once per record.  The deepest section is the same between two consecutive section
-    starts or ends, so each such interval is looked up once, when first asked."""
+    """Section fields and pages of one document's records: ``page_at_raw`` rebuilds the page
+    starts on each call, and a document asks once per record.  The section fields are built
+    once per stretch of ``Document.section_lookup`` (the deepest section is the same over
+    it)."""
 
     def __init__(self, document: Document):
         self.document = document
         self.n_sections = len(document.sections)
-        self.bounds = sorted({p for s in document.sections for p in (s.start, s.end)})
-        self.found: dict[int, object] = {}
         self.fields: dict[int, tuple[str | None, str | None]] = {}
+        self._lookup = None  # the section lookup the fields were built on
         self.page_starts = [p.start for p in document.pages]
-        # (start, end, level, list index) of every section by start, for _deepest.
-        self.extents = sorted((s.start, s.end, s.level, i) for i, s in enumerate(document.sections))
-        self.extent_starts = [e[0] for e in self.extents]
-
-    def section_at(self, pos: int):
-        k = bisect.bisect_right(self.bounds, pos) - 1
-        if k not in self.found:
-            self.found[k] = self._deepest(self.bounds[k] if k >= 0 else pos)
-        return self.found[k]
-
-    def _deepest(self, pos: int):
-        """``Document.section_at(pos)``: of the sections holding ``pos``, the deepest, and
-        of those the last listed; read from plain tuples (that one reads every earlier
-        section's attributes)."""
-        held = [(level, i) for _, end, level, i in self.extents[:bisect.bisect_right(self.extent_starts, pos)]
-                if pos < end]
-        return self.document.sections[max(held)[1]] if held else None
 
     def section_fields(self, pos: int) -> tuple[str | None, str | None]:
-        """(section_id, section_path) of a record at ``pos``, built once per interval."""
-        k = bisect.bisect_right(self.bounds, pos) - 1
+        """(section_id, section_path) of a record at ``pos``, built once per stretch."""
+        lookup = self.document.section_lookup()
+        if lookup is not self._lookup:
+            self.fields, self._lookup = {}, lookup
+        k = lookup.stretch(pos)
         hit = self.fields.get(k)
         if hit is None:
-            s = self.section_at(pos)
+            s = lookup.at(pos)
             hit = self.fields[k] = (s.id, f"{s.path}/{s.heading}" if s.path else s.heading) if s else (None, None)
         return hit
 

@@ -23,7 +23,6 @@ see ``extractors/data/README.md``.
 """
 from __future__ import annotations
 
-import bisect
 import csv
 import math
 import re
@@ -32,7 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from corpus import numbering
-from corpus.model import Document, Section
+from corpus.model import Document, Section, SectionLookup
 
 DATA = Path(__file__).parent / "data"
 ROLES = ("goal", "history", "baseline", "task", "table", "other")
@@ -401,17 +400,13 @@ class SectionIndex:
     """Sections of one document with their roles, for fast lookups by position."""
 
     sections: list[Section]
-    starts: list[int]
     by_id: dict[str, Section]
     roles: dict[str, tuple[str, float]]
+    lookup: SectionLookup  # the document's own: Document.section_at
 
     def at(self, pos: int) -> Section | None:
-        """The deepest section containing ``pos``."""
-        i = bisect.bisect_right(self.starts, pos) - 1
-        s = self.sections[i] if i >= 0 else None
-        while s is not None and not (s.start <= pos < s.end):  # it ended: an ancestor may not
-            s = self.by_id.get(s.parent) if s.parent else None
-        return s
+        """The deepest section containing ``pos`` (``Document.section_at``)."""
+        return self.lookup.at(pos)
 
     def role(self, pos: int) -> tuple[str, float]:
         """(role, confidence) of the deepest section containing ``pos`` (see section_role)."""
@@ -459,7 +454,8 @@ def section_index(document: Document) -> SectionIndex:
     sections = sorted(document.sections, key=lambda s: (s.start, s.level))
     by_id = {s.id: s for s in sections}
     start, _ = plan_period(document)
-    index = SectionIndex(sections, [s.start for s in sections], by_id, _roles(sections, by_id, start))
+    index = SectionIndex(sections, by_id, _roles(sections, by_id, start),
+                         document.section_lookup())
     if len(_INDEX_CACHE) > 16:
         _INDEX_CACHE.clear()
     _INDEX_CACHE[key] = (document, len(document.sections), index)

@@ -88,9 +88,21 @@ def test_the_clause_prefilter_drops_only_clauses_without_targets(monkeypatch):
     assert fast  # the text does state targets
 
 
-def test_the_locator_finds_the_section_document_section_at_finds():
+def test_the_section_lookup_agrees_with_a_scan_of_every_section():
+    """Document.section_at (answered once per stretch between section bounds), the
+    extractors' SectionIndex.at and the record locator all give what a scan of every
+    section gives: the deepest holding the position, the last listed on a tie — on random
+    nested, overlapping and empty sections."""
     from corpus.model import Document, Section
     from extractors.base import _Locator
+    from extractors.context import section_index
+
+    def scan(doc, pos):
+        best = None
+        for s in doc.sections:
+            if s.start <= pos < s.end and (best is None or s.level >= best.level):
+                best = s
+        return best
 
     rng = random.Random(5)
     for _ in range(200):
@@ -104,7 +116,11 @@ def test_the_locator_finds_the_section_document_section_at_finds():
                        sections=sections)
         where = _Locator(doc)
         for pos in range(125):
-            assert where._deepest(pos) is doc.section_at(pos)
+            expected = scan(doc, pos)
+            assert doc.section_at(pos) is expected
+            assert where.section_fields(pos)[0] == (expected.id if expected else None)
+        index = section_index(doc)
+        assert all(index.at(pos) is scan(doc, pos) for pos in range(125))
 
 
 def test_folding_keeps_extra_keys_in_the_record_order():
