@@ -305,7 +305,8 @@ def test_a_plain_search_line_reads_as_typer_reads_it(env, monkeypatch):
 
 
 def test_the_plain_reading_knows_every_option_of_the_search_verb():
-    """The flags pipeline.cli_search reads are exactly those the typer command declares."""
+    """The flags, envvars and defaults pipeline.cli_search reads are exactly those the typer
+    command declares."""
     from typer.main import get_command
 
     from pipeline import cli_search
@@ -315,6 +316,8 @@ def test_the_plain_reading_knows_every_option_of_the_search_verb():
     assert declared.pop("query") == "query"
     assert declared == {**cli_search.OPTIONS, **cli_search.FLAGS}
     assert {p.name: p.envvar for p in command.params if p.envvar} == cli_search.ENVVARS
+    # and the same defaults (a line that gives an option reads it; one that does not, these)
+    assert {p.name: p.default for p in command.params if p.name != "query"} == cli_search.DEFAULTS
 
 
 def test_a_plain_search_runs_without_typer_and_prints_what_typer_prints(db):
