@@ -266,6 +266,15 @@ def test_markdown_tables_links_and_lists():
     assert "附件1.pdf (pdf)" in doc.raw_text.split("\n")
 
 
+def test_markdown_ordered_items_keep_their_numbers():
+    """shanghai_shipin-keji-chuangxin-xingdong-fangan_2025.md numbers its tasks as an ordered
+    list: the number is what a reader sees and what names the task; a bullet goes."""
+    from corpus.loaders.markdown import load_bytes
+
+    doc = load_bytes("t.md", "  1. 加快新食品原料挖掘。（市科委）\n\n- 附件\n* 说明\n".encode("utf-8"))
+    assert doc.raw_text.split("\n")[:4] == ["  1. 加快新食品原料挖掘。（市科委）", "", "附件", "说明"]
+
+
 def test_crawler_json_is_read_and_other_json_refused(tmp_path):
     from corpus.model import LoadError
 
