@@ -683,8 +683,9 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
     """The stated year a goal is for: the last 到20XX年 before it in its sentence, else the
     last one in its paragraph, else a year in its headings, else the plan's end.
 
-    An earlier sentence's milestone before the plan's end (到2023年底，…全部达标。) is that
-    sentence's own; only the plan's end or a later horizon (到2035年，…) frames a paragraph."""
+    An earlier sentence's milestone before the plan's end (…。到2023年底，…全部达标。) is that
+    sentence's own; only the plan's end, a later horizon (到2035年，…) or the year the
+    paragraph opens on frames the paragraph's later sentences."""
     if LONG_RANGE.match(line, sent_start) or LONG_RANGE.match(line[sent_start:sent_start + 12].lstrip(" 　\t")):
         return None  # 长远目标：… has no year
     at = line_years(line)
@@ -697,10 +698,17 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
     if THIS_YEAR.search(line, 0, clause_start + 3) and ctx.this_year:
         return ctx.this_year  # 今年…目标是：… in a work report of its year
     framing = [y for p, y in at if p < sent_start and (not ctx.plan_end or y >= ctx.plan_end)]
-    return framing[-1] if framing else lead_year or ctx.heading_year(pos) or ctx.plan_end or ctx.horizon
+    if framing:
+        return framing[-1]
+    # A paragraph that opens on its year (到2027年，…。A达到X；B达到Y。) frames its later
+    # sentences, a milestone before the plan's end included, until another year is named.
+    opening = lead_in_year(line) if at and at[0][0] < sent_start and len(
+        ANY_YEAR.findall(line, 0, sent_start)) == 1 else None
+    return opening or lead_year or ctx.heading_year(pos) or ctx.plan_end or ctx.horizon
 
 
 THIS_YEAR = re.compile(r"今年|本年度|年内")
+ANY_YEAR = re.compile(r"(?:19|20)\d\d\s*年|[〇○零一二]{4}年")
 LEADING_YEAR = re.compile(rf"[\s“”\"]*{_Y}\s*年(?:底|末)?[，,]")
 
 

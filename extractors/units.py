@@ -26,6 +26,7 @@ _ALIASES = {
     # data and bandwidth: 千兆/万兆 (Mbps), 5G出口 (Gbps), storage
     "兆": "兆", "Mbps": "兆", "M": "兆", "G": "G", "Gbps": "G", "TB": "TB", "PB": "PB",
     "类": "类", "颗": "颗", "发": "发", "件": "件", "栋": "栋", "幢": "幢", "亩": "亩", "万亩": "万亩",
+    "种": "种", "款": "款",  # kinds and models of a product: 研制3—5种新原料, 推出10款产品
 }
 UNIT_WORDS = sorted(_ALIASES, key=len, reverse=True)
 # 米 must not be the start of 米粮; 次 not of 次生; 部 not of 部门; 家 not of 家庭 …
@@ -38,7 +39,7 @@ _NOT_AFTER = {"米": "粮", "次": "生要数", "部": "门署", "家": "庭属"
 _LATIN_END = r"(?![A-Za-z0-9\u4e00-\u9fff+＋])"
 _LATIN_BEFORE = r"(?=以上|以内|以下|带宽|宽带|到|进|的带宽|的)"
 _BANDWIDTH = {"兆": "瓦帕赫欧焦"}
-_NOT_AFTER.update({"类": "型别似", "栋": "梁", "亩": "产", "颗": "粒", "发": "展生布现挥放起出动电言", "件": "事数"})
+_NOT_AFTER.update({"类": "型别似", "栋": "梁", "亩": "产", "颗": "粒", "发": "展生布现挥放起出动电言", "件": "事数", "种": "类子植养苗业", "款": "项式额"})
 
 
 _G_END = r"(?=[。；;，,]|$|以上|以内|带宽|出口)"  # 扩容至NG。 — never NG、大数据, （NG）网络 or NG基站

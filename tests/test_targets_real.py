@@ -224,3 +224,32 @@ def test_second_value_of_one_statement_and_durations_in_years(tmp_path):
     assert one(recs, 11.3, unit="年")["comparator"] == "="
     one(recs, 53000.0, unit="个")
     assert one(recs, 5.0, unit="元")["comparator"] == "increase_by"
+
+
+def test_kinds_of_product_a_breakthrough_value_and_a_paragraph_that_opens_on_its_year(tmp_path):
+    # shanghai_shipin-keji-chuangxin-xingdong-fangan_2025.md (a 2026—2030 行动方案): 3—5种 counts
+    # kinds of a product; 突破1500亿元 is more than 1500; the paragraph opens on 到2027年, a
+    # milestone before the plan's end, and frames its later sentences.
+    text = ("上海市加快食品科技创新赋能产业发展行动方案（2026—2030年）\n一、工作目标\n"
+            "到2027年，实现合成生物食品创制重要突破。研制并获批3—5种新食品原料、食品添加剂新品种"
+            "（以下简称“三新食品”），开发1—2个特殊医学用途配方食品；引育5家以上自主创新企业。\n"
+            "到2030年，形成创新企业集群，培育8—10家细分赛道领军企业；食品工业产值突破1500亿元。\n")
+    recs = targets(tmp_path, text)
+    r = one(recs, 3.0, unit="种", comparator="range", value_max=5.0)
+    assert r["year"] == 2027 and "新食品原料" in r["indicator"]
+    assert one(recs, 1.0, unit="个", comparator="range")["year"] == 2027
+    assert one(recs, 5.0, unit="家", comparator=">=")["year"] == 2027
+    assert one(recs, 8.0, unit="家", comparator="range")["year"] == 2030
+    r = one(recs, 1500.0, unit="亿元", comparator=">")
+    assert r["indicator"] == "食品工业产值" and r["year"] == 2030
+
+
+def test_a_year_named_later_in_the_paragraph_frames_the_sentences_after_it(tmp_path):
+    # A 十三五 safety plan's paragraph: it opens on 到2018年底前, then names 2020年底 before the
+    # last sentence, whose goal is for 2020.
+    text = ("某市安全生产“十三五”规划（2016—2020年）\n"
+            "到2018年底前，关闭不具备安全生产条件的非煤矿山30座以上；2020年底，全市非煤矿山数量控制在150座以内。"
+            "烟花爆竹批发企业全部实现仓储专业化，零售网点数量压减到2000个以下。\n")
+    recs = targets(tmp_path, text)
+    assert one(recs, 2000.0, comparator="<=")["year"] == 2020
+    assert one(recs, 30.0)["year"] == 2018
