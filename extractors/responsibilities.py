@@ -165,7 +165,7 @@ IMPLEMENTER = re.compile(r"(?:交由|由)(?P<list>[^，。；;：:（）()]{2,40
 @Language.component("responsibilities")
 def responsibilities_component(doc: Doc) -> Doc:
     source: Document = doc._.source
-    if source is not None and has_role_words(source.text):
+    if source is not None and (has_role_words(source.text) or LIST_NOTE.search(source.text)):
         doc._.records.setdefault("responsibilities", []).extend(extract_responsibilities(source))
     return doc
 
@@ -228,7 +228,9 @@ def _notes(document: Document) -> list[dict]:
     taken = {r["char_start"] for r in records}
     verb = _verb_notes(document, region, taken)
     taken |= {r["char_start"] for r in verb}
-    return records + verb + _duty_notes(document, region, taken)
+    duty = _duty_notes(document, region, taken)
+    taken |= {r["char_start"] for r in duty}
+    return records + verb + duty + _list_notes(document, region, taken)
 
 
 def _continues(text: str, previous: dict, start: int, roles: list[tuple[str, list[str]]]) -> bool:
@@ -354,6 +356,31 @@ def _duty_matches(text: str):
         if m:
             yield m
             after = m.end()
+
+
+# --- "…提高活性保留率。（市科委、市经济信息化委）": a bare list closing a task ------------------
+# A bracket standing after the task's last sentence and ending its paragraph, holding only
+# department names: every one named is responsible (no label says who leads).
+LIST_NOTE = re.compile(r"(?<=[。；;！!])[ \t　]*[（(](?P<list>[^（）()。；;：:，,\n]{3,200})[）)][ \t　]*$", re.M)
+LIST_NAME_MIN = 3  # 市科委; a two-character word in brackets (西部, 试行) is no department
+
+
+def _list_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
+    out = []
+    role, dept_end = regexes()["role"], regexes()["dept_end"]
+    for m in LIST_NOTE.finditer(document.text):
+        body = m.group("list")
+        if "牵头" in body or role.search(body):
+            continue
+        names = split_departments(body)
+        if not names or not all(dept_end.search(n) and LIST_NAME_MIN <= len(n) <= NAME_MAX for n in names):
+            continue
+        start = m.start("list") - 1
+        rec = _record(document, start, m.end("list") + 1, [("", names)], region, form="list")
+        rec["lead_role"] = None
+        if rec["char_start"] not in taken_raw:
+            out.append(rec)
+    return out
 
 
 # --- brackets ------------------------------------------------------------------------------
@@ -612,7 +639,7 @@ def table_task(header: list[str], cells: list[str]) -> str | None:
 
 # --- records ----------------------------------------------------------------------------------
 # Log-odds of the ways a note can be written: an explicit label is surest.
-FORM_WEIGHT = {"label": 2.0, "table": 1.5, "verb": 1.0, "duty": 0.5}
+FORM_WEIGHT = {"label": 2.0, "table": 1.5, "verb": 1.0, "duty": 0.5, "list": 0.3}
 ROLE_WEIGHT = {"history": -2.0, "baseline": -1.0}
 W_FOOTER = -5.0
 

@@ -280,3 +280,31 @@ def test_canonical_by_last_character_finds_the_longest_abbreviation():
         for prefix in ("", "市", "区", "市委", "义乌市", "某某", "供"):
             name = prefix + abbr
             assert D.canonical.__wrapped__(name) == reference(name), name
+
+
+def test_a_bare_list_of_departments_closing_a_task_names_who_is_responsible(tmp_path):
+    """shanghai_shipin-keji-chuangxin-xingdong-fangan_2025.md (unlabelled, annotated blind in
+    tests/blind/R_shipin-keji): each task ends on a bracket that only lists units, with no
+    label; the markdown's ordered-list numbers name the tasks.  Brackets that close a task but
+    hold no department, or stand inside a sentence, are no note."""
+    from extractors.base import extract
+    from pipeline.process import analyse
+
+    md = ("**二、加快食品原料研发**\n\n"
+          "  1. 加快新食品原料挖掘。以功能性蛋白、糖类、脂质开发为重点，提高活性保留率与生物利用度。（市科委）\n\n"
+          "  2. 支持普通食品生产转型升级。提升普通食品的生产效率和营养功能。（市经济信息化委、市农业农村委、市科委）\n\n"
+          "  3. 提高公众接受度。加强科普宣传。（市委网信办、市科委、市科协、市市场监管局、市卫生健康委）\n\n"
+          "  4. 打造产业集聚区。建设功能食品制造示范区。（市经济信息化委、市科委、相关区）\n\n"
+          "研制并获批3—5种新食品原料（以下简称“三新食品”）。\n\n"
+          "推动产业向西部转移，建设示范区（西部）。\n\n"
+          "由市科委（市知识产权局）统筹推进。\n")
+    path = tmp_path / "excerpt.md"
+    path.write_text(md, encoding="utf-8")
+    recs = extract(analyse(str(path)))["responsibilities"]
+    assert [(r["task"], r["lead"], r["support"], r["lead_role"]) for r in recs] == [
+        ("加快新食品原料挖掘", ["市科委"], [], None),
+        ("支持普通食品生产转型升级", ["市经济信息化委", "市农业农村委", "市科委"], [], None),
+        ("提高公众接受度", ["市委网信办", "市科委", "市科协", "市市场监管局", "市卫生健康委"], [], None),
+        ("打造产业集聚区", ["市经济信息化委", "市科委", "相关区"], [], None),
+    ]
+    assert all(r["confidence"] >= 0.5 and r["quote"].startswith("（") for r in recs)
