@@ -82,6 +82,9 @@ def test_history_and_baselines_are_not_targets(report):
 # Annotated blind by another helper (R_*, targets): R_nongye-jixiehua 0.000 → 0.878 (untuned) → 0.978 after 补齐短板 titles became tasks (prompted by it), R_zhengfu-baogao-2021
 # 0.588 (before, and when first run here) → 1.000 after the work-report fixes it prompted (今年, lead-ins,
 # 万亿, 岁, telephone numbers, report prior −0.8, the next value after 、/和, 年限…年, 改造 counts).
+# Stop 17 (helpers S and G): R_gonggong-weisheng and R_guangyuan-zhiben state no target (0 reported,
+# untuned); R_shipin-keji 0.800 untuned → 1.000 after the fixes it prompted (种/款 counts, 突破, 研制/
+# 获批 counts, a paragraph framed by the year it opens on), so it is no longer held out.
 BLIND = Path(__file__).parent / "blind"
 UNLABELLED = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "real" / "unlabelled"
 
@@ -98,6 +101,11 @@ def test_blind_real_documents(gold_file):
     from pipeline.process import analyse
 
     gold = [json.loads(x) for x in gold_file.read_text(encoding="utf-8").splitlines() if x.strip()]
+    if not gold:  # a document that states no target: nothing may be reported
+        name = json.loads((gold_file.parent / "documents.jsonl").read_text(encoding="utf-8").splitlines()[0])["doc"]
+        found = confident(extract_targets(analyse(str(UNLABELLED / name))))
+        assert not found, [r["quote"] for r in found]
+        return
     doc = analyse(str(UNLABELLED / gold[0]["doc"]))
     for g in gold:
         g["_span"] = locate(doc.raw_text, g["quote"], g.get("line"))
