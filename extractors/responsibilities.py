@@ -361,7 +361,8 @@ def _duty_matches(text: str):
 # --- "…提高活性保留率。（市科委、市经济信息化委）": a bare list closing a task ------------------
 # A bracket standing after the task's last sentence and ending its paragraph, holding only
 # department names: every one named is responsible (no label says who leads).
-LIST_NOTE = re.compile(r"(?<=[。；;！!])[ \t　]*[（(](?P<list>[^（）()。；;：:，,\n]{3,200})[）)][ \t　]*$", re.M)
+# (It opens on the sentence's end, a character class the regex engine can skip ahead to.)
+LIST_NOTE = re.compile(r"[。；;！!][ \t　]*(?P<open>[（(])(?P<list>[^（）()。；;：:，,\n]{3,200})[）)][ \t　]*$", re.M)
 LIST_NAME_MIN = 3  # 市科委; a two-character word in brackets (西部, 试行) is no department
 
 
@@ -375,8 +376,7 @@ def _list_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
         names = split_departments(body)
         if not names or not all(dept_end.search(n) and LIST_NAME_MIN <= len(n) <= NAME_MAX for n in names):
             continue
-        start = m.start("list") - 1
-        rec = _record(document, start, m.end("list") + 1, [("", names)], region, form="list")
+        rec = _record(document, m.start("open"), m.end("list") + 1, [("", names)], region, form="list")
         rec["lead_role"] = None
         if rec["char_start"] not in taken_raw:
             out.append(rec)
