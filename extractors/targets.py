@@ -693,6 +693,8 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
     lead = LEADING_YEAR.match(line, sent_start)
     if lead and lead.start() <= clause_start and not own:
         own = [cn_year(lead.group(1))]
+    if not own and (opens := CLAUSE_YEAR.match(line, clause_start)):
+        own = [cn_year(opens.group(1))]  # …投入，2021年建设1亿亩…: the clause opens on its year
     if own:
         return own[-1]
     if THIS_YEAR.search(line, 0, clause_start + 3) and ctx.this_year:
@@ -710,6 +712,9 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
 THIS_YEAR = re.compile(r"今年|本年度|年内")
 ANY_YEAR = re.compile(r"(?:19|20)\d\d\s*年|[〇○零一二]{4}年")
 LEADING_YEAR = re.compile(rf"[\s“”\"]*{_Y}\s*年(?:底|末)?[，,]")
+# A clause that opens on a year and goes straight on to its verb (2021年建设…, 2023年实现…); not
+# 2020年以来, 2020年的, 2020年度, 2021年初 ….
+CLAUSE_YEAR = re.compile(rf"[\s“”\"]*{_Y}\s*年(?:底|末|内)?(?![以前的度初起期后上中下来])(?=[\u4e00-\u9fff])")
 
 
 # GOAL_YEAR's and PERIOD_FRAME's scans: their matches (but a ^ one) start with these.

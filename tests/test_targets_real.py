@@ -253,3 +253,15 @@ def test_a_year_named_later_in_the_paragraph_frames_the_sentences_after_it(tmp_p
     recs = targets(tmp_path, text)
     assert one(recs, 2000.0, comparator="<=")["year"] == 2020
     assert one(recs, 30.0)["year"] == 2018
+
+
+def test_a_clause_that_opens_on_its_year(tmp_path):
+    # guojia_zhongyang-yihao-wenjian-xiangcun-zhenxing_2021.md (a 2021 No. 1 document with goals
+    # for 2025): the clause …投入，2021年建设1亿亩… states its own year; 2020年以来 is no such year.
+    text = ("中共中央 国务院关于全面推进乡村振兴加快农业农村现代化的意见\n"
+            "（一）目标任务。到2025年，农村自来水普及率达到88%。\n"
+            "（二）加强高标准农田建设。中央和地方共同加大粮食主产区高标准农田建设投入，"
+            "2021年建设1亿亩旱涝保收、高产稳产高标准农田。\n")
+    recs = targets(tmp_path, text)
+    assert one(recs, 100000000.0, unit="亩")["year"] == 2021
+    assert one(recs, 88.0, unit="%")["year"] == 2025
