@@ -61,7 +61,11 @@ QUARTER = re.compile(r"([一二三四1-4])季度")
 _REL_VERB = (rf"(?:力争|争取|用|利用|经过|通过|花)(?:约)?(?P<n>[{CN_NUM}\d]{{1,3}}(?:[至到—-][{CN_NUM}\d]{{1,3}})?)"
              r"(?:个)?年(?:左右)?(?:的)?(?:时间|内|努力)")
 _REL_CAMPAIGN = rf"(?P<n2>[{CN_NUM}\d]{{1,3}})年(?:攻坚|专项)?行动(?:计划)?(?:按期|如期|圆满|全面)(?:完成|收官)"
-RELATIVE = re.compile(rf"(?=[力争用利经通花{CN_NUM}\d])(?:{_REL_VERB}|{_REL_CAMPAIGN})")
+# "，2年内要达到…", "并于2年内全部完成": a time limit that opens its clause and goes on to what is
+# to be done (not 一年内发生2次事故, a condition, nor 一年内严格限制, a sanction's term).
+_REL_WITHIN = (rf"(?<=[于在，,。；;\n])(?P<n3>[{CN_NUM}\d]{{1,2}})(?:个)?年(?:以)?内"
+               r"(?=要|必须|应当?|全部|基本|完成|实现|达到|建成|接入)")
+RELATIVE = re.compile(rf"(?=[力争用利经通花{CN_NUM}\d])(?:{_REL_VERB}|{_REL_CAMPAIGN}|{_REL_WITHIN})")
 PREFILTER = re.compile(r"年|月")
 # What every match of YEAR, MONTH_ONLY and RELATIVE holds, at most *_BACK non-blank characters
 # after its start (the longest marker, relative word and number before it), for
@@ -484,8 +488,21 @@ def _before_unbalanced_close(text: str, start: int, end: int) -> int:
     return end
 
 
+DONE_ONLY = re.compile(r"(?:全部|基本)?(?:完成|实现|到位)(?=[，,。；;）)\n]|$)")
+LINKS = "，,；; 并且要于在"
+
+
+def _clause_before(text: str, pos: int) -> tuple[int, str]:
+    """(start, text) of the clause before ``pos``, without the words that link it on."""
+    end = pos
+    while end > 0 and text[end - 1] in LINKS:
+        end -= 1
+    start = max(text.rfind(c, 0, end) for c in "。；;，,\n") + 1
+    return start, text[start:end].strip()[:WHAT_MAX]
+
+
 def _relative_record(document: Document, m: re.Match) -> dict:
-    n = m.group("n") or m.group("n2")
+    n = m.group("n") or m.group("n2") or m.group("n3")
     text = document.text
     if m.group("n2"):  # "三年行动按期完成": the campaign is what is promised
         line_start = max(text.rfind("\n", 0, m.start()), *(text.rfind(c, 0, m.start()) for c in "。；，")) + 1
@@ -493,6 +510,9 @@ def _relative_record(document: Document, m: re.Match) -> dict:
     else:
         start = m.start()
         what, clause_end = what_after(document, m.end())
+        if m.group("n3") and (done := DONE_ONLY.match(text, m.end())):  # "…改造，并于2年内完成": what is
+            start, what = _clause_before(text, m.start())                   # done is the clause before
+            clause_end = done.end()
     ev = _evidence(document, m.start(), m.end())
     return {
         "what": what,

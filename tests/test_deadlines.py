@@ -141,3 +141,23 @@ def test_a_time_limit_line_under_a_task():
                    period_start=2021, period_end=2025, kind="plan")
     (rec,) = extract_deadlines(doc)
     assert (rec["year"], rec["month"], rec["what"]) == (2024, 12, "开展隐患排查治理")
+
+
+def test_a_time_limit_that_opens_its_clause():
+    """shanghai_qiye-anquan-shengchan-shishi-yijian_2010_crawljson.json (annotated blind in
+    tests/blind/R_qiye-anquan-2010): 2年内要达到…, 并于2年内全部完成 (what is done is the clause
+    before), 于5年内实现…; a condition (一年内发生2次以上事故) and a sanction's term (一年内严格限制)
+    are no deadline."""
+    doc = make_doc("（一）加强企业安全管理\n"
+                   "涉及危险工艺的化工企业，2年内要达到安全生产标准化二级以上水平。"
+                   "旅游包车要安装使用卫星定位装置，并于2年内全部完成；"
+                   "推广次氯酸钠替代液氯水处理应用技术，于5年内实现外环线以内水厂全部替代。\n"
+                   "（二）严格责任追究\n对于发生重大生产安全责任事故或一年内发生2次以上较大生产安全责任事故的企业，"
+                   "通报有关主管部门，一年内严格限制其新增的项目核准。\n")
+    recs = extract_deadlines(doc)
+    assert [(r["relative"], r["what"]) for r in recs] == [
+        ("2年", "要达到安全生产标准化二级以上水平"),
+        ("2年", "旅游包车要安装使用卫星定位装置"),
+        ("5年", "实现外环线以内水厂全部替代"),
+    ]
+    assert recs[1]["quote"] == "旅游包车要安装使用卫星定位装置，并于2年内全部完成"
