@@ -265,3 +265,13 @@ def test_a_clause_that_opens_on_its_year(tmp_path):
     recs = targets(tmp_path, text)
     assert one(recs, 100000000.0, unit="亩")["year"] == 2021
     assert one(recs, 88.0, unit="%")["year"] == 2025
+
+
+def test_a_count_that_says_when_a_sanction_applies_is_no_target(tmp_path):
+    # shanghai_qiye-anquan-shengchan-shishi-yijian_2010_crawljson.json: 对于发生…或一年内发生2次以上
+    # 较大事故…的企业 names whom a sanction hits, not a goal.
+    text = ("上海市人民政府关于进一步加强企业安全生产工作的实施意见\n（五）严格责任追究\n"
+            "对于发生重大、特别重大生产安全责任事故或一年内发生2次以上较大生产安全责任事故并负主要责任的企业，"
+            "依法暂扣其安全生产许可证。到2012年，较大生产安全事故起数下降10%。\n")
+    recs = targets(tmp_path, text)
+    assert [r["value"] for r in recs] == [10.0]
