@@ -85,6 +85,8 @@ def test_history_and_baselines_are_not_targets(report):
 # Stop 17 (helpers S and G): R_gonggong-weisheng and R_guangyuan-zhiben state no target (0 reported,
 # untuned); R_shipin-keji 0.800 untuned → 1.000 after the fixes it prompted (种/款 counts, 突破, 研制/
 # 获批 counts, a paragraph framed by the year it opens on), so it is no longer held out.
+# R_zhongyang-yihao 1.000 untuned (one year wrong: …，2021年建设1亿亩 → a clause's own year, fixed);
+# R_zhichi-qiye and R_qiye-anquan-2010: no confident target but one condition (对于…发生, fixed).
 BLIND = Path(__file__).parent / "blind"
 UNLABELLED = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "real" / "unlabelled"
 
