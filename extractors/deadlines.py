@@ -489,7 +489,7 @@ def _before_unbalanced_close(text: str, start: int, end: int) -> int:
 
 
 DONE_ONLY = re.compile(r"(?:全部|基本)?(?:完成|实现|到位)(?=[，,。；;）)\n]|$)")
-LINKS = "，,；; 并且要于在"
+LINKS = "，,；; 并于在"  # "…改造，并于2年内完成"
 
 
 def _clause_before(text: str, pos: int) -> tuple[int, str]:

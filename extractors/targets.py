@@ -710,7 +710,7 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
 
 
 THIS_YEAR = re.compile(r"今年|本年度|年内")
-ANY_YEAR = re.compile(r"(?:19|20)\d\d\s*年|[〇○零一二]{4}年")
+ANY_YEAR = re.compile(rf"{_Y}\s*年")  # any year named, Arabic or Chinese digits
 LEADING_YEAR = re.compile(rf"[\s“”\"]*{_Y}\s*年(?:底|末)?[，,]")
 # A clause that opens on a year and goes straight on to its verb (2021年建设…, 2023年实现…); not
 # 2020年以来, 2020年的, 2020年度, 2021年初 ….
