@@ -62,9 +62,8 @@ _REL_VERB = (rf"(?:力争|争取|用|利用|经过|通过|花)(?:约)?(?P<n>[{CN
              r"(?:个)?年(?:左右)?(?:的)?(?:时间|内|努力)")
 _REL_CAMPAIGN = rf"(?P<n2>[{CN_NUM}\d]{{1,3}})年(?:攻坚|专项)?行动(?:计划)?(?:按期|如期|圆满|全面)(?:完成|收官)"
 # "，2年内要达到…", "并于2年内全部完成": a time limit that opens its clause and goes on to what is
-# to be done (not 一年内发生2次事故, a condition, nor 一年内严格限制, a sanction's term).
-_REL_WITHIN = (rf"(?<=[于在，,。；;\n])(?P<n3>[{CN_NUM}\d]{{1,2}})(?:个)?年(?:以)?内"
-               r"(?=要|必须|应当?|全部|基本|完成|实现|达到|建成|接入)")
+# to be done (see _within_opens_clause; not 一年内发生2次事故, a condition, nor 一年内严格限制).
+_REL_WITHIN = rf"(?P<n3>[{CN_NUM}\d]{{1,2}})(?:个)?年以?内"
 RELATIVE = re.compile(rf"(?=[力争用利经通花{CN_NUM}\d])(?:{_REL_VERB}|{_REL_CAMPAIGN}|{_REL_WITHIN})")
 PREFILTER = re.compile(r"年|月")
 # What every match of YEAR, MONTH_ONLY and RELATIVE holds, at most *_BACK non-blank characters
@@ -78,7 +77,7 @@ YEAR_BACK = 4  # 力争到, 展望到 + the year's first digit
 # prefixes (extractors.scan), a few times quicker than the regex engine's scan.
 MONTH_ANCHOR = LiteralLed(re.compile(r"月|年[底末内]|半年|季度"))
 MONTH_BACK = 10  # 力争在 + 本年度 + 十二, or 确保在 + 明年 + 第一 before 季度
-RELATIVE_ANCHOR = LiteralLed(re.compile(r"年(?:左右|的|时间|内|努力)|行动"))
+RELATIVE_ANCHOR = LiteralLed(re.compile(r"年(?:左右|的|时间|以?内|努力)|行动"))
 RELATIVE_BACK = 12  # 利用 + 约 + 三至五 + 个, or 三年攻坚 before 行动
 # The year ends a range or a span (2020—2030年, 2021年至2025年): a period, not a deadline.
 RANGE_BEFORE = re.compile(r"(?:\d{4}\s*年?\s*[-—–~～至到]\s*|\d{4}\s*年\s*[-—–~～至到]\s*)$")
@@ -128,6 +127,8 @@ def extract_deadlines(document: Document) -> list[dict]:
             records.append(_month_record(document, m))
     for m in finditer_near(RELATIVE, RELATIVE_ANCHOR, text, RELATIVE_BACK):
         if _in_title(text, m.start()) or _is_table_row(text, m.start()):
+            continue
+        if m.group("n3") and not _within_opens_clause(text, m):
             continue
         records.append(_relative_record(document, m))
     records.extend(_open_ended_notes(document))
@@ -489,16 +490,30 @@ def _before_unbalanced_close(text: str, start: int, end: int) -> int:
 
 
 DONE_ONLY = re.compile(r"(?:全部|基本)?(?:完成|实现|到位)(?=[，,。；;）)\n]|$)")
-LINKS = "，,；; 并于在"  # "…改造，并于2年内完成"
+
+
+def _within_opens_clause(text: str, m: re.Match) -> bool:
+    """A bare N年内 is a time limit when it opens its clause (after 于/在 or a clause mark) and
+    a modal or a deadline verb follows it (要达到, 全部完成, 实现)."""
+    return _at_clause_start(text, _before_linking(text, m.start())) and bool(
+        MODAL.match(text, m.end()) or vocabulary("deadline_cues").match(text, m.end()))
+
+
+def _before_linking(text: str, pos: int) -> int:
+    """Where the words linking a time limit onto its clause start: "…改造，并于|2年内完成"."""
+    for linking in ("于在", "并"):
+        pos -= 1 if pos and text[pos - 1] in linking else 0
+    return pos
 
 
 def _clause_before(text: str, pos: int) -> tuple[int, str]:
     """(start, text) of the clause before ``pos``, without the words that link it on."""
-    end = pos
-    while end > 0 and text[end - 1] in LINKS:
+    end = _before_linking(text, pos)
+    while end and text[end - 1] in "，,；; \t\u3000\n":
         end -= 1
-    start = max(text.rfind(c, 0, end) for c in "。；;，,\n") + 1
-    return start, text[start:end].strip()[:WHAT_MAX]
+    start = max(text.rfind(c, 0, end) for c in "。，,；;：:（(\n") + 1  # (、 lists inside a clause)
+    clause = text[start:end]
+    return start + len(clause) - len(clause.lstrip()), clause.strip()[-WHAT_MAX:]
 
 
 def _relative_record(document: Document, m: re.Match) -> dict:

@@ -161,3 +161,10 @@ def test_a_time_limit_that_opens_its_clause():
         ("5年", "实现外环线以内水厂全部替代"),
     ]
     assert recs[1]["quote"] == "旅游包车要安装使用卫星定位装置，并于2年内全部完成"
+
+
+def test_a_time_limit_written_以内_or_after_a_list_number():
+    """The same reading for 2年以内 and for a time limit that opens an item (1、3年内完成…)."""
+    doc = make_doc("（一）任务\n1、3年内完成隐患排查。\n2、涉及危险工艺的企业，2年以内要达到安全生产标准化三级以上水平。\n")
+    assert [(r["relative"], r["what"]) for r in extract_deadlines(doc)] == [
+        ("3年", "完成隐患排查"), ("2年", "要达到安全生产标准化三级以上水平")]
