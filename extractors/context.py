@@ -449,8 +449,8 @@ def section_index(document: Document) -> SectionIndex:
     """The (cached) section index of a document; rebuilt when its sections change."""
     key = id(document)
     hit = _INDEX_CACHE.get(key)
-    if hit and hit[0] is document and hit[1] == len(document.sections):
-        return hit[2]
+    if hit and hit[0] is document and hit[1] == len(document.sections) and hit[2].lookup is document.section_lookup():
+        return hit[2]  # (a new list of sections, even of the same length, makes a new lookup)
     sections = sorted(document.sections, key=lambda s: (s.start, s.level))
     by_id = {s.id: s for s in sections}
     start, _ = plan_period(document)

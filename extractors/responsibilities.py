@@ -318,18 +318,26 @@ DUTY_END = re.compile(r"负责[）)]")
 
 def _duty_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
     """Notes that only name who is responsible: every department listed leads."""
+    if not DUTY_END.search(document.text):
+        return []  # every duty note closes on 负责）
+    notes = ((m.start(), m.end(), m.group("list")) for m in _duty_matches(document.text))
+    return _department_lists(document, region, taken_raw, notes, "负责", "duty")
+
+
+def _department_lists(document: Document, region, taken_raw: set[int], notes, role_word: str, form: str,
+                      shortest: int = 1) -> list[dict]:
+    """A record for each (start, end, body) whose body lists only department names (each
+    ending like one, ``shortest`` to NAME_MAX characters, no role words): all of them lead."""
     out = []
     role, dept_end = regexes()["role"], regexes()["dept_end"]
-    if not DUTY_END.search(document.text):
-        return out  # every duty note closes on 负责）
-    for m in _duty_matches(document.text):
-        body = m.group("list")
+    for start, end, body in notes:
         if "牵头" in body or role.search(body):
             continue
         names = split_departments(body)
-        if not names or not all(dept_end.search(n) and len(n) <= NAME_MAX for n in names):
+        if not names or not all(dept_end.search(n) and shortest <= len(n) <= NAME_MAX for n in names):
             continue
-        rec = _record(document, m.start(), m.end(), [("负责", names)], region, form="duty")
+        rec = _record(document, start, end, [(role_word, names)], region, form=form)
+        rec["lead_role"] = role_word or None
         if rec["char_start"] not in taken_raw:
             out.append(rec)
     return out
@@ -367,20 +375,8 @@ LIST_NAME_MIN = 3  # 市科委; a two-character word in brackets (西部, 试行
 
 
 def _list_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
-    out = []
-    role, dept_end = regexes()["role"], regexes()["dept_end"]
-    for m in LIST_NOTE.finditer(document.text):
-        body = m.group("list")
-        if "牵头" in body or role.search(body):
-            continue
-        names = split_departments(body)
-        if not names or not all(dept_end.search(n) and LIST_NAME_MIN <= len(n) <= NAME_MAX for n in names):
-            continue
-        rec = _record(document, m.start("open"), m.end("list") + 1, [("", names)], region, form="list")
-        rec["lead_role"] = None
-        if rec["char_start"] not in taken_raw:
-            out.append(rec)
-    return out
+    notes = ((m.start("open"), m.end("list") + 1, m.group("list")) for m in LIST_NOTE.finditer(document.text))
+    return _department_lists(document, region, taken_raw, notes, "", "list", shortest=LIST_NAME_MIN)
 
 
 # --- brackets ------------------------------------------------------------------------------
