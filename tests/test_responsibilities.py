@@ -308,3 +308,8 @@ def test_a_bare_list_of_departments_closing_a_task_names_who_is_responsible(tmp_
         ("打造产业集聚区", ["市经济信息化委", "市科委", "相关区"], [], None),
     ]
     assert all(r["confidence"] >= 0.5 and r["quote"].startswith("（") for r in recs)
+
+
+def test_a_bracket_closing_a_task_that_names_no_unit_is_no_note():
+    doc = make_doc("（一）任务\n1.推进数字化。建设平台。（万物互联）\n2.加强科普。开展宣传。（市科协、市妇联）\n")
+    assert [(r["task"], r["lead"]) for r in extract_responsibilities(doc)] == [("加强科普", ["市科协", "市妇联"])]
