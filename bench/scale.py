@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -444,6 +445,8 @@ def print_row(r: dict) -> None:
 def main() -> None:
     from extract import positive  # bench/extract.py: a whole number, refused by name otherwise
 
+    whole = partial(positive, least=0)  # (≥ 0)
+
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=positive, nargs="+", default=[1000, 3000, 10000])
     ap.add_argument("--workers", type=positive, default=2)
@@ -459,9 +462,9 @@ def main() -> None:
     ap.add_argument("--queries", action="store_true", help="with --writer-only: query latency too")
     ap.add_argument("--cli-add", action="store_true", help="with --writer-only: time `cnpolicy ingest` of one more "
                     "file into each store (a cold process: model loads, processing, the writer)")
-    ap.add_argument("--kill-trials", type=lambda raw: positive(raw, least=0), default=0, help="kill -9 an ingest this many times (see kill_trials)")
+    ap.add_argument("--kill-trials", type=whole, default=0, help="kill -9 an ingest this many times (see kill_trials)")
     ap.add_argument("--kill-docs", type=positive, default=30)
-    ap.add_argument("--kill-late", type=lambda raw: positive(raw, least=0), default=4, help="of the kill trials, this many aimed at the final index refresh")
+    ap.add_argument("--kill-late", type=whole, default=4, help="of the kill trials, this many aimed at the final index refresh")
     args = ap.parse_args()
     if args.kill_trials:
         return kill_trials(args)
