@@ -230,7 +230,9 @@ def _notes(document: Document) -> list[dict]:
     taken |= {r["char_start"] for r in verb}
     duty = _duty_notes(document, region, taken)
     taken |= {r["char_start"] for r in duty}
-    return records + verb + duty + _list_notes(document, region, taken)
+    found = records + verb + duty + _list_notes(document, region, taken)
+    noted = {document.text.rfind("\n", 0, r["_pos"]) + 1 for r in found}
+    return found + _clause_notes(document, region, noted)
 
 
 def _continues(text: str, previous: dict, start: int, roles: list[tuple[str, list[str]]]) -> bool:
@@ -379,6 +381,78 @@ def _list_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
     return _department_lists(document, region, taken_raw, notes, "", "list", shortest=LIST_NAME_MIN)
 
 
+# --- "（1）工贸事故：区应急局牵头。" / "救援行动组。由区消防救援局牵头，…": a lead in the text ------
+# A clause (after a colon, a sentence end or a comma) that is only a list of departments and
+# 牵头 (由… / …分别牵头 / …按照各自职责牵头), not in a bracket: the task is its line's title.
+_NAME = r"(?:[^，,。；;：:（）()\n]|[（(][^（）()\n]{1,30}[）)])"
+# the next clause, when it names supporters: "市公安局、市财政局配合"
+SUPPORTED = r"(?:按照|按|根据)?(?:各自)?(?:职责分工)?(?:积极)?(?:配合|参与|协助|协同)(?:落实)?"
+CLAUSE_NOTE = re.compile(rf"(?:(?<=[：:。；;，,])|^[ \t　]*)(?:由)?(?P<lead>{_NAME}{{2,120}}?)"
+                         r"(?:按照|按|根据)?(?:各自)?(?:职责(?:权限|分工)?)?(?:分别|共同)?牵头(?:负责)?"
+                         rf"(?:[，,](?P<rest>[^，,。；;\n]*?{SUPPORTED}))?(?=[，,。；;\n]|$)", re.M)
+# "区公安分局(道路)": a bracket after a whole department name says which part it leads for.
+QUALIFIER = re.compile(r"[（(][^（）()]{1,30}[）)]$")
+
+
+def _clause_notes(document: Document, region, noted_lines: set[int]) -> list[dict]:
+    """Leads named in a clause of a line that holds no other note (a line with a bracketed
+    note is assigned by it: 由X牵头 in its text is the same assignment)."""
+    text = document.text
+    role, dept_end = regexes()["role"], regexes()["dept_end"]
+    out = []
+    for m in LEAD_VERB.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if line_start in noted_lines:
+            continue
+        c = _clause_before(text, line_start, m.start())
+        v = CLAUSE_NOTE.match(text, c)
+        if not v or v.end("lead") > m.start() or enclosing_open(text, m.start()) is not None:
+            continue
+        if role.search(v.group("lead")) or "牵头" in v.group("lead"):
+            continue
+        lead = [_unqualified(n, dept_end) for n in split_departments(v.group("lead"))]
+        rest = v.group("rest") or ""
+        verb = SUPPORT_VERB.search(rest)
+        support = split_departments(rest[:verb.start()]) if verb else []
+        support = [n for n in support if dept_end.search(n) and len(n) <= NAME_MAX and not n.startswith(GENERIC_START)]
+        if not lead or not all(dept_end.search(n) and LIST_NAME_MIN <= len(n) <= NAME_MAX for n in lead):
+            continue  # prose that mentions leading, not a list of departments
+        roles = [("牵头", lead)] + ([(verb.group("verb"), support)] if support else [])
+        rec = _record(document, v.start("lead") - (1 if text[v.start("lead") - 1:v.start("lead")] == "由" else 0),
+                      m.end() if not support else v.end(), roles, region, form="clause")
+        out.append(rec)
+    return out
+
+
+GENERIC_START = ("各", "有关", "相关", "其他", "其它")
+_CLAUSE_START = re.compile(r"[：:。；;，,]")
+
+
+def _clause_before(text: str, line_start: int, pos: int) -> int:
+    """Where the clause holding ``pos`` starts on its line (after the item number)."""
+    cut = None
+    depth = 0
+    for i in range(pos - 1, line_start - 1, -1):
+        ch = text[i]
+        if ch in CLOSE:
+            depth += 1
+        elif ch in OPEN:
+            depth -= 1
+        elif depth <= 0 and ch in "：:。；;，,":
+            cut = i + 1
+            break
+    if cut is not None:
+        return cut
+    heading = _heading_of(text[line_start:pos])
+    return pos - len(heading.rest) if heading else line_start
+
+
+def _unqualified(name: str, dept_end: re.Pattern) -> str:
+    """区公安分局(道路) → 区公安分局: the bracket says which part, the name is before it."""
+    bare = QUALIFIER.sub("", name)
+    return bare if bare != name and dept_end.search(bare) else name
+
+
 # --- brackets ------------------------------------------------------------------------------
 def enclosing_open(text: str, pos: int) -> int | None:
     """The bracket that opens around ``pos`` on its line, if any."""
@@ -455,7 +529,7 @@ def split_departments(chunk: str) -> list[str]:
         chunk = whole  # the list is only "各有关部门"
     names = []
     for part in split_top_level(chunk):
-        names.extend(p for p in RUN_ON.split(part) if p)
+        names.extend(p for p in RUN_ON.split(part) if p and p not in ("各", "其他", "其它"))
     return names
 
 
@@ -635,7 +709,7 @@ def table_task(header: list[str], cells: list[str]) -> str | None:
 
 # --- records ----------------------------------------------------------------------------------
 # Log-odds of the ways a note can be written: an explicit label is surest.
-FORM_WEIGHT = {"label": 2.0, "table": 1.5, "verb": 1.0, "duty": 0.5, "list": 0.3}
+FORM_WEIGHT = {"label": 2.0, "table": 1.5, "verb": 1.0, "duty": 0.5, "clause": 0.5, "list": 0.3}
 ROLE_WEIGHT = {"history": -2.0, "baseline": -1.0}
 W_FOOTER = -5.0
 

@@ -313,3 +313,36 @@ def test_a_bare_list_of_departments_closing_a_task_names_who_is_responsible(tmp_
 def test_a_bracket_closing_a_task_that_names_no_unit_is_no_note():
     doc = make_doc("（一）任务\n1.推进数字化。建设平台。（万物互联）\n2.加强科普。开展宣传。（市科协、市妇联）\n")
     assert [(r["task"], r["lead"]) for r in extract_responsibilities(doc)] == [("加强科普", ["市科协", "市妇联"])]
+
+
+def test_a_lead_named_in_the_text_of_a_list_item():
+    """shanghai-changning-qu_shengchan-anquan-shigu-zhuanxiang-yuan_2024_crawljson.json
+    (unlabelled, annotated blind in tests/blind/R_changning-yuan): an emergency plan assigns
+    each accident type and each working group by a clause of its item, not a bracket —
+    "工贸事故：区应急局牵头" / "救援行动组。由区消防救援局牵头，…".  A bracket after a whole
+    department name says which part it leads for; supporters are the next clause before
+    配合; a generic "相关单位" supports nobody; prose about leading names no department; a
+    line whose bracketed note assigns it gets no second record from its text."""
+    doc = make_doc(
+        "二、组织指挥\n"
+        "(1)生产经营性火灾事故：区消防救援局牵头。\n"
+        "(2)危险化学品事故：区应急局、区公安分局、区建管委(交通委)按照各自职责权限分别牵头。\n"
+        "(3)建筑安全事故：区建管委(市政非交通工程、水务工程)、区房管局(房屋安全)分别牵头。\n"
+        "(4)救援行动组。由区消防救援局牵头，主要负责组织指挥人员搜救、险情控制等任务。\n"
+        "(5)环境监测评估组。由区生态环境局牵头，相关单位协同配合，主要负责开展环境监测。\n"
+        "(6)联合执法组。由区市场监管局牵头，区公安分局、区城管执法局配合，负责查处违法行为。\n"
+        "其它未列事故类别，按照“谁主管谁牵头”的原则，履行相关职责。\n"
+        "(7)加强统筹推进，由区科委牵头，优化部门协同。（责任单位：区科委、各相关单位）\n")
+    got = [(r["task"], r["lead"], r["support"], r["lead_role"], r["quote"]) for r in extract_responsibilities(doc)]
+    assert got[:-1] == [
+        ("生产经营性火灾事故", ["区消防救援局"], [], "牵头", "区消防救援局牵头"),
+        ("危险化学品事故", ["区应急局", "区公安分局", "区建管委"], [], "牵头",
+         "区应急局、区公安分局、区建管委(交通委)按照各自职责权限分别牵头"),
+        ("建筑安全事故", ["区建管委", "区房管局"], [], "牵头",
+         "区建管委(市政非交通工程、水务工程)、区房管局(房屋安全)分别牵头"),
+        ("救援行动组", ["区消防救援局"], [], "牵头", "由区消防救援局牵头"),
+        ("环境监测评估组", ["区生态环境局"], [], "牵头", "由区生态环境局牵头"),
+        ("联合执法组", ["区市场监管局"], ["区公安分局", "区城管执法局"], "牵头",
+         "由区市场监管局牵头，区公安分局、区城管执法局配合"),
+    ]
+    assert got[-1][4] == "（责任单位：区科委、各相关单位）"  # the bracket, not 由区科委牵头 as well
