@@ -333,7 +333,6 @@ def earlier_period(text: str, plan_start: int | None) -> bool:
 
 
 OWN_PERIOD = re.compile(r"规划期内|规划期末|规划期间|规划实施期")
-LAST_FIVE_YEARS = re.compile(r"过去五年|近五年|五年来")
 
 
 def names_plan_period(text: str, plan_start: int | None) -> bool:
@@ -357,9 +356,9 @@ def looks_back(sentence: str, plan_start: int | None = None) -> bool:
 
 
 def opens_in_past(line: str, plan_start: int | None) -> bool:
-    """A paragraph that opens on an earlier period (“十三五”期间，… / 过去五年，…)."""
+    """A paragraph that opens on an earlier period (“十三五”期间，… / 过去五年，… / 去年，…)."""
     head = PAST_OPENING.match(line).group(1)
-    if LAST_FIVE_YEARS.match(head):
+    if vocabulary("past_openings").match(head):
         return True
     return bool(PAST_OPENING_HEAD.search(head)) and earlier_period(head, plan_start)
 

@@ -101,7 +101,7 @@ SENTENCE_REACH = 400
 W_BASE, W_MARKER, W_NOTE = 1.0, 1.0, 1.0
 W_BEFORE_DOC_YEAR, W_LOOKS_BACK, W_PERIOD_STATEMENT, W_RESULT = -3.0, -3.0, -3.0, -2.0
 W_ARTICLE_NO_FORWARD, W_OPEN_ENDED, W_NO_DOC_YEAR = -2.0, -2.5, -0.5
-W_NO_COMMITMENT, W_MODAL = -2.0, 1.0
+W_NO_COMMITMENT, W_MODAL, W_AHEAD = -2.0, 1.0, 1.0
 ROLE_WEIGHT = {"history": -3.0, "baseline": -2.5}
 REPORTING_KINDS = ("article", "news", "report", "statistics")
 
@@ -151,15 +151,19 @@ def sentence_at(text: str, start: int, end: int) -> str:
     return text[a:m.start() if m else len(text)]
 
 
-def _evidence(document: Document, start: int, end: int) -> Evidence:
+def _evidence(document: Document, start: int, end: int, ahead: bool = False) -> Evidence:
     """What the context says about the date expression text[start:end] (with its marker:
-    到2025年底, 力争三年时间) being a commitment."""
+    到2025年底, 力争三年时间) being a commitment; ``ahead``: its year is after the
+    document's own (a year still to come when it was written looks forward by itself)."""
     text = document.text
     sentence = sentence_at(text, start, end)
     ev = Evidence(W_BASE, [f"base ({W_BASE:+.1f})"])
     forward = looks_forward(text[start:end])
     if forward:
         ev.add(W_MARKER, f"forward words {text[start:end].strip()}")
+    elif ahead:
+        forward = True
+        ev.add(W_AHEAD, "a year after the document's")
     role, sure = section_role(document, start)
     ev.add(round(ROLE_WEIGHT.get(role, 0.0) * sure, 2), f"section {role}")
     if looks_back(sentence) and not looks_forward(sentence):
@@ -226,7 +230,7 @@ def _is_deadline(text: str, m: re.Match) -> bool:
 
 def _year_record(document: Document, m: re.Match, floor: int | None) -> dict:
     year = year_of(m)
-    ev = _evidence(document, m.start(), m.end())
+    ev = _evidence(document, m.start(), m.end(), ahead=floor is not None and year > floor)
     if floor is not None and year < floor:
         ev.add(W_BEFORE_DOC_YEAR, "year before the document's")
     what, clause_end = what_after(document, m.end())

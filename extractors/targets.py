@@ -80,7 +80,7 @@ LEAD_NOISE = re.compile(
     rf"^(?:[\d]+[.．、]|[（(][\d一二三四五六七八九十]+[）)]|[①-⑳]|——|[、，,和及与并且]|其中|"
     rf"到20\d\d年(?:底|末)?|20\d\d年(?:底|末)?前?|力争|确保|实现|推动|努力|争取|使|将|要|全面|基本|进一步|"
     rf"规划|计划|逐步|同时|累计|{BUILD_VERB}|[和及与、])+")
-TRAIL_NOISE = re.compile(rf"(?:{BUILD_VERB}|(?<!年)均|都|要|应|须|必须|需|稳定|分别|再|能够|总体|全部|基本|力争|确保|进一步|逐步|实现|具备|"
+TRAIL_NOISE = re.compile(rf"(?:{BUILD_VERB}|(?:到|至)?(?<![\d〇零一二三四五六七八九])(?:20\d\d|19\d\d)年(?:底|末)?前?|(?<!年)均|都|要|应|须|必须|需|稳定|分别|再|能够|总体|全部|基本|力争|确保|进一步|逐步|实现|具备|"
                          r"达到|保障|满足|为|的|[和及与、，])+$")
 # Scope words: a number after them counts what a goal covers, not what it achieves.
 SCOPE_BEFORE = re.compile(r"(?:在|对|全市|全区|全县|全省|全镇|各|所有|覆盖|涉及|全部|其中|共有|现有|共)$")
@@ -318,7 +318,7 @@ DIGIT = re.compile(r"\d")
 DIGIT_OR_PERCENT = re.compile(r"\d|百分之")
 ACHIEVE_BEFORE = re.compile(r"实现[^，]{0,12}$")
 ACHIEVE_CUE = re.compile(r"实现|确保|达到")
-HEADCOUNT = re.compile(r"人数$")
+HEADCOUNT = re.compile(r"人数$|人口$")
 GRAMMAR_PRIOR = 0.5
 
 
@@ -358,6 +358,8 @@ def combine_comparator(cue: str | None, own: str | None, unit: str) -> str | Non
         return cue
     if own and own != "=":
         return own
+    if own == "=" and cue in BOUNDS:
+        return own  # 控制在10%左右: about 10%, not at most
     return cue or own  # "=" for 约, None when nothing says
 
 
@@ -460,8 +462,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         # A bare number of people: "保障4万集中转移安置人口" → 人.
         if not unit and obj and PEOPLE_NOUN.match(obj) and not post:
             unit = "人"
-        elif not unit and not post and HEADCOUNT.search(_clean_indicator(subject[:cue_at] if cue else subject)):
-            unit = "人"  # 死亡失踪人数力争为零: a head count
+        elif not unit and (not post or cue) and HEADCOUNT.search(_clean_indicator(subject[:cue_at] if cue else subject)):
+            unit = "人"  # 死亡失踪人数力争为零, 人口控制在13亿以内: a head count
         is_rate_unit = unit in ("%", "‰", "")
         counted = not is_rate_unit
         # Decide whether this value states a goal.
@@ -544,6 +546,8 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
                                                     "", subject)) + obj_clean
             if len(indicator) < 2:
                 indicator = _clean_indicator(sentence[: max(0, at)])[-20:] or indicator
+                if not v.unit and not freq and HEADCOUNT.search(indicator):
+                    v.unit = "人"  # 人口2000年控制在13亿以内，2010年要控制在14亿以内
             pending.append([indicator, v, year, q_start, q_end, shared, info])
         last_end = m_end
     if not pending:
@@ -874,6 +878,31 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 year = (lambda a=s_at, c=c_at, p=line_start + c_at: sentence_year(
                     ctx, line, a, c, p, lead_year() if item else None))
                 out += prose_targets(doc, ctx, clause, line_start + c_at, year, sentence, ev)
+                if "番" in clause:
+                    out += doubling_targets(ctx, clause, line_start + c_at, year, sentence, ev)
+    return out
+
+
+DOUBLING = re.compile(r"翻(?P<n>[一两二三四])番")
+TIMES_DOUBLED = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4}
+
+
+def doubling_targets(ctx: Context, clause: str, offset: int, sent_year, sentence: str, ev) -> list[dict]:
+    """比1980年翻两番 ("doubled twice"): a goal of 2ⁿ times the base year's level, unit 倍.
+    (``sent_year`` and ``ev`` as for prose_targets.)"""
+    out = []
+    for m in DOUBLING.finditer(clause):
+        subject = clause[:m.start()]
+        name = _clean_indicator(BASELINE_PHRASE.sub("", subject))
+        if len(name) < 2:
+            continue
+        v = Value(float(2 ** TIMES_DOUBLED[m.group("n")]), None, m.group(0), "倍", "=", m.start(), m.end())
+        year = sent_year() if callable(sent_year) else sent_year
+        e = (ev() if callable(ev) else ev) or ctx.evidence(offset, sentence)
+        start = offset + len(subject) - len(subject.lstrip("、，,和及与 "))
+        out.append(make_record(ctx, name, v, year, _attribute(clause), ctx.category(offset), "prose", start,
+                               offset + m.end(), _clause_evidence(e, clause, v, None, _text_cues(sentence, clause)),
+                               year_implied=year is not None and not _states_year(sentence)))
     return out
 
 
@@ -881,7 +910,7 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
 # Written as one character class, then a look back at that character to pick the
 # alternative: a pattern that starts with a class lets the regex engine skip ahead, an
 # alternation does not (three times faster; these run on every line and clause).
-LINE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万](?:(?<=\d)|(?<=[一二两三四五六七八九十])[个处支座次名人台]"
+LINE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万](?:(?<=\d)|(?<=[一二两三四五六七八九十])[个处支座次名人台番]"
                              r"|(?<=百)分之|(?<=[百千万])兆)")
 LINE_NUMBER_TO_END = re.compile(LINE_HAS_NUMBER.pattern + r"[^\n]*")
 CLAUSE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万为](?:(?<=[\d一二两三四五六七八九十])|(?<=百)分之"
@@ -892,7 +921,7 @@ CLAUSE_HAS_NUMBER = re.compile(r"[\d一二两三四五六七八九十百千万�
 # unit can start with are looked ahead at (all of them, for the rare clause holding a number).
 _UNIT_FIRST = first_chars(UNIT)
 CLAUSE_HAS_VALUE = re.compile(r"\d|[百千]分之|零|[〇一二两三四五六七八九十百千万亿]"
-                              + (f"(?=[{''.join(sorted(_UNIT_FIRST))}])" if _UNIT_FIRST else ""))
+                              + (f"(?=[{''.join(sorted(_UNIT_FIRST | {'番'}))}])" if _UNIT_FIRST else ""))  # 番: doubling_targets
 
 # The same for a clause, also passing over Arabic numbers that prose_targets always drops:
 # followed by 年 (a year; not 年一遇, 年均, nor where the clause names 年限/年数), 月, 号, or a

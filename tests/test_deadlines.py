@@ -168,3 +168,12 @@ def test_a_time_limit_written_以内_or_after_a_list_number():
     doc = make_doc("（一）任务\n1、3年内完成隐患排查。\n2、涉及危险工艺的企业，2年以内要达到安全生产标准化三级以上水平。\n")
     assert [(r["relative"], r["what"]) for r in extract_deadlines(doc)] == [
         ("3年", "完成隐患排查"), ("2年", "要达到安全生产标准化三级以上水平")]
+
+
+def test_a_bare_year_after_the_document_s_own_looks_forward_in_a_report():
+    """guojia_zhengfu-gongzuo-baogao-jiuwu-jihua_1996.txt (annotated blind in
+    tests/blind/R_jiuwu-1996): a work report issued in 1996 says 2000年全国要…; a year still to
+    come when the document was written looks forward without 到, its own year does not."""
+    doc = make_doc("政府工作报告\n　　１９９６年是“九五”计划第一年。２０００年全国要基本普及九年义务教育，基本扫除青壮年文盲。\n",
+                   kind="report", kind_confidence=0.8, issue_date="1996-03-05")
+    assert [(r["year"], r["what"]) for r in extract_deadlines(doc)] == [(2000, "全国要基本普及九年义务教育")]

@@ -275,3 +275,59 @@ def test_a_count_that_says_when_a_sanction_applies_is_no_target(tmp_path):
             "依法暂扣其安全生产许可证。到2012年，较大生产安全事故起数下降10%。\n")
     recs = targets(tmp_path, text)
     assert [r["value"] for r in recs] == [10.0]
+
+
+# guojia_zhengfu-gongzuo-baogao-jiuwu-jihua_1996.txt (unlabelled; annotated blind in
+# tests/blind/R_jiuwu-1996): a 1996 report on the 九五 plan, full-width digits.
+REPORT_1996 = (
+    " 1996年政府工作报告\n"
+    "关于国民经济和社会发展“九五”计划和２０１０年远景目标纲要的报告\n"
+    "——１９９６年３月５日在第八届全国人民代表大会第四次会议上\n"
+    "一、“八五”时期国民经济和社会发展的回顾\n"
+    "　　国民经济持续快速增长。原定２０００年比１９８０年翻两番的目标，已经提前五年实现了。\n"
+    "二、今后十五年的奋斗目标和指导方针\n"
+    "　　未来十五年的主要奋斗目标是：“九五”时期，２０００年实现人均国民生产总值比１９８０年翻两番；"
+    "２０１０年，实现国民生产总值比２０００年翻一番。\n"
+    "　　坚持计划生育基本国策，严格控制人口增长。全国人口２０００年要控制在１３亿以内，２０１０年要控制在１４亿以内。\n"
+    "三、努力做好１９９６年的工作\n"
+    "　　过去的一年，我国改革开放和经济、社会发展取得新的成就。进出口总额达到２８００多亿美元，增长１８．６％。\n"
+    "　　１９９６年是“九五”计划第一年。今年经济增长速度的调控目标定为８％，物价上涨幅度控制在１０％左右，"
+    "固定资产投资率定为３２％左右。\n")
+
+
+def test_doubling_is_a_goal_of_two_to_the_n_times(tmp_path):
+    """比1980年翻两番 (doubled twice) is 4倍 of the base year's level; the review's 原定…翻两番的目标，
+    已经…实现了 is history."""
+    recs = targets(tmp_path, REPORT_1996)
+    per_capita = one(recs, 4.0, unit="倍", comparator="=")
+    assert (per_capita["indicator"], per_capita["year"]) == ("人均国民生产总值", 2000)
+    assert per_capita["quote"].endswith("实现人均国民生产总值比１９８０年翻两番")
+    total = one(recs, 2.0, unit="倍")
+    assert (total["indicator"], total["year"]) == ("国民生产总值", 2010)
+    assert [r["value"] for r in recs if r["unit"] == "倍"] == [4.0, 2.0]
+
+
+def test_a_population_is_a_head_count_and_the_year_is_not_its_name(tmp_path):
+    recs = targets(tmp_path, REPORT_1996)
+    assert [(r["indicator"], r["value"], r["unit"], r["comparator"], r["year"])
+            for r in recs if r["value"] in (1.3e9, 1.4e9)] == [
+        ("全国人口", 1.3e9, "人", "<=", 2000), ("全国人口", 1.4e9, "人", "<=", 2010)]
+
+
+def test_a_goal_set_at_a_value_and_about_a_value(tmp_path):
+    """目标定为8% states the goal (定为 a comparator cue, 目标定为 a forward cue); 控制在10%左右 is
+    about 10%, not at most; a paragraph opening 过去的一年 reviews the last year."""
+    recs = targets(tmp_path, REPORT_1996)
+    assert [(r["indicator"], r["value"], r["comparator"], r["year"]) for r in recs if r["year"] == 1996] == [
+        ("今年经济增长速度的调控目标", 8.0, "=", 1996), ("物价上涨幅度", 10.0, "=", 1996),
+        ("固定资产投资率", 32.0, "=", 1996)]
+    assert not [r for r in recs if r["value"] in (18.6, 2800.0)]
+
+
+def test_a_status_as_of_a_date_is_not_a_goal(tmp_path):
+    """jiangmen-jianghai-qu_fangwu-tanta-shigu-zhenggai-pinggu_2023_crawljson.json (annotated
+    blind in tests/blind/R_jiangmen-zhenggai): 截至2023年5月 is a status — its 至2023年 is no
+    到2023年 that looks forward."""
+    recs = targets(tmp_path, "三、事故防范和整改措施建议落实情况\n（二）认真汲取事故教训\n"
+                             "截至2023年5月，累计排查自建房3.7万栋，其中经营性自建房5500多栋，已全部落实风险管控措施。\n")
+    assert recs == []
