@@ -232,7 +232,7 @@ def _notes(document: Document) -> list[dict]:
     taken |= {r["char_start"] for r in duty}
     found = records + verb + duty + _list_notes(document, region, taken)
     noted = {document.text.rfind("\n", 0, r["_pos"]) + 1 for r in found}
-    return found + _clause_notes(document, region, noted)
+    return found + _clause_notes(document, region, noted) + _duty_sentences(document, region, noted)
 
 
 def _continues(text: str, previous: dict, start: int, roles: list[tuple[str, list[str]]]) -> bool:
@@ -425,7 +425,43 @@ def _clause_notes(document: Document, region, noted_lines: set[int]) -> list[dic
 
 
 GENERIC_START = ("各", "有关", "相关", "其他", "其它")
-_CLAUSE_START = re.compile(r"[：:。；;，,]")
+
+
+# --- "应急管理部门负责监督检查…。": a rule's sentence that gives a unit its duty -------------------
+# A sentence (or an article: 第十二条…, an item: 4.3.4…) that opens on a list of units and 负责:
+# they are responsible for what follows, to the sentence's end (matched where it starts).
+DUTY_SENTENCE = re.compile(rf"[ \t　]*(?:第[一二三四五六七八九十百零〇\d]+条[ \t　]*)?(?:由)?(?P<lead>{_NAME}{{2,60}}?)(?:要|应当?)?(?:依法|依照职责|按照职责)?负责[，,]?"
+                           r"(?:依法)?(?P<task>[^。；;\n]{4,200})", re.M)
+DUTY_VERB = re.compile("负责")
+TASK_MAX = 60
+
+
+def _duty_sentences(document: Document, region, noted_lines: set[int]) -> list[dict]:
+    text = document.text
+    role, dept_end = regexes()["role"], regexes()["dept_end"]
+    out = []
+    for m in DUTY_VERB.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if line_start in noted_lines:
+            continue
+        start = max(text.rfind(c, line_start, m.start()) for c in "。；;：:") + 1
+        if start <= 0:  # the line's first sentence: after its item number (4.3.2 / （一） / 第五条)
+            heading = _heading_of(text[line_start:m.start()])
+            start = m.start() - len(heading.rest) if heading else line_start
+        v = DUTY_SENTENCE.match(text, start)
+        if not v or v.end("lead") > m.start() or enclosing_open(text, m.start()) is not None:
+            continue
+        if role.search(v.group("lead")) or "牵头" in v.group("lead"):
+            continue
+        written = split_departments(v.group("lead"))
+        lead = [_unqualified(n, dept_end) for n in written]
+        if not lead or not all(dept_end.search(n) and LIST_NAME_MIN <= len(w) <= NAME_MAX
+                               and not n.startswith(GENERIC_START) for n, w in zip(lead, written)):
+            continue  # "谁主管，谁负责", "其他行业主管部门…": no named unit
+        rec = _record(document, v.start("lead"), v.end("task"), [("负责", lead)], region, form="clause")
+        rec["task"] = v.group("task").strip()[:TASK_MAX]
+        out.append(rec)
+    return out
 
 
 def _clause_before(text: str, line_start: int, pos: int) -> int:
@@ -530,7 +566,20 @@ def split_departments(chunk: str) -> list[str]:
     names = []
     for part in split_top_level(chunk):
         names.extend(p for p in RUN_ON.split(part) if p and p not in ("各", "其他", "其它"))
-    return names
+    return [n for name in names for n in _split_pair(name)]
+
+
+def _split_pair(name: str) -> list[str]:
+    """派出所和城运中心 → 派出所, 城运中心: two names joined by 和/及, each a unit's (住房和城乡建设部门
+    is one: 住房 names no unit)."""
+    m = PAIR.fullmatch(name)
+    dept_end = regexes()["dept_end"]
+    if m and dept_end.search(m.group(1)) and dept_end.search(m.group(2)):
+        return [m.group(1), m.group(2)]
+    return [name]
+
+
+PAIR = re.compile(r"([^和及（）()]{2,}?)[和及]([^和及（）()]{2,})")
 
 
 def split_top_level(s: str) -> list[str]:

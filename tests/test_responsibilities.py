@@ -346,3 +346,25 @@ def test_a_lead_named_in_the_text_of_a_list_item():
          "由区市场监管局牵头，区公安分局、区城管执法局配合"),
     ]
     assert got[-1][4] == "（责任单位：区科委、各相关单位）"  # the bracket, not 由区科委牵头 as well
+
+
+def test_a_rule_s_sentence_that_gives_a_unit_its_duty():
+    """xinjiang-kezhou_donghuo-zuoye-anquan-guanli-guiding_2025_crawljson.json (unlabelled,
+    annotated blind in tests/blind/R_xinjiang-donghuo): a 规定 assigns duties by sentences
+    that open on the unit and 负责 — no bracketed note; the task is what follows.  A principle
+    ("谁主管，谁负责"), a generic unit and a duty in mid-sentence name no one."""
+    doc = make_doc(
+        "第三条动火作业实行“谁主管，谁负责”的原则。\n"
+        "乡镇（街道）负责依法监督和检查本地区动火作业安全状况，落实动火作业安全措施。\n"
+        "消防救援机构负责动火作业引发的火灾事故救援、宣传教育及火灾事故调查处理等相关工作。\n"
+        "公安机关负责查处职责范围内涉及动火作业的违法犯罪行为；城管部门负责对户外广告的动火作业的监督管理工作。\n"
+        "其他行业主管部门依照“三管三必须”的要求，在各自职责范围内，负责本行业的动火作业安全管理。\n"
+        "4.3.4由新镇安委办、派出所和城运中心负责，承接生产安全事故的报告。\n")
+    got = [(r["lead"], r["task"], r["lead_role"]) for r in extract_responsibilities(doc)]
+    assert got == [
+        (["乡镇"], "监督和检查本地区动火作业安全状况，落实动火作业安全措施", "负责"),
+        (["消防救援机构"], "动火作业引发的火灾事故救援、宣传教育及火灾事故调查处理等相关工作", "负责"),
+        (["公安机关"], "查处职责范围内涉及动火作业的违法犯罪行为", "负责"),
+        (["城管部门"], "对户外广告的动火作业的监督管理工作", "负责"),
+        (["新镇安委办", "派出所", "城运中心"], "承接生产安全事故的报告", "负责"),
+    ]
