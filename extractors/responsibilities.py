@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 from corpus.model import Document
 from corpus.numbering import parse_heading
 from extractors.base import provenance
-from extractors.context import DATA, Evidence, finditer_near, section_index, section_role, vocabulary
+from extractors.context import DATA, Evidence, finditer_near, section_index, section_role, vocabulary, words
 from extractors.departments import canonical
 from extractors.scan import LiteralLed
 
@@ -415,7 +415,7 @@ def _clause_notes(document: Document, region, noted_lines: set[int]) -> list[dic
         verb = SUPPORT_VERB.search(rest)
         support = split_departments(rest[:verb.start()]) if verb else []
         support = [n for n in support if dept_end.search(n) and len(n) <= NAME_MAX and not n.startswith(GENERIC_START)]
-        if not lead or not all(dept_end.search(n) and LIST_NAME_MIN <= len(n) <= NAME_MAX for n in lead):
+        if not lead or not all(_names_a_unit(n, dept_end) for n in lead):
             continue  # prose that mentions leading, not a list of departments
         roles = [("牵头", lead)] + ([(verb.group("verb"), support)] if support else [])
         rec = _record(document, v.start("lead") - (1 if text[v.start("lead") - 1:v.start("lead")] == "由" else 0),
@@ -455,8 +455,7 @@ def _duty_sentences(document: Document, region, noted_lines: set[int]) -> list[d
             continue
         written = split_departments(v.group("lead"))
         lead = [_unqualified(n, dept_end) for n in written]
-        if not lead or not all(dept_end.search(n) and LIST_NAME_MIN <= len(w) <= NAME_MAX
-                               and not n.startswith(GENERIC_START) for n, w in zip(lead, written)):
+        if not lead or not all(_names_a_unit(w, dept_end) for w in written):
             continue  # "谁主管，谁负责", "其他行业主管部门…": no named unit
         rec = _record(document, v.start("lead"), v.end("task"), [("负责", lead)], region, form="clause")
         rec["task"] = v.group("task").strip()[:TASK_MAX]
@@ -483,10 +482,26 @@ def _clause_before(text: str, line_start: int, pos: int) -> int:
     return pos - len(heading.rest) if heading else line_start
 
 
-def _unqualified(name: str, dept_end: re.Pattern) -> str:
-    """区公安分局(道路) → 区公安分局: the bracket says which part, the name is before it."""
+def _names_a_unit(name: str, dept_end: re.Pattern) -> bool:
+    """A name in a clause note or duty sentence: it ends like a unit's (a bracket after it
+    aside), is not generic (相关单位) and has at least LIST_NAME_MIN characters unless it is a
+    unit word itself (社区, 乡镇)."""
     bare = QUALIFIER.sub("", name)
-    return bare if bare != name and dept_end.search(bare) else name
+    return bool(dept_end.search(bare)) and len(name) <= NAME_MAX and not name.startswith(GENERIC_START) \
+        and (len(name) >= LIST_NAME_MIN or name in _unit_words())
+
+
+def _unqualified(name: str, dept_end: re.Pattern) -> str:
+    """区公安分局(道路) → 区公安分局: the bracket says which part, the name is before it.  A
+    bare level (乡镇（街道）, 县（市）) is no name by itself: the bracket is an alternative."""
+    bare = QUALIFIER.sub("", name)
+    return bare if bare != name and dept_end.search(bare) and bare not in _unit_words() else name
+
+
+@lru_cache(maxsize=1)
+def _unit_words() -> frozenset[str]:
+    """The plain words of department_suffixes.txt (乡镇, 街道, 部门 …)."""
+    return frozenset(w for w in words("department_suffixes") if re.fullmatch(r"[\u4e00-\u9fff]+", w))
 
 
 # --- brackets ------------------------------------------------------------------------------
