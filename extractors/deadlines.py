@@ -154,7 +154,8 @@ def sentence_at(text: str, start: int, end: int) -> str:
 def _evidence(document: Document, start: int, end: int, ahead: bool = False) -> Evidence:
     """What the context says about the date expression text[start:end] (with its marker:
     到2025年底, 力争三年时间) being a commitment; ``ahead``: its year is after the
-    document's own (a year still to come when it was written looks forward by itself)."""
+    document's own and its clause says what is to be done (2000年全国要…: a year still to come
+    when the document was written, with 要/将/应, looks forward; 2025年是…收官之年 does not)."""
     text = document.text
     sentence = sentence_at(text, start, end)
     ev = Evidence(W_BASE, [f"base ({W_BASE:+.1f})"])
@@ -163,7 +164,7 @@ def _evidence(document: Document, start: int, end: int, ahead: bool = False) -> 
         ev.add(W_MARKER, f"forward words {text[start:end].strip()}")
     elif ahead:
         forward = True
-        ev.add(W_AHEAD, "a year after the document's")
+        ev.add(W_AHEAD, "a year after the document's, and a modal verb")
     role, sure = section_role(document, start)
     ev.add(round(ROLE_WEIGHT.get(role, 0.0) * sure, 2), f"section {role}")
     if looks_back(sentence) and not looks_forward(sentence):
@@ -230,10 +231,11 @@ def _is_deadline(text: str, m: re.Match) -> bool:
 
 def _year_record(document: Document, m: re.Match, floor: int | None) -> dict:
     year = year_of(m)
-    ev = _evidence(document, m.start(), m.end(), ahead=floor is not None and year > floor)
+    what, clause_end = what_after(document, m.end())
+    ahead = floor is not None and year > floor and bool(MODAL.search(document.text, m.end(), clause_end))
+    ev = _evidence(document, m.start(), m.end(), ahead=ahead)
     if floor is not None and year < floor:
         ev.add(W_BEFORE_DOC_YEAR, "year before the document's")
-    what, clause_end = what_after(document, m.end())
     start = m.start()
     milestone = what
     note = _note_of(document, start)

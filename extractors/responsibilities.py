@@ -24,7 +24,7 @@ from spacy.tokens import Doc
 from corpus.model import Document
 from corpus.numbering import parse_heading
 from extractors.base import provenance
-from extractors.context import DATA, Evidence, finditer_near, section_index, section_role, vocabulary, words
+from extractors.context import DATA, Evidence, finditer_near, looks_back, section_index, section_role, vocabulary, words
 from extractors.departments import canonical
 from extractors.scan import LiteralLed
 
@@ -231,8 +231,20 @@ def _notes(document: Document) -> list[dict]:
     duty = _duty_notes(document, region, taken)
     taken |= {r["char_start"] for r in duty}
     found = records + verb + duty + _list_notes(document, region, taken)
-    noted = {document.text.rfind("\n", 0, r["_pos"]) + 1 for r in found}
+    noted = _noted_lines(document.text, found)
     return found + _clause_notes(document, region, noted) + _duty_sentences(document, region, noted)
+
+
+def _noted_lines(text: str, records: list[dict]) -> set[int]:
+    """Starts of the lines a note assigns: its own, and for a note on a line of its own
+    (牵头单位：… under the task) the item line above it."""
+    lines = set()
+    for r in records:
+        line_start = text.rfind("\n", 0, r["_pos"]) + 1
+        lines.add(line_start)
+        if not text[line_start:r["_pos"]].strip() and (above := _item_line_start_above(text, line_start)) is not None:
+            lines.add(above)
+    return lines
 
 
 def _continues(text: str, previous: dict, start: int, roles: list[tuple[str, list[str]]]) -> bool:
@@ -382,126 +394,143 @@ def _list_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
 
 
 # --- "（1）工贸事故：区应急局牵头。" / "救援行动组。由区消防救援局牵头，…": a lead in the text ------
-# A clause (after a colon, a sentence end or a comma) that is only a list of departments and
-# 牵头 (由… / …分别牵头 / …按照各自职责牵头), not in a bracket: the task is its line's title.
+# A clause (after a colon, a sentence end, a comma or an item number) that is only a list of
+# departments and 牵头 (由… / …分别牵头 / …按照各自职责牵头), not in a bracket: the task is its
+# line's title.  Both regexes are matched where the clause starts (_clause_start finds it).
 _NAME = r"(?:[^，,。；;：:（）()\n]|[（(][^（）()\n]{1,30}[）)])"
 # the next clause, when it names supporters: "市公安局、市财政局配合"
 SUPPORTED = r"(?:按照|按|根据)?(?:各自)?(?:职责分工)?(?:积极)?(?:配合|参与|协助|协同)(?:落实)?"
-CLAUSE_NOTE = re.compile(rf"(?:(?<=[：:。；;，,])|^[ \t　]*)(?:由)?(?P<lead>{_NAME}{{2,120}}?)"
+CLAUSE_NOTE = re.compile(rf"[ \t　]*(?:由)?(?P<lead>{_NAME}{{2,120}}?)"
                          r"(?:按照|按|根据)?(?:各自)?(?:职责(?:权限|分工)?)?(?:分别|共同)?牵头(?:负责)?"
-                         rf"(?:[，,](?P<rest>[^，,。；;\n]*?{SUPPORTED}))?(?=[，,。；;\n]|$)", re.M)
+                         rf"(?:[，,](?P<rest>[^，,。；;\n]*?{SUPPORTED}))?(?=[，,。；;\n]|$)")
 # "区公安分局(道路)": a bracket after a whole department name says which part it leads for.
 QUALIFIER = re.compile(r"[（(][^（）()]{1,30}[）)]$")
+WITH = "会同"  # 区发改委会同区财政局牵头: the first leads, the one it works with supports
 
 
 def _clause_notes(document: Document, region, noted_lines: set[int]) -> list[dict]:
     """Leads named in a clause of a line that holds no other note (a line with a bracketed
     note is assigned by it: 由X牵头 in its text is the same assignment)."""
     text = document.text
-    role, dept_end = regexes()["role"], regexes()["dept_end"]
     out = []
     for m in LEAD_VERB.finditer(text):
         line_start = text.rfind("\n", 0, m.start()) + 1
-        if line_start in noted_lines:
+        if line_start in noted_lines or enclosing_open(text, m.start()) is not None:
             continue
-        c = _clause_before(text, line_start, m.start())
-        v = CLAUSE_NOTE.match(text, c)
-        if not v or v.end("lead") > m.start() or enclosing_open(text, m.start()) is not None:
+        v = CLAUSE_NOTE.match(text, _clause_start(text, line_start, m.start()))
+        if not v or v.end("lead") > m.start():
             continue
-        if role.search(v.group("lead")) or "牵头" in v.group("lead"):
-            continue
-        lead = [_unqualified(n, dept_end) for n in split_departments(v.group("lead"))]
+        roles = _lead_roles(v.group("lead"), "牵头")
+        if roles is None:
+            continue  # prose that mentions leading, not a list of departments
         rest = v.group("rest") or ""
         verb = SUPPORT_VERB.search(rest)
-        support = split_departments(rest[:verb.start()]) if verb else []
-        support = [n for n in support if dept_end.search(n) and len(n) <= NAME_MAX and not n.startswith(GENERIC_START)]
-        if not lead or not all(_names_a_unit(n, dept_end) for n in lead):
-            continue  # prose that mentions leading, not a list of departments
-        roles = [("牵头", lead)] + ([(verb.group("verb"), support)] if support else [])
-        rec = _record(document, v.start("lead") - (1 if text[v.start("lead") - 1:v.start("lead")] == "由" else 0),
-                      m.end() if not support else v.end(), roles, region, form="clause")
-        out.append(rec)
+        support = [n for n in split_departments(rest[:verb.start()]) if _names_a_unit(n)] if verb else []
+        if support:
+            roles.append((verb.group("verb"), support))
+        at = v.start("lead") - (1 if text[v.start("lead") - 1:v.start("lead")] == "由" else 0)
+        out.append(_record(document, at, m.end() if not support else v.end(), roles, region, form="clause"))
     return out
+
+
+def _lead_roles(written: str, verb: str) -> list[tuple[str, list[str]]] | None:
+    """[(verb, leads), (会同, supporters)] of a clause's list of units, or None when any name
+    in it is no unit's (a role label, 由 inside it: 本办法由市应急管理局…, prose)."""
+    if regexes()["role"].search(written) or "牵头" in written or "由" in written:
+        return None
+    lead_part, _, with_part = written.partition(WITH)
+    names = split_departments(lead_part)
+    partners = split_departments(with_part) if with_part else []
+    if not names or not all(_names_a_unit(n) for n in names + partners):
+        return None
+    roles = [(verb, [_unqualified(n) for n in names])]
+    if partners:
+        roles.append((WITH, [_unqualified(n) for n in partners]))
+    return roles
 
 
 GENERIC_START = ("各", "有关", "相关", "其他", "其它")
+_CLAUSE_MARKS = re.compile(r"[（()）：:。；;，,]")
 
 
-# --- "应急管理部门负责监督检查…。": a rule's sentence that gives a unit its duty -------------------
-# A sentence (or an article: 第十二条…, an item: 4.3.4…) that opens on a list of units and 负责:
-# they are responsible for what follows, to the sentence's end (matched where it starts).
-DUTY_SENTENCE = re.compile(rf"[ \t　]*(?:第[一二三四五六七八九十百零〇\d]+条[ \t　]*)?(?:由)?(?P<lead>{_NAME}{{2,60}}?)(?:要|应当?)?(?:依法|依照职责|按照职责)?负责[，,]?"
-                           r"(?:依法)?(?P<task>[^。；;\n]{4,200})", re.M)
-DUTY_VERB = re.compile("负责")
-TASK_MAX = 60
-
-
-def _duty_sentences(document: Document, region, noted_lines: set[int]) -> list[dict]:
-    text = document.text
-    role, dept_end = regexes()["role"], regexes()["dept_end"]
-    out = []
-    for m in DUTY_VERB.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if line_start in noted_lines:
-            continue
-        start = max(text.rfind(c, line_start, m.start()) for c in "。；;：:") + 1
-        if start <= 0:  # the line's first sentence: after its item number (4.3.2 / （一） / 第五条)
-            heading = _heading_of(text[line_start:m.start()])
-            start = m.start() - len(heading.rest) if heading else line_start
-        v = DUTY_SENTENCE.match(text, start)
-        if not v or v.end("lead") > m.start() or enclosing_open(text, m.start()) is not None:
-            continue
-        if role.search(v.group("lead")) or "牵头" in v.group("lead"):
-            continue
-        written = split_departments(v.group("lead"))
-        lead = [_unqualified(n, dept_end) for n in written]
-        if not lead or not all(_names_a_unit(w, dept_end) for w in written):
-            continue  # "谁主管，谁负责", "其他行业主管部门…": no named unit
-        rec = _record(document, v.start("lead"), v.end("task"), [("负责", lead)], region, form="clause")
-        rec["task"] = v.group("task").strip()[:TASK_MAX]
-        out.append(rec)
-    return out
-
-
-def _clause_before(text: str, line_start: int, pos: int) -> int:
-    """Where the clause holding ``pos`` starts on its line (after the item number)."""
-    cut = None
-    depth = 0
-    for i in range(pos - 1, line_start - 1, -1):
-        ch = text[i]
-        if ch in CLOSE:
+def _clause_start(text: str, line_start: int, pos: int) -> int:
+    """Where the clause holding ``pos`` starts on its line: after the last ：。；， outside
+    brackets before it, else after the line's item number (4.3.4 / （一） / 1.)."""
+    depth, cut = 0, None
+    for m in _CLAUSE_MARKS.finditer(text, line_start, pos):  # (punctuation only, not every character)
+        ch = m.group()
+        if ch in OPEN:
             depth += 1
-        elif ch in OPEN:
-            depth -= 1
-        elif depth <= 0 and ch in "：:。；;，,":
-            cut = i + 1
-            break
+        elif ch in CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            cut = m.end()
     if cut is not None:
         return cut
     heading = _heading_of(text[line_start:pos])
     return pos - len(heading.rest) if heading else line_start
 
 
-def _names_a_unit(name: str, dept_end: re.Pattern) -> bool:
+# --- "应急管理部门负责监督检查…。": a rule's sentence that gives a unit its duty -------------------
+# A clause (or an article: 第十二条…, an item: 4.3.4…) that opens on a list of units and 负责
+# (not 负责人, the person in charge): they are responsible for what follows, to the end of
+# the sentence or the next unit's 负责.  Only 由X负责， goes on after a comma.
+DUTY_SENTENCE = re.compile(rf"[ \t　]*(?:第[一二三四五六七八九十百零〇\d]+条[ \t　]*)?(?P<by>由)?(?P<lead>{_NAME}{{2,60}}?)"
+                           r"(?:要|应当?)?(?:依法|依照职责|按照职责)?负责(?!人)(?P<comma>[，,])?"
+                           r"(?:依法)?(?P<task>[^。；;\n]{4,200}?)(?=[，,][^，,。；;\n]{2,30}?负责(?!人)|[。；;\n]|$)")
+DUTY_VERB = re.compile("负责(?!人)")
+TASK_MAX = 60
+
+
+def _duty_sentences(document: Document, region, noted_lines: set[int]) -> list[dict]:
+    text = document.text
+    out, seen = [], set()
+    for m in DUTY_VERB.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if line_start in noted_lines or enclosing_open(text, m.start()) is not None:
+            continue
+        v = DUTY_SENTENCE.match(text, _clause_start(text, line_start, m.start()))
+        if not v or v.end("lead") > m.start() or v.start() in seen or (v.group("comma") and not v.group("by")):
+            continue  # (市应急管理局负责，各区配合: what follows the comma is someone else's)
+        roles = _lead_roles(v.group("lead"), "负责")
+        if roles is None:
+            continue  # "谁主管，谁负责", "其他行业主管部门…": no named unit
+        seen.add(v.start())
+        back = [(W_LOOKS_BACK, "sentence looks back")] if looks_back(text[v.start():_sentence_end(text, v.end())]) else []
+        rec = _record(document, v.start("lead") - (1 if v.group("by") else 0), v.end("task"), roles, region,
+                      form="sentence", evidence=back)
+        rec["task"] = v.group("task").strip()[:TASK_MAX]
+        out.append(rec)
+    return out
+
+
+def _sentence_end(text: str, pos: int) -> int:
+    m = SENTENCE_END.search(text, pos)
+    return m.start() if m else len(text)
+
+
+SENTENCE_END = re.compile(r"[。！？\n]")
+
+
+def _names_a_unit(name: str) -> bool:
     """A name in a clause note or duty sentence: it ends like a unit's (a bracket after it
-    aside), is not generic (相关单位) and has at least LIST_NAME_MIN characters unless it is a
-    unit word itself (社区, 乡镇)."""
+    aside), is not generic (相关单位), and has at least LIST_NAME_MIN characters unless it is
+    a level word (社区, 乡镇: unit_levels.txt)."""
     bare = QUALIFIER.sub("", name)
-    return bool(dept_end.search(bare)) and len(name) <= NAME_MAX and not name.startswith(GENERIC_START) \
-        and (len(name) >= LIST_NAME_MIN or name in _unit_words())
+    return bool(regexes()["dept_end"].search(bare)) and len(name) <= NAME_MAX and not name.startswith(GENERIC_START) \
+        and (len(name) >= LIST_NAME_MIN or name in _level_words())
 
 
-def _unqualified(name: str, dept_end: re.Pattern) -> str:
+def _unqualified(name: str) -> str:
     """区公安分局(道路) → 区公安分局: the bracket says which part, the name is before it.  A
     bare level (乡镇（街道）, 县（市）) is no name by itself: the bracket is an alternative."""
     bare = QUALIFIER.sub("", name)
-    return bare if bare != name and dept_end.search(bare) and bare not in _unit_words() else name
+    return bare if bare != name and regexes()["dept_end"].search(bare) and bare not in _level_words() else name
 
 
 @lru_cache(maxsize=1)
-def _unit_words() -> frozenset[str]:
-    """The plain words of department_suffixes.txt (乡镇, 街道, 部门 …)."""
-    return frozenset(w for w in words("department_suffixes") if re.fullmatch(r"[\u4e00-\u9fff]+", w))
+def _level_words() -> frozenset[str]:
+    return frozenset(words("unit_levels"))
 
 
 # --- brackets ------------------------------------------------------------------------------
@@ -594,7 +623,8 @@ def _split_pair(name: str) -> list[str]:
     return [name]
 
 
-PAIR = re.compile(r"([^和及（）()]{2,}?)[和及]([^和及（）()]{2,})")
+# (each half at least LIST_NAME_MIN characters: 政府和社会资本合作中心 is one name)
+PAIR = re.compile(r"([^和及（）()]{3,}?)[和及]([^和及（）()]{3,})")
 
 
 def split_top_level(s: str) -> list[str]:
@@ -646,7 +676,7 @@ def sentence_roles(sentence: str) -> dict[str, list[str] | str]:
     for m in LIST_SUPPORTS.finditer(sentence):
         support += split_departments(m.group("list"))
         out.setdefault("support_role", m.group("verb"))
-    support = [n for n in support if len(n) <= NAME_MAX and not n.startswith(("各", "有关", "相关"))]
+    support = [n for n in support if len(n) <= NAME_MAX and not n.startswith(GENERIC_START)]
     if support:
         out["support"] = support
     if m := COOPERATES.match(sentence):
@@ -773,9 +803,10 @@ def table_task(header: list[str], cells: list[str]) -> str | None:
 
 # --- records ----------------------------------------------------------------------------------
 # Log-odds of the ways a note can be written: an explicit label is surest.
-FORM_WEIGHT = {"label": 2.0, "table": 1.5, "verb": 1.0, "duty": 0.5, "clause": 0.5, "list": 0.3}
+FORM_WEIGHT = {"label": 2.0, "table": 1.5, "verb": 1.0, "duty": 0.5, "clause": 0.5, "list": 0.3, "sentence": 0.3}
 ROLE_WEIGHT = {"history": -2.0, "baseline": -1.0}
 W_FOOTER = -5.0
+W_LOOKS_BACK = -2.0  # 新组建应急管理部门负责…，推进了…: a duty sentence that reports what was
 
 
 def _record(document: Document, start: int, end: int, roles: list[tuple[str, list[str]]], region,
@@ -817,16 +848,21 @@ LABEL_LINE = re.compile(r"^\s*[【\[]?[\u4e00-\u9fff]{2,8}[】\]]?\s*[:：】]")
 
 def _item_line_above(text: str, line_start: int, reach: int = 4) -> str:
     """The nearest line above ``line_start`` that is not a label line (牵头单位：…, 完成时限：…)."""
+    start = _item_line_start_above(text, line_start, reach)
+    return "" if start is None else text[start:text.find("\n", start)]
+
+
+def _item_line_start_above(text: str, line_start: int, reach: int = 4) -> int | None:
     end = line_start - 1
     for _ in range(reach):
         if end <= 0:
-            return ""
+            return None
         start = text.rfind("\n", 0, end) + 1
         line = text[start:end]
         if line.strip() and not LABEL_LINE.match(line):
-            return line
+            return start
         end = start - 1
-    return ""
+    return None
 
 
 def task_of(document: Document, pos: int) -> str:

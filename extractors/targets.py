@@ -462,7 +462,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
         # A bare number of people: "保障4万集中转移安置人口" → 人.
         if not unit and obj and PEOPLE_NOUN.match(obj) and not post:
             unit = "人"
-        elif not unit and (not post or cue) and HEADCOUNT.search(_clean_indicator(subject[:cue_at] if cue else subject)):
+        elif not unit and HEADCOUNT.search(_clean_indicator(subject[:cue_at] if cue else subject)):
             unit = "人"  # 死亡失踪人数力争为零, 人口控制在13亿以内: a head count
         is_rate_unit = unit in ("%", "‰", "")
         counted = not is_rate_unit
@@ -883,20 +883,22 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
     return out
 
 
-DOUBLING = re.compile(r"翻(?P<n>[一两二三四])番")
-TIMES_DOUBLED = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4}
+DOUBLING = re.compile(r"翻(?P<n>[一两二三四])番(?P<post>以上|多)?")
+DURATION_END = re.compile(r"[一二两三四五六七八九十\d]+年(?:内|时间)?$")  # 五年翻一番: how long, not what
 
 
 def doubling_targets(ctx: Context, clause: str, offset: int, sent_year, sentence: str, ev) -> list[dict]:
-    """比1980年翻两番 ("doubled twice"): a goal of 2ⁿ times the base year's level, unit 倍.
-    (``sent_year`` and ``ev`` as for prose_targets.)"""
+    """比1980年翻两番 ("doubled twice"): a goal of 2ⁿ times the base year's level, unit 倍
+    (翻一番以上: at least, 翻一番多: more).  (``sent_year`` and ``ev`` as for prose_targets.)"""
     out = []
     for m in DOUBLING.finditer(clause):
         subject = clause[:m.start()]
-        name = _clean_indicator(BASELINE_PHRASE.sub("", subject))
+        name = _clean_indicator(DURATION_END.sub("", _clean_indicator(BASELINE_PHRASE.sub("", subject))))
         if len(name) < 2:
             continue
-        v = Value(float(2 ** TIMES_DOUBLED[m.group("n")]), None, m.group(0), "倍", "=", m.start(), m.end())
+        times = 2 ** parse_number(m.group("n"))[0]
+        comparator = {"以上": ">=", "多": ">"}.get(m.group("post") or "", "=")
+        v = Value(float(times), None, m.group(0), "倍", comparator, m.start(), m.end())
         year = sent_year() if callable(sent_year) else sent_year
         e = (ev() if callable(ev) else ev) or ctx.evidence(offset, sentence)
         start = offset + len(subject) - len(subject.lstrip("、，,和及与 "))

@@ -124,3 +124,12 @@ def test_finditer_near_finds_what_finditer_finds():
         for pattern, anchors, back in scans:
             assert [m.span() for m in finditer_near(pattern, anchors, text, back)] == \
                 [m.span() for m in pattern.finditer(text)], text
+
+
+def test_a_paragraph_opening_on_the_last_years_looks_back_but_the_next_two_years_do_not():
+    from extractors.context import opens_in_past
+
+    assert opens_in_past("过去的一年，我国改革开放取得新的成就。", 2021)
+    assert opens_in_past("去年，全市完成投资100亿元。", 2021)
+    assert not opens_in_past("近两年内，要完成全部老旧小区改造。", 2021)
+    assert not opens_in_past("上一年度考核优秀的单位，今年要继续保持。", 2021)

@@ -368,3 +368,21 @@ def test_a_rule_s_sentence_that_gives_a_unit_its_duty():
         (["城管部门"], "对户外广告的动火作业的监督管理工作", "负责"),
         (["新镇安委办", "派出所", "城运中心"], "承接生产安全事故的报告", "负责"),
     ]
+
+
+def test_what_a_lead_or_duty_sentence_is_not():
+    """负责人 is a person; 政府/部门/单位 alone name no one; a comma after 负责 starts someone
+    else's clause unless the list was opened by 由; 由 inside the list is a phrase (本办法由…负责
+    解释), 会同 joins a supporter; a line assigned by a 牵头单位： line below it gets no second
+    record; two units each 负责 in one sentence are two records; 政府和社会资本合作中心 is one name."""
+    def got(text):
+        return [(r["lead"], r["support"]) for r in extract_responsibilities(make_doc(text))]
+
+    assert got("事故发生单位负责人接到报告后，应当立即报告。\n市政府负责人牵头。\n") == []
+    assert got("政府负责统筹协调。部门负责具体落实。单位负责组织培训。\n") == []
+    assert got("市应急管理局负责，各区配合。\n") == []
+    assert got("建立由市政府牵头的联席会议制度。本办法由市应急管理局负责解释。\n") == []
+    assert got("（三）区发改委会同区财政局牵头。\n") == [(["区发改委"], ["区财政局"])]
+    assert got("1.加强统筹，由区科委牵头。\n牵头单位：区科委\n") == [(["区科委"], [])]
+    assert got("公安机关负责查处违法行为，交通部门负责道路管理。\n") == [(["公安机关"], []), (["交通部门"], [])]
+    assert split_departments("政府和社会资本合作中心、派出所和城运中心") == ["政府和社会资本合作中心", "派出所", "城运中心"]

@@ -331,3 +331,9 @@ def test_a_status_as_of_a_date_is_not_a_goal(tmp_path):
     recs = targets(tmp_path, "三、事故防范和整改措施建议落实情况\n（二）认真汲取事故教训\n"
                              "截至2023年5月，累计排查自建房3.7万栋，其中经营性自建房5500多栋，已全部落实风险管控措施。\n")
     assert recs == []
+
+
+def test_doubling_at_least_or_more_and_its_duration_is_no_name(tmp_path):
+    recs = targets(tmp_path, "二、发展目标\n到2025年，全市工业产值五年翻一番以上，农民人均收入比2020年翻一番多。\n")
+    assert [(r["indicator"], r["value"], r["unit"], r["comparator"], r["year"]) for r in recs] == [
+        ("全市工业产值", 2.0, "倍", ">=", 2025), ("农民人均收入", 2.0, "倍", ">", 2025)]
