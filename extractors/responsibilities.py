@@ -456,15 +456,9 @@ _CLAUSE_MARKS = re.compile(r"[（()）：:。；;，,]")
 def _clause_start(text: str, line_start: int, pos: int) -> int:
     """Where the clause holding ``pos`` starts on its line: after the last ：。；， outside
     brackets before it, else after the line's item number (4.3.4 / （一） / 1.)."""
-    depth, cut = 0, None
-    for m in _CLAUSE_MARKS.finditer(text, line_start, pos):  # (punctuation only, not every character)
-        ch = m.group()
-        if ch in OPEN:
-            depth += 1
-        elif ch in CLOSE:
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            cut = m.end()
+    cut = None
+    for m in _top_level(_CLAUSE_MARKS, text, line_start, pos):  # (punctuation only, not every character)
+        cut = m.end()
     if cut is not None:
         return cut
     heading = _heading_of(text[line_start:pos])
@@ -631,18 +625,29 @@ def split_top_level(s: str) -> list[str]:
     """Split on list separators that are not inside brackets (各县（市、区）人民政府)."""
     if not any(c in s for c in OPEN):
         return [p for p in SPLIT.split(s) if p]
-    parts, depth, last = [], 0, 0
-    for m in re.finditer(r"[（()）、，,；;/ 【】]", s):
+    parts, last = [], 0
+    for m in _top_level(_LIST_MARKS, s, 0, len(s)):
+        parts.append(s[last:m.start()])
+        last = m.end()
+    parts.append(s[last:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+_LIST_MARKS = re.compile(r"[（()）、，,；;/ 【】]")
+
+
+def _top_level(marks: re.Pattern, text: str, start: int, end: int):
+    """The matches of ``marks`` (brackets and separators) in text[start:end] that are
+    separators standing outside every bracket."""
+    depth = 0
+    for m in marks.finditer(text, start, end):
         ch = m.group()
         if ch in OPEN:
             depth += 1
         elif ch in CLOSE:
             depth = max(0, depth - 1)
         elif depth == 0:
-            parts.append(s[last:m.start()])
-            last = m.end()
-    parts.append(s[last:])
-    return [p.strip() for p in parts if p.strip()]
+            yield m
 
 
 # --- roles in the task sentence ----------------------------------------------------------
