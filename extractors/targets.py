@@ -683,7 +683,7 @@ def _list_number(line: str, at: int, sentence: str) -> int:
 
 
 def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, pos: int,
-                  lead_year: int | None = None) -> int | None:
+                  lead_year: int | None = None, clause_end: int | None = None) -> int | None:
     """The stated year a goal is for: the last 到20XX年 before it in its sentence, else the
     last one in its paragraph, else a year in its headings, else the plan's end.
 
@@ -694,6 +694,8 @@ def sentence_year(ctx: Context, line: str, sent_start: int, clause_start: int, p
         return None  # 长远目标：… has no year
     at = line_years(line)
     own = [y for p, y in at if sent_start <= p <= clause_start]
+    if not own and clause_end is not None:  # 全市人口2025年控制在…: a goal year inside the clause
+        own = [y for p, y in clause_goal_years(line) if clause_start < p < clause_end]
     lead = LEADING_YEAR.match(line, sent_start)
     if lead and lead.start() <= clause_start and not own:
         own = [cn_year(lead.group(1))]
@@ -724,6 +726,14 @@ CLAUSE_YEAR = re.compile(rf"[\s“”\"]*{_Y}\s*年(?:底|末|内)?(?![以前的
 # GOAL_YEAR's and PERIOD_FRAME's scans: their matches (but a ^ one) start with these.
 GOAL_YEAR_SCAN = ClassLed(GOAL_YEAR, "到展至21二一")
 PERIOD_FRAME_SCAN = ClassLed(PERIOD_FRAME, "“\"十九")
+
+
+@lru_cache(maxsize=256)
+def clause_goal_years(line: str) -> tuple[tuple[int, int], ...]:
+    """(position, year) of the goal years a line states by GOAL_YEAR (到2025年, 2025年前,
+    2025年要…), not its period frames: inside a clause those follow 比/较 and are baselines
+    (较“十二五”末下降…)."""
+    return tuple((at, y) for at, groups in GOAL_YEAR_SCAN.finditer(line) if (y := cn_year(next(g for g in groups if g))))
 
 
 @lru_cache(maxsize=256)
@@ -875,8 +885,8 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 if not value_at or not _implies_number(value_at.group()) and not CLAUSE_HAS_NUMBER.search(clause):
                     continue
                 c_at = s_at + cm.start()
-                year = (lambda a=s_at, c=c_at, p=line_start + c_at: sentence_year(
-                    ctx, line, a, c, p, lead_year() if item else None))
+                year = (lambda a=s_at, c=c_at, p=line_start + c_at, e=s_at + cm.end(): sentence_year(
+                    ctx, line, a, c, p, lead_year() if item else None, e))
                 out += prose_targets(doc, ctx, clause, line_start + c_at, year, sentence, ev)
                 if "番" in clause:
                     out += doubling_targets(ctx, clause, line_start + c_at, year, sentence, ev)

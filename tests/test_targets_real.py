@@ -337,3 +337,26 @@ def test_doubling_at_least_or_more_and_its_duration_is_no_name(tmp_path):
     recs = targets(tmp_path, "二、发展目标\n到2025年，全市工业产值五年翻一番以上，农民人均收入比2020年翻一番多。\n")
     assert [(r["indicator"], r["value"], r["unit"], r["comparator"], r["year"]) for r in recs] == [
         ("全市工业产值", 2.0, "倍", ">=", 2025), ("农民人均收入", 2.0, "倍", ">", 2025)]
+
+
+def test_percentage_points_are_a_change_of_a_rate(tmp_path):
+    """yichun-shi_tongji-gongbao_2022.html (unlabelled; annotated blind in tests/blind/
+    R_yichun-tongji): 比2021年提高0.64个百分点 is an increase by 0.64 percentage points (unit
+    个百分点, not 个), and in a statistics bulletin a result, not a goal."""
+    text = ("宜春市2022年国民经济和社会发展统计公报\n"
+            "年末全市常住人口城镇化率为58.02%，比2021年提高0.64个百分点。\n")
+    recs = extract_targets(analysed(tmp_path, text))
+    change = next(r for r in recs if r["value"] == 0.64)
+    assert (change["unit"], change["comparator"]) == ("个百分点", "increase_by")
+    assert confident(recs) == []
+
+
+def test_a_goal_year_inside_the_clause_is_the_goal_s_year(tmp_path):
+    """(The reviewer's phrasing, no real document here states it) 全市常住人口2025年控制在…:
+    the year inside the clause is the goal's, not the plan's end; a period after 比/较 is a
+    baseline, not a year."""
+    recs = targets(tmp_path, "某市国土空间总体规划（2021—2035年）\n二、发展目标\n"
+                             "全市常住人口2025年控制在120万人以内，2035年控制在150万人以内。\n"
+                             "生产安全事故死亡人数较“十三五”末下降15%。\n")
+    assert [(r["value"], r["unit"], r["year"]) for r in recs] == [(1.2e6, "人", 2025), (1.5e6, "人", 2035),
+                                                                (15.0, "%", 2035)]
