@@ -133,3 +133,20 @@ def test_a_paragraph_opening_on_the_last_years_looks_back_but_the_next_two_years
     assert opens_in_past("去年，全市完成投资100亿元。", 2021)
     assert not opens_in_past("近两年内，要完成全部老旧小区改造。", 2021)
     assert not opens_in_past("上一年度考核优秀的单位，今年要继续保持。", 2021)
+
+
+def test_every_vocabulary_file_loads_compiles_and_is_documented():
+    """Every extractors/data/*.txt (the ones this stop added too: past_openings, unit_levels)
+    loads, compiles as one alternation and is listed in extractors/data/README.md."""
+    readme = (context.DATA / "README.md").read_text(encoding="utf-8")
+    for path in sorted(context.DATA.glob("*.txt")):
+        assert words(path.stem), path.name
+        assert vocabulary(path.stem).pattern, path.name
+        assert f"`{path.name}`" in readme, f"{path.name} is not in extractors/data/README.md"
+
+
+def test_a_broken_vocabulary_file_is_named(tmp_path, monkeypatch):
+    (tmp_path / "broken_cues.txt").write_text("# a cue with an unclosed group\n(?:到\n", encoding="utf-8")
+    monkeypatch.setattr(context, "DATA", tmp_path)
+    with pytest.raises(ValueError, match=r"broken_cues\.txt: bad pattern"):
+        vocabulary("broken_cues")
