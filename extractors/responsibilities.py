@@ -398,11 +398,11 @@ def _list_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
 # departments and 牵头 (由… / …分别牵头 / …按照各自职责牵头), not in a bracket: the task is its
 # line's title.  Both regexes are matched where the clause starts (_clause_start finds it).
 _NAME = r"(?:[^，,。；;：:（）()\n]|[（(][^（）()\n]{1,30}[）)])"
-# the next clause, when it names supporters: "市公安局、市财政局配合"
-SUPPORTED = r"(?:按照|按|根据)?(?:各自)?(?:职责分工)?(?:积极)?(?:配合|参与|协助|协同)(?:落实)?"
 CLAUSE_NOTE = re.compile(rf"[ \t　]*(?:由)?(?P<lead>{_NAME}{{2,120}}?)"
                          r"(?:按照|按|根据)?(?:各自)?(?:职责(?:权限|分工)?)?(?:分别|共同)?牵头(?:负责)?"
-                         rf"(?:[，,](?P<rest>[^，,。；;\n]*?{SUPPORTED}))?(?=[，,。；;\n]|$)")
+                         # the next clause, when it names supporters: "市公安局、市财政局配合"
+                         r"(?:[，,](?P<support>[^，,。；;\n]*?)(?:按照|按|根据)?(?:各自)?(?:职责分工)?(?:积极)?"
+                         r"(?P<verb>配合|参与|协助|协同)(?:落实)?)?(?=[，,。；;\n]|$)")
 # "区公安分局(道路)": a bracket after a whole department name says which part it leads for.
 QUALIFIER = re.compile(r"[（(][^（）()]{1,30}[）)]$")
 WITH = "会同"  # 区发改委会同区财政局牵头: the first leads, the one it works with supports
@@ -413,24 +413,28 @@ def _clause_notes(document: Document, region, noted_lines: set[int]) -> list[dic
     note is assigned by it: 由X牵头 in its text is the same assignment)."""
     text = document.text
     out = []
-    for m in LEAD_VERB.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if line_start in noted_lines or enclosing_open(text, m.start()) is not None:
-            continue
-        v = CLAUSE_NOTE.match(text, _clause_start(text, line_start, m.start()))
-        if not v or v.end("lead") > m.start():
-            continue
+    for m, v in _text_clauses(text, LEAD_VERB, CLAUSE_NOTE, noted_lines):
         roles = _lead_roles(v.group("lead"), "牵头")
         if roles is None:
             continue  # prose that mentions leading, not a list of departments
-        rest = v.group("rest") or ""
-        verb = SUPPORT_VERB.search(rest)
-        support = [n for n in split_departments(rest[:verb.start()]) if _names_a_unit(n)] if verb else []
+        support = [n for n in split_departments(v.group("support") or "") if _names_a_unit(n)]
         if support:
-            roles.append((verb.group("verb"), support))
+            roles.append((v.group("verb"), support))
         at = v.start("lead") - (1 if text[v.start("lead") - 1:v.start("lead")] == "由" else 0)
-        out.append(_record(document, at, m.end() if not support else v.end(), roles, region, form="clause"))
+        out.append(_record(document, at, v.end() if support else m.end(), roles, region, form="clause"))
     return out
+
+
+def _text_clauses(text: str, verb: re.Pattern, note: re.Pattern, noted_lines: set[int]):
+    """(verb, note) for each ``verb`` (牵头, 负责) outside brackets on a line no other note
+    assigns, ``note`` matched where the verb's clause starts and reaching the verb."""
+    for m in verb.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if line_start in noted_lines or enclosing_open(text, m.start()) is not None:
+            continue
+        v = note.match(text, _clause_start(text, line_start, m.start()))
+        if v and v.end("lead") <= m.start():
+            yield m, v
 
 
 def _lead_roles(written: str, verb: str) -> list[tuple[str, list[str]]] | None:
@@ -449,7 +453,8 @@ def _lead_roles(written: str, verb: str) -> list[tuple[str, list[str]]] | None:
     return roles
 
 
-GENERIC_START = ("各", "有关", "相关", "其他", "其它")
+LONE_GENERIC = ("各", "其他", "其它")  # what a generic tail can leave: no name alone
+GENERIC_START = (*LONE_GENERIC, "有关", "相关")  # 各区, 有关部门, 相关单位: no one in particular
 _CLAUSE_MARKS = re.compile(r"[（()）：:。；;，,]")
 
 
@@ -479,12 +484,8 @@ TASK_MAX = 60
 def _duty_sentences(document: Document, region, noted_lines: set[int]) -> list[dict]:
     text = document.text
     out, seen = [], set()
-    for m in DUTY_VERB.finditer(text):
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if line_start in noted_lines or enclosing_open(text, m.start()) is not None:
-            continue
-        v = DUTY_SENTENCE.match(text, _clause_start(text, line_start, m.start()))
-        if not v or v.end("lead") > m.start() or v.start() in seen or (v.group("comma") and not v.group("by")):
+    for _, v in _text_clauses(text, DUTY_VERB, DUTY_SENTENCE, noted_lines):
+        if v.start() in seen or (v.group("comma") and not v.group("by")):
             continue  # (市应急管理局负责，各区配合: what follows the comma is someone else's)
         roles = _lead_roles(v.group("lead"), "负责")
         if roles is None:
@@ -599,11 +600,11 @@ def split_departments(chunk: str) -> list[str]:
     whole = chunk
     chunk = ETC_TAIL.sub("", chunk)
     chunk = GENERIC_TAIL.sub("", chunk)
-    if chunk in ("", "各", "其他", "其它"):
+    if chunk in ("", *LONE_GENERIC):
         chunk = whole  # the list is only "各有关部门"
     names = []
     for part in split_top_level(chunk):
-        names.extend(p for p in RUN_ON.split(part) if p and p not in ("各", "其他", "其它"))
+        names.extend(p for p in RUN_ON.split(part) if p and p not in LONE_GENERIC)
     return [n for name in names for n in _split_pair(name)]
 
 

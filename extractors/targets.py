@@ -733,17 +733,14 @@ def clause_goal_years(line: str) -> tuple[tuple[int, int], ...]:
     """(position, year) of the goal years a line states by GOAL_YEAR (到2025年, 2025年前,
     2025年要…), not its period frames: inside a clause those follow 比/较 and are baselines
     (较“十二五”末下降…)."""
-    return tuple((at, y) for at, groups in GOAL_YEAR_SCAN.finditer(line) if (y := cn_year(next(g for g in groups if g))))
+    return tuple((at, y) for at, groups in GOAL_YEAR_SCAN.finditer(line)  # GOAL_YEAR.finditer: 4× faster
+                 if (y := cn_year(next(g for g in groups if g))))
 
 
 @lru_cache(maxsize=256)
 def line_years(line: str) -> tuple[tuple[int, int], ...]:
     """(position, year) of every goal year in a line, in order (see goal_years)."""
-    found = []
-    for at, groups in GOAL_YEAR_SCAN.finditer(line):  # GOAL_YEAR.finditer: 4× faster
-        y = cn_year(next(g for g in groups if g))
-        if y:
-            found.append((at, y))
+    found = list(clause_goal_years(line))
     for at, groups in PERIOD_FRAME_SCAN.finditer(line):
         years = numbering.plan_period(groups[0])
         if years:
@@ -885,8 +882,8 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
                 if not value_at or not _implies_number(value_at.group()) and not CLAUSE_HAS_NUMBER.search(clause):
                     continue
                 c_at = s_at + cm.start()
-                year = (lambda a=s_at, c=c_at, p=line_start + c_at, e=s_at + cm.end(): sentence_year(
-                    ctx, line, a, c, p, lead_year() if item else None, e))
+                year = _once(lambda a=s_at, c=c_at, p=line_start + c_at, e=s_at + cm.end(): sentence_year(
+                    ctx, line, a, c, p, lead_year() if item else None, e))  # (prose and doubling targets both ask)
                 out += prose_targets(doc, ctx, clause, line_start + c_at, year, sentence, ev)
                 if "番" in clause:
                     out += doubling_targets(ctx, clause, line_start + c_at, year, sentence, ev)
