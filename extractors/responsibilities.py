@@ -120,10 +120,15 @@ def role_labels(text: str) -> list[re.Match]:
     return _LABELS[1]
 
 
-def has_role_words(text: str) -> bool:
-    """Whether a text holds a role label or 牵头 (worth reading for notes at all)."""
+def may_hold_notes(text: str) -> bool:
+    """Whether a text can hold a note of any form (worth reading for notes at all): 牵头 or
+    负责 (verb notes, duty notes, clause notes, duty sentences), a role label, or a bare
+    bracketed list closing a task."""
+    if "牵头" in text or "负责" in text:
+        return True
     anchors, back = label_anchors()
-    return "牵头" in text or next(finditer_near(regexes()["label"], anchors, text, back), None) is not None
+    return next(finditer_near(regexes()["label"], anchors, text, back), None) is not None \
+        or LIST_NOTE.search(text) is not None
 
 
 # The title of a numbered line names its task ("3.建立会商机制。…"): the line's number is
@@ -165,7 +170,7 @@ IMPLEMENTER = re.compile(r"(?:交由|由)(?P<list>[^，。；;：:（）()]{2,40
 @Language.component("responsibilities")
 def responsibilities_component(doc: Doc) -> Doc:
     source: Document = doc._.source
-    if source is not None and (has_role_words(source.text) or LIST_NOTE.search(source.text)):
+    if source is not None and may_hold_notes(source.text):
         doc._.records.setdefault("responsibilities", []).extend(extract_responsibilities(source))
     return doc
 

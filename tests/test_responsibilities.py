@@ -386,3 +386,16 @@ def test_what_a_lead_or_duty_sentence_is_not():
     assert got("1.加强统筹，由区科委牵头。\n牵头单位：区科委\n") == [(["区科委"], [])]
     assert got("公安机关负责查处违法行为，交通部门负责道路管理。\n") == [(["公安机关"], []), (["交通部门"], [])]
     assert split_departments("政府和社会资本合作中心、派出所和城运中心") == ["政府和社会资本合作中心", "派出所", "城运中心"]
+
+
+def test_a_document_whose_only_notes_are_duty_sentences_is_read(tmp_path):
+    """The component reads a document for notes when any form can be there: a 规定 with no
+    role label, no 牵头 and no bracketed list still has its 负责 sentences (xinjiang-kezhou_
+    donghuo-zuoye-anquan-guanli-guiding_2025_crawljson.json, tests/blind/R_xinjiang-donghuo)."""
+    from extractors.base import extract
+    from pipeline.process import analyse
+
+    path = tmp_path / "rule.txt"
+    path.write_text("动火作业安全管理规定\n第十二条 应急管理部门负责监督检查动火作业现场的安全管理。\n"
+                    "公安机关负责查处涉及动火作业的违法犯罪行为。\n", encoding="utf-8")
+    assert [r["lead"] for r in extract(analyse(str(path)))["responsibilities"]] == [["应急管理部门"], ["公安机关"]]
