@@ -517,7 +517,8 @@ def _clause_before(text: str, pos: int) -> tuple[int, str]:
     end = _before_linking(text, pos)
     while end and text[end - 1] in "，,；; \t\u3000\n":
         end -= 1
-    start = max(text.rfind(c, 0, end) for c in "。，,；;：:（(\n") + 1  # (、 lists inside a clause)
+    line_start = text.rfind("\n", 0, end) + 1  # (the marks are looked for on its line only)
+    start = max(line_start, *(text.rfind(c, line_start, end) + 1 for c in "。，,；;：:（("))  # (、 lists inside a clause)
     clause = text[start:end]
     return start + len(clause) - len(clause.lstrip()), clause.strip()[-WHAT_MAX:]
 

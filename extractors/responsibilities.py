@@ -24,7 +24,8 @@ from spacy.tokens import Doc
 from corpus.model import Document
 from corpus.numbering import parse_heading
 from extractors.base import provenance
-from extractors.context import DATA, Evidence, finditer_near, looks_back, section_index, section_role, vocabulary, words
+from extractors.context import (DATA, SENTENCE, Evidence, finditer_near, looks_back, section_index, section_role,
+                                vocabulary, words)
 from extractors.departments import canonical
 from extractors.scan import LiteralLed
 
@@ -496,20 +497,12 @@ def _duty_sentences(document: Document, region, noted_lines: set[int]) -> list[d
         if roles is None:
             continue  # "谁主管，谁负责", "其他行业主管部门…": no named unit
         seen.add(v.start())
-        back = [(W_LOOKS_BACK, "sentence looks back")] if looks_back(text[v.start():_sentence_end(text, v.end())]) else []
+        back = [(W_LOOKS_BACK, "sentence looks back")] if looks_back(SENTENCE.match(text, v.start()).group()) else []
         rec = _record(document, v.start("lead") - (1 if v.group("by") else 0), v.end("task"), roles, region,
                       form="sentence", evidence=back)
         rec["task"] = v.group("task").strip()[:TASK_MAX]
         out.append(rec)
     return out
-
-
-def _sentence_end(text: str, pos: int) -> int:
-    m = SENTENCE_END.search(text, pos)
-    return m.start() if m else len(text)
-
-
-SENTENCE_END = re.compile(r"[。！？\n]")
 
 
 def _names_a_unit(name: str) -> bool:
