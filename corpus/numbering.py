@@ -161,10 +161,20 @@ def _ordinal(m: re.Match) -> int | None:
     return cn_int(m["c"])
 
 
+# Every FIVE_YEAR match starts with 十, 九 or 第: the scan looks for those in the regex
+# engine's fast loop and tries the pattern only there (FIVE_YEAR.finditer tries it at every
+# position of the text).
+_FIVE_YEAR_SCAN = re.compile(rf"[九十第](?<=(?=(?:{FIVE_YEAR.pattern})).)")
+
+
 def plan_names(text: str) -> list[tuple[re.Match, int]]:
     """Every five-year-plan name in ``text`` as (match, ordinal): “十四五” → 14, 九五 → 9."""
-    out = []
-    for m in FIVE_YEAR.finditer(text):
+    out, end = [], 0
+    for hit in _FIVE_YEAR_SCAN.finditer(text):
+        if hit.start() < end:
+            continue  # inside the last name, as FIVE_YEAR.finditer would pass it over
+        m = FIVE_YEAR.match(text, hit.start())
+        end = m.end()
         n = _ordinal(m)
         if n and 1 <= n <= 20:
             out.append((m, n))
