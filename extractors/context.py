@@ -86,11 +86,18 @@ def vocabulary_test(name: str) -> re.Pattern:
     character and a lookahead there matches the alternation.  A pattern opened by a
     lookahead (with_first_chars) gets no fast loop: every position enters the matcher."""
     entries = sorted(words(name), key=len, reverse=True)
-    alternation = "|".join(f"(?:{e})" for e in entries)
-    lead = first_chars(alternation)
+    return class_led("|".join(f"(?:{e})" for e in entries)) or vocabulary(name)
+
+
+def class_led(pattern: str) -> re.Pattern | None:
+    """``pattern`` as a search that opens with the class of characters its matches start
+    with (see vocabulary_test): the same first match, whose text is group 1 (group 0 is its
+    first character), found in the regex engine's fast loop.  None when those characters
+    cannot be told (first_chars)."""
+    lead = first_chars(pattern)
     if not lead:
-        return vocabulary(name)
-    return re.compile(f"[{''.join(sorted(lead))}](?<=(?=(?:{alternation})).)")
+        return None
+    return re.compile(f"[{''.join(sorted(lead))}](?<=(?=({pattern})).)")
 
 
 def with_first_chars(pattern: str) -> str:

@@ -27,7 +27,7 @@ from corpus import numbering
 from corpus.model import Document
 from corpus.numbering import cn_year
 from extractors.base import provenance
-from extractors.context import (DATA, DEFAULT_THRESHOLD, ROLE_WEIGHT, SectionIndex, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
+from extractors.context import (DATA, class_led, DEFAULT_THRESHOLD, ROLE_WEIGHT, SectionIndex, document_year, TENSE_WEIGHT, Evidence, document_prior, looks_forward, opens_in_past,
                                 plan_period, section_index, section_role, section_titles, sentence_tense, vocabulary, vocabulary_test, first_chars, with_first_chars, words)
 from extractors.indicators import canonicalize
 from extractors.numbers import NUMBER, parse_number
@@ -872,14 +872,14 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
             lead = colon_lead  # (this sentence's own colon leads the next ones)
             if not colon_lead and ("：" in sentence or ":" in sentence) and looks_forward(sentence.split("：")[0], ctx.plan_start):
                 colon_lead = True
-            if not _implies_value(number.group()) and not CLAUSE_HAS_VALUE.search(sentence):
+            if not _implies_value(number.group()) and not CLAUSE_HAS_VALUE_SCAN.search(sentence):
                 continue  # no clause of it can state a value
             tense_of = (lambda s=sentence, lead=lead, past=past_paragraph: _tense(s, past(), ctx.plan_start, lead))
             ev = _once(lambda t=tense_of, at=line_start + s_at: ctx.evidence(at, tense=t()))
             for cm in CLAUSE_RE.finditer(sentence):
                 clause = cm.group(0)
-                value_at = CLAUSE_MAY_STATE.search(clause)
-                if not value_at or not _implies_number(value_at.group()) and not CLAUSE_HAS_NUMBER.search(clause):
+                value_at = CLAUSE_MAY_STATE_SCAN.search(clause)
+                if not value_at or not _implies_number(value_at.group(1)) and not CLAUSE_HAS_NUMBER.search(clause):
                     continue
                 c_at = s_at + cm.start()
                 year = _once(lambda a=s_at, c=c_at, p=line_start + c_at, e=s_at + cm.end(): sentence_year(
@@ -938,6 +938,10 @@ CLAUSE_HAS_VALUE = re.compile(r"\d|[百千]分之|零|[〇一二两三四五六�
 CLAUSE_MAY_STATE = re.compile(r"\d(?!\d|年(?!一遇|均)|[月号]|[.．、](?!\d))|年限|年数|"
                               + CLAUSE_HAS_VALUE.pattern[len(r"\d|"):])
 assert CLAUSE_HAS_VALUE.pattern.startswith(r"\d|")
+# The two searched as context.class_led: opened by an alternation, a search tries every
+# alternative at every position; led by their first characters it scans in the engine's
+# fast loop (half the time on the samples' clauses).  The match's text is group 1.
+CLAUSE_HAS_VALUE_SCAN, CLAUSE_MAY_STATE_SCAN = class_led(CLAUSE_HAS_VALUE.pattern), class_led(CLAUSE_MAY_STATE.pattern)
 
 _ONE_TO_TEN = frozenset("一二三四五六七八九十")
 

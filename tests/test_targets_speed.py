@@ -83,7 +83,7 @@ def test_the_clause_prefilter_drops_only_clauses_without_targets(monkeypatch):
     doc = normalise(Document(doc_id="s" * 16, source_path="synthetic.txt", file_type="txt", raw_text="\n".join(lines)))
     doc.sections = build_sections(doc)
     fast = targets.extract_targets(doc)
-    monkeypatch.setattr(targets, "CLAUSE_MAY_STATE", re.compile(r"(?s:.)"))
+    monkeypatch.setattr(targets, "CLAUSE_MAY_STATE_SCAN", re.compile(r"(?s:(.))"))  # every clause read
     assert targets.extract_targets(doc) == fast
     assert fast  # the text does state targets
 
@@ -131,3 +131,24 @@ def test_folding_keeps_extra_keys_in_the_record_order():
     out = registry.fold_record(table, row)
     assert list(out) == list(table.all_columns)
     assert out["extra"] == '{"zeta": 1, "alpha": 2}' and out["reasons"] == ["a"]
+
+
+def test_the_class_led_clause_scans_find_what_the_plain_patterns_find():
+    # Every clause and sentence of the samples and of random pieces: the scan led by the first
+    # characters finds the same first match as the plain search (its text is group 1).
+    from pathlib import Path
+
+    from extractors.targets import (CLAUSE_HAS_VALUE_SCAN, CLAUSE_MAY_STATE, CLAUSE_MAY_STATE_SCAN, CLAUSE_RE,
+                                    SENTENCE_RE)
+
+    texts = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "corpus" / "samples").glob("*.txt")):
+        for sentence in SENTENCE_RE.findall(path.read_text(encoding="utf-8")):
+            texts += [sentence, *CLAUSE_RE.findall(sentence)]
+    rng = random.Random(11)
+    pieces = ["2025年", "5月", "50年一遇", "年均", "年限", "1.", "百分之", "零", "两个", "十四五", "万兆", "亿元", "3", "x"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 8))) for _ in range(2000)]
+    for plain, led in ((CLAUSE_HAS_VALUE, CLAUSE_HAS_VALUE_SCAN), (CLAUSE_MAY_STATE, CLAUSE_MAY_STATE_SCAN)):
+        for text in texts:
+            m, hit = plain.search(text), led.search(text)
+            assert (m.span() if m else None) == ((hit.start(), hit.end(1)) if hit else None), text
