@@ -137,13 +137,15 @@ class Document:
     # --- coordinate helpers -------------------------------------------------
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a span of ``text`` to the span of ``raw_text`` it came from."""
-        if not self.offsets:
+        offsets = self.offsets
+        if not offsets:
             return start, end
-        start = max(0, min(start, len(self.text)))
-        end = max(start, min(end, len(self.text)))
+        n = len(self.text)  # (clamped by comparisons: this runs once for every fact)
+        start = 0 if start < 0 else n if start > n else start
+        end = start if end < start else n if end > n else end
         if end == start:
-            return self.offsets[start], self.offsets[start]
-        return self.offsets[start], self.offsets[end - 1] + 1
+            return offsets[start], offsets[start]
+        return offsets[start], offsets[end - 1] + 1
 
     def quote(self, start: int, end: int) -> str:
         """The verbatim original text behind a span of ``text``."""

@@ -72,7 +72,13 @@ CUE_RE = re.compile(with_first_chars(rf"(?:{_CUE_ALT})(?!标)"))  # 达标率 is
 CUE_GAP = re.compile(r"[^\d，。；、,;:：（）()“”]{0,4}")
 
 # The measured quantity a bare value may follow (覆盖率100%, 面积800m²).
-METRIC_END = re.compile(r"(?:率|比例|比重|占比|面积|人数|数量|时间|时长|次数|起数|死亡率|覆盖面|[均都])$")
+METRIC_ENDS = ("率", "比例", "比重", "占比", "面积", "人数", "数量", "时间", "时长", "次数", "起数", "覆盖面", "均", "都")
+
+
+def _ends_in_metric(text: str) -> bool:
+    """Whether ``text`` ends with a measured quantity's word (as a ``…$`` search would, a
+    final line break aside); str.endswith, where such a search tries every position."""
+    return text.endswith(METRIC_ENDS) or (text[-1:] == "\n" and text[:-1].endswith(METRIC_ENDS))
 BUILD_VERB = "|".join(words("build_verbs"))  # in file order: an earlier verb wins at a position
 BUILD_RE = re.compile(BUILD_VERB)
 MULTI_BUILD_RE = re.compile("|".join(w for w in words("build_verbs") if len(w) > 1))  # not the bare 建
@@ -284,7 +290,7 @@ SUBJECT_SPLIT = re.compile(r"、|(?<=[率例重比])[和及与]")
 def _split_subjects(subject: str) -> list[str]:
     """'A率、B率' (one value for several rates) → ['A率', 'B率']; anything else stays whole."""
     parts = [p for p in SUBJECT_SPLIT.split(subject) if p]
-    if len(parts) > 1 and all(METRIC_END.search(p) and len(p) >= 3 for p in parts):
+    if len(parts) > 1 and all(_ends_in_metric(p) and len(p) >= 3 for p in parts):
         return parts
     return [subject]
 
@@ -451,7 +457,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             continue  # 两类, 三类: a structure, not a count
         comparator = combine_comparator(cue, own_cmp, v_unit)
         subject = prefix[:cue_at] if cue else prefix
-        if not (comparator or inherited or data_unit or v_unit in NEEDS_NO_CUE or METRIC_END.search(subject.strip())):
+        if not (comparator or inherited or data_unit or v_unit in NEEDS_NO_CUE or _ends_in_metric(subject.strip())):
             if clause_has_build is None:
                 clause_has_build = bool(BUILD_RE.search(sentence, 0, clause_at + len(clause)))
             if not clause_has_build and not COUNT_VERB.search(before):
@@ -479,7 +485,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             ok = True
         elif comparator:
             ok = True
-        elif METRIC_END.search(subject.strip()) and (unit or "." in num or num.isdigit()):
+        elif _ends_in_metric(subject.strip()) and (unit or "." in num or num.isdigit()):
             ok = True
         elif counted and unit in TIME_UNITS and (post or ACHIEVE_BEFORE.search(prefix)) \
                 and not DIGIT.search(after):
@@ -536,7 +542,7 @@ def prose_targets(doc: Document, ctx: Context, clause: str, offset: int, sent_ye
             subj_clean = prev_subject  # 保障2000人1个月: the second value shares the subject
         prev_subject = subj_clean
         subjects = _split_subjects(subj_clean) if subj_clean else [""]
-        obj_clean = _clean_indicator(obj) if obj and not METRIC_END.search(subj_clean or "x") else ""
+        obj_clean = _clean_indicator(obj) if obj and not _ends_in_metric(subj_clean or "x") else ""
         q_start = offset + last_end + (len(prefix) - len(prefix.lstrip("、，,和及与 ")))
         q_end = offset + m_end + (len(obj) if obj_clean else 0)
         for subj in subjects:
@@ -669,16 +675,12 @@ def _attribute(text: str) -> str | None:
 OPENING_NUMBER = re.compile(r"\s*(\d{1,2})[.．](?=\S)")
 
 
-def _list_number(line: str, at: int, sentence: str) -> int:
-    """Length of an item number opening a sentence ("3.12小时之内…" is item 3 when the line
-    also holds item 2 or 4); 0 when the sentence opens with no item number."""
-    m = OPENING_NUMBER.match(sentence)
-    if not m:
-        return 0
-    k = int(m.group(1))
-    rest_before, rest_after = line[:at], line[at + m.end():]
-    if f"{k - 1}." in rest_before or f"{k + 1}." in rest_after or f"{k - 1}．" in rest_before or f"{k + 1}．" in rest_after:
-        return m.end()
+def _list_number(line: str, at: int, opening: re.Match) -> int:
+    """Length of the item number ``opening`` (OPENING_NUMBER's match) of the sentence at
+    ``at`` in ``line`` ("3.12小时之内…" is item 3 when the line also holds item 2 or 4), else 0."""
+    k, after = int(opening.group(1)), at + opening.end()
+    if any(line.find(f"{k - 1}{dot}", 0, at) >= 0 or line.find(f"{k + 1}{dot}", after) >= 0 for dot in ".．"):
+        return opening.end()
     return 0
 
 
@@ -862,8 +864,8 @@ def prose_lines(doc: Document, ctx: Context, skip: list[tuple[int, int]]) -> lis
             if not number:
                 continue  # (blanking its list number cannot add one)
             s_at = sm.start()
-            if OPENING_NUMBER.match(sentence):
-                skip_n = _list_number(line, s_at, sentence)
+            if opening := OPENING_NUMBER.match(sentence):
+                skip_n = _list_number(line, s_at, opening)
                 if skip_n:
                     sentence = " " * skip_n + sentence[skip_n:]
                     number = CLAUSE_HAS_NUMBER.search(sentence)
@@ -1025,7 +1027,7 @@ def _apply_unit(v: Value, written: str | None, indicator: str) -> None:
     if not written or v.unit or re.fullmatch(r"[-—–/／\s]*", written):
         return
     if "/" in written or "／" in written:
-        if METRIC_END.search(indicator):
+        if _ends_in_metric(indicator):
             return
     if written.startswith("万") and written[1:] in ("人", "人次"):
         v.value *= 10_000
