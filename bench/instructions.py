@@ -24,6 +24,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from extract import positive  # noqa: E402  (bench/extract.py: the same counts refused the same way)
 
 
 def _counted(repo: Path, docs: int) -> None:
@@ -64,12 +66,14 @@ def count(repo: Path, docs: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--docs", type=int, default=20, help="documents counted (default 20: the samples ×4)")
+    ap.add_argument("--docs", type=positive, default=20, help="documents counted (default 20: the samples ×4)")
     ap.add_argument("--repo", type=Path, default=ROOT, help="the checkout to count (default: this one)")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         return _counted(args.repo.resolve(), args.docs)
+    if not (args.repo / "extractors" / "base.py").is_file():
+        ap.error(f"--repo {args.repo}: not a cnpolicy checkout (no extractors/base.py)")
     if not shutil.which("valgrind") or not shutil.which("callgrind_control"):
         raise SystemExit("bench/instructions.py needs valgrind: apt-get install valgrind")
     print(f"{count(args.repo.resolve(), args.docs):.2f} M instructions a document "

@@ -285,6 +285,8 @@ def test_bad_page_arguments_of_the_python_api_are_named(con, call, bad):  # noqa
     ("extract.py", ["--docs", "abc"], "argument --docs: 'abc' is not a whole number"),
     ("scale.py", ["--kill-late", "-1"], "argument --kill-late: '-1' is not ≥ 0"),
     ("scale.py", ["--rounds", "x"], "argument --rounds: 'x' is not a whole number"),
+    ("instructions.py", ["--docs", "0"], "argument --docs: '0' is not ≥ 1"),
+    ("instructions.py", ["--repo", "/nonexistent"], "--repo /nonexistent: not a cnpolicy checkout"),
 ])
 def test_bad_counts_given_to_the_benchmarks_are_named(script, args, message):
     """A benchmark refuses a count it cannot use before any work (``--repeat 0`` had ended in
