@@ -678,6 +678,8 @@ OPENING_NUMBER = re.compile(r"\s*(\d{1,2})[.．](?=\S)")
 def _list_number(line: str, at: int, opening: re.Match) -> int:
     """Length of the item number ``opening`` (OPENING_NUMBER's match) of the sentence at
     ``at`` in ``line`` ("3.12小时之内…" is item 3 when the line also holds item 2 or 4), else 0."""
+    if line.count(".") + line.count("．") < 2:
+        return 0  # the opening's own dot is the line's only one: no other item number (most lines)
     k, after = int(opening.group(1)), at + opening.end()
     if any(line.find(f"{k - 1}{dot}", 0, at) >= 0 or line.find(f"{k + 1}{dot}", after) >= 0 for dot in ".．"):
         return opening.end()
