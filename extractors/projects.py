@@ -421,8 +421,28 @@ def _loader_tables(document: Document) -> list[tuple[list[str], list[list[Cell]]
 
 
 def _is_header(cells: list[str]) -> bool:
-    return 2 <= len(cells) <= 10 and all(0 < len(c) <= CELL_MAX for c in cells) \
-        and any(NAME_COL.match(c.replace(" ", "")) or BARE_NAME_COL.match(c) for c in cells)
+    return 2 <= len(cells) <= 10 and all(0 < len(c) <= CELL_MAX for c in cells) and any(map(_is_name_cell, cells))
+
+
+def _is_name_cell(cell: str) -> bool:
+    return bool(NAME_COL.match(cell.replace(" ", "")) or BARE_NAME_COL.match(cell))
+
+
+# What may follow a line's last non-blank character.
+LINE_REST = re.compile(r"[^\S\n]*$", re.M)
+
+
+def has_name_cell_line(text: str) -> bool:
+    """Whether some line of ``text``, stripped, is a name cell (项目名称, 工 程, 名称 …), as
+    a one-cell-per-line table's header needs.  Such a cell ends in 目, 程 or 称: ``str.find``
+    finds those few characters, and only one that ends its line has its line read."""
+    for last in "目程称":
+        at = text.find(last)
+        while at >= 0:
+            if LINE_REST.match(text, at + 1) and _is_name_cell(text[text.rfind("\n", 0, at) + 1:at + 1].strip()):
+                return True
+            at = text.find(last, at + 1)
+    return False
 
 
 def _line_tables(document: Document) -> list[tuple[list[str], list[list[Cell]], int, int]]:
@@ -437,7 +457,8 @@ def _line_tables(document: Document) -> list[tuple[list[str], list[list[Cell]], 
 def _cell_tables(document: Document, headings: set[int]) -> list[tuple[list[str], list[list[Cell]], int, int]]:
     """Tables one cell per line: a group of short header lines, then groups of as many
     lines, groups separated by blank lines (Word tables pasted as text); a heading ends it."""
-    if not has_header_hint(document.text):
+    # (the line scan is the quicker test, and the one a sample without such tables fails)
+    if not has_name_cell_line(document.text) or not has_header_hint(document.text):
         return []
     groups = _line_groups(document.text)
     found, i = [], 0

@@ -302,6 +302,22 @@ def test_header_hint_one_alternative_at_a_time():
         assert has_header_hint(text) == bool(HEADER_HINT.search(text)), text
 
 
+def test_name_cell_line_is_any_stripped_line_a_name_cell():
+    """has_name_cell_line looks only where a line ends in 目/程/称: the answer of reading
+    every line."""
+    import random
+
+    from extractors.projects import _is_name_cell, has_name_cell_line
+
+    pieces = ["项目", "工程", "名称", "名 称", "重点", "建设", "名", "称", "目", "程", "项", " ", "\u3000", "\t",
+              "\xa0", "\n", "\n\n", "内容", "目标"]
+    rng = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 8)))
+        want = any(_is_name_cell(line.strip()) for line in text.split("\n") if line.strip())
+        assert has_name_cell_line(text) == want, repr(text)
+
+
 def test_investment_parts_find_investment_s_match():
     """investment() searches 总投资… and 投资… apart: the earlier match is INVESTMENT's."""
     import random
