@@ -28,7 +28,7 @@ from spacy.tokens import Doc
 from corpus import numbering
 from corpus.model import Document, Section
 from extractors.base import provenance
-from extractors.context import Evidence, section_role, section_titles
+from extractors.context import Evidence, section_index
 from extractors.texttables import Cell, line_tables, to_text
 
 # A chapter/section whose sub-headings are projects.
@@ -97,8 +97,10 @@ def _build_sections(document: Document) -> list[Section]:
 
 
 def _is_project_chapter(s: Section) -> bool:
-    return (s.kind not in ("box", "table", "toc", "preface") and bool(PROJECT_CHAPTER.search(s.title))
-            and s.level <= 2)
+    # (every PROJECT_CHAPTER match holds 工程 or 项目: the regex, tried at every position of
+    # the title, runs on the few titles that do)
+    return (s.level <= 2 and s.kind not in ("box", "table", "toc", "preface")
+            and ("工程" in s.title or "项目" in s.title) and bool(PROJECT_CHAPTER.search(s.title)))
 
 
 def _children(sections: list[Section], parent: Section) -> list[Section]:
@@ -188,7 +190,7 @@ def _inline_items(text: str, a: int, b: int) -> list[tuple[int, int]]:
     if not m or m.arabic is None:
         return [(a, b)]
     spans, k, at = [], m.arabic, a
-    while True:
+    while text.find(str(k + 1), at + 1, b) >= 0:  # (most lines never hold the next number)
         nxt = re.compile(rf"(?<=[\s。；;！？])\s*{k + 1}\s*[.．、](?!\d)").search(text, at + 1, b)
         if not nxt:
             break
@@ -253,12 +255,22 @@ ROLE_WEIGHT = {"history": -4.0, "baseline": -3.0}
 
 
 def _evidence(document: Document, start: int) -> dict:
-    role, sure = section_role(document, start)
+    index = section_index(document)  # (section_role and section_titles, one index look-up)
+    role, sure = index.role(start)
+    question = any(QUESTION.search(s.title) for s in index.chain(start))
+    confidence, reasons = _weighed(role, sure, question)
+    return {"section_role": role, "confidence": confidence, "reasons": list(reasons)}
+
+
+# A record's evidence depends on these three only, and a document's records share few of
+# them: each is weighed once.
+@lru_cache(maxsize=256)
+def _weighed(role: str, sure: float, question: bool) -> tuple[float, tuple[str, ...]]:
     ev = Evidence(W_BASE, [f"base ({W_BASE:+.1f})"]).add(W_STRUCTURE, "project heading, item or row")
     ev.add(round(ROLE_WEIGHT.get(role, 0.0) * sure, 2), f"section {role}")
-    if any(QUESTION.search(t) for t in section_titles(document, start)):
+    if question:
         ev.add(W_QUESTION, "under a question heading")
-    return {"section_role": role, **ev.fields()}
+    return ev.confidence, tuple(ev.reasons)
 
 
 def _record(document: Document, start: int, end: int, name: str, body: str, category: str) -> dict:
@@ -285,6 +297,8 @@ def summary(body: str) -> str | None:
 
 def investment(body: str) -> float | None:
     """Stated investment in 万元 (亿元 × 10000), or None."""
+    if "投资" not in body:
+        return None  # (every match holds it: a heading's body may be a whole chapter)
     found = [m for p in INVESTMENT_PARTS if (m := p.search(body))]
     if not found:
         return None
