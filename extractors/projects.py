@@ -462,10 +462,12 @@ def has_name_cell_line(text: str) -> bool:
 def _line_tables(document: Document) -> list[tuple[list[str], list[list[Cell]], int, int]]:
     """Tables one row per line of the original (pipes, tabs, wide gaps); a row may leave
     trailing cells out, and a tab-separated row may have only 2 cells."""
-    if not has_header_hint(document.raw_text):
+    # (the rows are read once per document for targets too: reading them is the quicker
+    # test, and the hint is needed only where they make a table)
+    tables = line_tables(document, _is_header, fits=lambda n, width: 2 <= n <= width, tab_cells=True)
+    if not tables or not has_header_hint(document.raw_text):
         return []
-    return [(t.header, t.rows, t.start, t.end)
-            for t in line_tables(document, _is_header, fits=lambda n, width: 2 <= n <= width, tab_cells=True)]
+    return [(t.header, t.rows, t.start, t.end) for t in tables]
 
 
 def _cell_tables(document: Document, headings: set[int]) -> list[tuple[list[str], list[list[Cell]], int, int]]:
