@@ -73,12 +73,15 @@ PREFILTER = re.compile(r"年|月")
 # scan led by the digits' class.
 YEAR_ANCHOR = SuffixLed(re.compile(rf"[12一二](?:(?<=1)9\d\d|(?<=2)0\d\d|(?<=[一二])[{CN_YEAR_DIGITS}]{{3}})\s*年"), "年", 4)
 YEAR_BACK = 4  # 力争到, 展望到 + the year's first digit
-# MONTH_ANCHOR and RELATIVE_ANCHOR open with an alternation: scanned for their literal
-# prefixes (extractors.scan), a few times quicker than the regex engine's scan.
+# MONTH_ANCHOR opens with an alternation: scanned for its literal prefixes (extractors.scan),
+# a few times quicker than the regex engine's scan.
 MONTH_ANCHOR = LiteralLed(re.compile(r"月|年[底末内]|半年|季度"))
 MONTH_BACK = 10  # 力争在 + 本年度 + 十二, or 确保在 + 明年 + 第一 before 季度
-RELATIVE_ANCHOR = LiteralLed(re.compile(r"年(?:左右|的|时间|以?内|努力)|行动"))
-RELATIVE_BACK = 12  # 利用 + 约 + 三至五 + 个, or 三年攻坚 before 行动
+# Every RELATIVE match holds 年 and a word after it (年时间, 年内, 年攻坚行动): a pattern that
+# opens with one character is scanned for it in the regex engine's fast loop.  (Led by
+# 年|行动, LiteralLed called the pattern from Python at each 年 and 行, a hundred a plan.)
+RELATIVE_ANCHOR = re.compile(r"年(?:左右|的|时间|以?内|努力|(?:攻坚|专项)?行动)")
+RELATIVE_BACK = 11  # 利用 + 约 + 三至五 + 个 before 年
 # The year ends a range or a span (2020—2030年, 2021年至2025年): a period, not a deadline.
 RANGE_BEFORE = re.compile(r"(?:\d{4}\s*年?\s*[-—–~～至到]\s*|\d{4}\s*年\s*[-—–~～至到]\s*)$")
 # After the date: history (以来), a fiscal year (度), a heading that names the period.

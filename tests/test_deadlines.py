@@ -177,3 +177,26 @@ def test_a_bare_year_after_the_document_s_own_looks_forward_in_a_report():
     doc = make_doc("政府工作报告\n　　１９９６年是“九五”计划第一年。２０００年全国要基本普及九年义务教育，基本扫除青壮年文盲。\n",
                    kind="report", kind_confidence=0.8, issue_date="1996-03-05")
     assert [(r["year"], r["what"]) for r in extract_deadlines(doc)] == [(2000, "全国要基本普及九年义务教育")]
+
+
+def test_the_scans_near_their_anchors_find_what_finditer_finds():
+    """YEAR, MONTH_ONLY and RELATIVE are tried only near their anchors (context.finditer_near);
+    generated texts of every marker, number and word after 年 must give finditer's matches."""
+    import random
+
+    import extractors.deadlines as D
+    from extractors.context import finditer_near
+
+    scans = [(D.YEAR, D.YEAR_ANCHOR, D.YEAR_BACK), (D.MONTH_ONLY, D.MONTH_ANCHOR, D.MONTH_BACK),
+             (D.RELATIVE, D.RELATIVE_ANCHOR, D.RELATIVE_BACK)]
+    pieces = ["到", "在", "于", "力争", "争取", "确保在", "展望到", "利用", "经过", "花", "用", "约", "2025", "二〇二五",
+              "三", "五", "两", "十二", "6", "12", "至", "到", "—", "个", "年", "月", "季度", "第一", "上半", "下半",
+              "底", "末", "内", "以", "左右", "的", "时间", "努力", "攻坚", "专项", "行动", "计划", "按期", "完成",
+              "本年度", "明年", "前", "，", "。", " ", "\n"]
+    longest = ["，利用约125至130个年时间完成", "，力争在本年度十二月底前", "，确保在本年度第一季度末", "，展望到 2035 年底"]
+    rng = random.Random(7)
+    texts = longest + ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 16))) for _ in range(4000)]
+    for text in texts:
+        for pattern, anchors, back in scans:
+            assert [m.span() for m in finditer_near(pattern, anchors, text, back)] == \
+                [m.span() for m in pattern.finditer(text)], text
