@@ -28,7 +28,7 @@ from corpus.numbering import cn_int, cn_year
 from extractors.base import provenance
 from extractors.scan import LiteralLed, SuffixLed
 from extractors.context import (Evidence, document_year, finditer_near, kind_weights, looks_back, looks_forward,
-                                section_role, vocabulary)
+                                section_role, vocabulary, vocabulary_test)
 
 CN_NUM = "一二三四五六七八九十两"
 CN_YEAR_DIGITS = "〇零○一二三四五六七八九"
@@ -129,7 +129,7 @@ def extract_deadlines(document: Document) -> list[dict]:
         if _is_month_deadline(text, m):
             records.append(_month_record(document, m))
     for m in finditer_near(RELATIVE, RELATIVE_ANCHOR, text, RELATIVE_BACK):
-        if _in_title(text, m.start()) or _is_table_row(text, m.start()):
+        if _title_or_table(*_line_at(text, m.start())):
             continue
         if m.group("n3") and not _within_opens_clause(text, m):
             continue
@@ -172,9 +172,10 @@ def _evidence(document: Document, start: int, end: int, ahead: bool = False) -> 
     ev.add(round(ROLE_WEIGHT.get(role, 0.0) * sure, 2), f"section {role}")
     if looks_back(sentence) and not looks_forward(sentence):
         ev.add(W_LOOKS_BACK, "sentence looks back")
-    if vocabulary("period_statement_cues").search(sentence):
+    # (yes/no tests: the fast form of each vocabulary)
+    if vocabulary_test("period_statement_cues").search(sentence):
         ev.add(W_PERIOD_STATEMENT, "states the plan's own period")
-    if vocabulary("result_cues").search(sentence):
+    if vocabulary_test("result_cues").search(sentence):
         ev.add(W_RESULT, "reports a process or result")
     meta = document.meta or {}
     kind = meta.get("kind")
@@ -219,13 +220,14 @@ def _is_deadline(text: str, m: re.Match) -> bool:
     if not m.group("marker") and text[m.start() - 1:m.start()] in OPEN_BRACKETS \
             and text[m.end():m.end() + 1] in CLOSE_BRACKETS:
         return False  # 三次会议（2025年）: a year naming something, not a time limit
-    if _line_of(text, start).strip() == m.group(0).strip() or after.startswith("印发"):
+    line, at = _line_at(text, start)
+    if line.strip() == m.group(0).strip() or after.startswith("印发"):
         return False  # a date line (issued 2021年11月), not a promise
     if RANGE_BEFORE.search(text[max(0, start - 8):start]) and not m.group("marker"):
         return False
     if AS_OF.search(text[max(0, m.start() - 4):m.start()]) or "截" in text[max(0, m.start() - 2):start]:
         return False  # 截至2020年底: a status, not a promise
-    if _in_title(text, start) or _is_table_row(text, start):
+    if _title_or_table(line, at):
         return False
     if not m.group("marker") and not _at_clause_start(text, m.start()):
         return False  # "全区2020年确定…": a year inside a phrase
@@ -286,9 +288,9 @@ def _is_month_deadline(text: str, m: re.Match) -> bool:
         return False  # a bare month (5月，…) is no time limit
     if not m.group("marker") and not _at_clause_start(text, m.start()):
         return False
-    if AS_OF.search(text[max(0, m.start() - 4):m.start()]) or _in_title(text, m.start()):
+    if AS_OF.search(text[max(0, m.start() - 4):m.start()]):
         return False
-    return not _is_table_row(text, m.start())
+    return not _title_or_table(*_line_at(text, m.start()))
 
 
 def implied_year(document: Document, rel: str | None = None) -> tuple[int | None, str | None]:
@@ -436,21 +438,16 @@ def _at_clause_start(text: str, pos: int) -> bool:
     return i < 0 or text[i] in CLAUSE_START or text[i] in "—"
 
 
-def _in_title(text: str, pos: int) -> bool:
-    """Inside 《…》 on the same line."""
-    line_start = text.rfind("\n", 0, pos) + 1
-    return text.rfind("《", line_start, pos) > text.rfind("》", line_start, pos)
-
-
-def _line_of(text: str, pos: int) -> str:
+def _line_at(text: str, pos: int) -> tuple[str, int]:
+    """The line holding ``pos`` and where ``pos`` stands in it."""
     line_start = text.rfind("\n", 0, pos) + 1
     line_end = text.find("\n", pos)
-    return text[line_start:line_end if line_end >= 0 else len(text)]
+    return text[line_start:line_end if line_end >= 0 else len(text)], pos - line_start
 
 
-def _is_table_row(text: str, pos: int) -> bool:
-    line = _line_of(text, pos)
-    return "\t" in line or line.count("|") >= 2
+def _title_or_table(line: str, at: int) -> bool:
+    """Whether line[at] stands inside 《…》 (a cited title) or the line is a table row."""
+    return line.rfind("《", 0, at) > line.rfind("》", 0, at) or "\t" in line or line.count("|") >= 2
 
 
 def month_of(m: re.Match) -> int | None:
