@@ -129,7 +129,7 @@ def may_hold_notes(text: str) -> bool:
         return True
     anchors, back = label_anchors()
     return next(finditer_near(regexes()["label"], anchors, text, back), None) is not None \
-        or LIST_NOTE.search(text) is not None
+        or next(list_note_matches(text), None) is not None
 
 
 # The title of a numbered line names its task ("3.建立会商机制。…"): the line's number is
@@ -391,12 +391,36 @@ def _duty_matches(text: str):
 # department names: every one named is responsible (no label says who leads).
 # (It opens on the sentence's end, a character class the regex engine can skip ahead to.)
 LIST_NOTE = re.compile(r"[。；;！!][ \t　]*(?P<open>[（(])(?P<list>[^（）()。；;：:，,\n]{3,200})[）)][ \t　]*$", re.M)
+SENTENCE_ENDS, BLANKS = "。；;！!", " \t　"
 LIST_NAME_MIN = 3  # 市科委; a two-character word in brackets (西部, 试行) is no department
 
 
 def _list_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
-    notes = ((m.start("open"), m.end("list") + 1, m.group("list")) for m in LIST_NOTE.finditer(document.text))
+    notes = ((m.start("open"), m.end("list") + 1, m.group("list")) for m in list_note_matches(document.text))
     return _department_lists(document, region, taken_raw, notes, "", "list", shortest=LIST_NAME_MIN)
+
+
+def list_note_matches(text: str):
+    """``LIST_NOTE.finditer(text)``, tried only at the sentence end before an opening bracket:
+    a plan has a few hundred brackets, and the pattern's leading class (。；…) was tried at
+    every character.  Matches cannot overlap (a list holds no bracket), so each bracket is
+    tried on its own."""
+    starts = sorted(i for ch in OPEN for i in _positions(text, ch))
+    for p in starts:
+        s = p - 1
+        while s >= 0 and text[s] in BLANKS:
+            s -= 1
+        if s >= 0 and text[s] in SENTENCE_ENDS and (m := LIST_NOTE.match(text, s)):
+            yield m
+
+
+def _positions(text: str, ch: str) -> list[int]:
+    """Every index of the character ``ch`` in ``text`` (found by ``str.find``)."""
+    out, i = [], text.find(ch)
+    while i >= 0:
+        out.append(i)
+        i = text.find(ch, i + 1)
+    return out
 
 
 # --- "（1）工贸事故：区应急局牵头。" / "救援行动组。由区消防救援局牵头，…": a lead in the text ------

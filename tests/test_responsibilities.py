@@ -225,6 +225,27 @@ def test_role_labels_are_the_role_pattern_s_matches():
         assert [m.span() for m in role_labels(text)] == [m.span() for m in regexes()["role"].finditer(text)], text
 
 
+def test_list_notes_found_as_a_full_scan_finds_them():
+    """list_note_matches tries LIST_NOTE only at the sentence end before each opening bracket:
+    generated texts of ends, blanks, brackets and names must give finditer's matches."""
+    import random
+
+    from extractors.responsibilities import LIST_NOTE, list_note_matches
+
+    def choose(*options):
+        return rng.choice(options)
+
+    def note():  # a sentence end, blanks, a bracketed list, blanks (each part sometimes wrong)
+        return (choose("", "加强", "。") + choose("。", "；", "!", "，", "") + choose("", " ", "　", "\t ")
+                + choose("（", "(", "（（", "") + choose("市科委", "市科委、区局", "区局", "西部", "市科委。区局", "局（市）")
+                + choose("）", ")", "") + choose("", " ", "　") + choose("\n", "", "。", "）\n"))
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        text = "".join(note() for _ in range(rng.randint(1, 4)))
+        assert [m.span() for m in list_note_matches(text)] == [m.span() for m in LIST_NOTE.finditer(text)], text
+
+
 def test_duty_notes_and_task_rows_found_as_a_full_scan_finds_them():
     """_duty_matches tries DUTY_NOTE only at the bracket before each 负责）, and task_tables
     reads only the lines holding a tab or pipe: generated texts give the full scans' answers."""
