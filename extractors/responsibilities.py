@@ -641,7 +641,8 @@ def parse_roles(body: str) -> tuple[list[tuple[str, list[str]]], str]:
     out = []
     for k, m in enumerate(marks):
         chunk = body[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(body)]
-        other = OTHER_LABEL.search(chunk)  # "…，完成时限：2023年底": not a department
+        # "…，完成时限：2023年底": not a department (a label ends on a colon: none, none to look for)
+        other = OTHER_LABEL.search(chunk) if ":" in chunk or "：" in chunk else None
         names = split_departments(chunk[:other.start()] if other else chunk)
         out.append((m.group("role"), [n for n in names if not TIME_LIKE.search(n)]))
     return out, body[:marks[0].start()] if marks else body
@@ -650,11 +651,11 @@ def parse_roles(body: str) -> tuple[list[tuple[str, list[str]]], str]:
 def split_departments(chunk: str) -> list[str]:
     """A written list of departments, split on 、，; (not inside brackets), with the
     closing formula (等有关部门按照职责分工负责) dropped; "各有关部门" alone is kept."""
-    chunk = re.sub(r"\s+", "", chunk).strip(SEPARATORS + "。")
-    chunk = DUTY_TAIL.sub("", chunk).rstrip(SEPARATORS)
+    chunk = BLANK_RUN.sub("", chunk).strip(SEPARATORS + "。")
+    chunk = drop_tail(DUTY_TAIL, chunk).rstrip(SEPARATORS)
     whole = chunk
     chunk = ETC_TAIL.sub("", chunk)
-    chunk = GENERIC_TAIL.sub("", chunk)
+    chunk = drop_tail(GENERIC_TAIL, chunk)
     if chunk in ("", *LONE_GENERIC):
         chunk = whole  # the list is only "各有关部门"
     names = []
@@ -667,10 +668,31 @@ def _split_pair(name: str) -> list[str]:
     """派出所和城运中心 → 派出所, 城运中心: two names joined by 和/及, each a unit's (住房和城乡建设部门
     is one: 住房 names no unit)."""
     m = PAIR.fullmatch(name)
-    dept_end = regexes()["dept_end"]
-    if m and dept_end.search(m.group(1)) and dept_end.search(m.group(2)):
+    if m and regexes()["dept_end"].search(m.group(1)) and regexes()["dept_end"].search(m.group(2)):
         return [m.group(1), m.group(2)]
     return [name]
+
+
+BLANK_RUN = re.compile(r"\s+")
+
+
+def drop_tail(pattern: re.Pattern, text: str) -> str:
+    """``pattern.sub("", text)`` for a pattern that matches only at the text's end (``$``):
+    searched from where its longest match would start (one more: ``$`` matches before a
+    final newline too), not tried at every position."""
+    m = pattern.search(text, max(0, len(text) - _widest(pattern) - 1))
+    return text[:m.start()] + text[m.end():] if m else text
+
+
+@lru_cache(maxsize=None)
+def _widest(pattern: re.Pattern) -> int:
+    """The most characters a match of ``pattern`` spans (lookarounds read none)."""
+    try:
+        from re import _parser as parser  # the stdlib's own regex parser
+
+        return min(parser.parse(pattern.pattern, pattern.flags).getwidth()[1], 1 << 30)
+    except Exception:  # a private API: without it the whole text is searched, as correct
+        return 1 << 30
 
 
 # (each half at least LIST_NAME_MIN characters: 政府和社会资本合作中心 is one name)
