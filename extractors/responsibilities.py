@@ -25,7 +25,7 @@ from corpus.model import Document
 from corpus.numbering import parse_heading
 from extractors.base import provenance
 from extractors.context import (DATA, SENTENCE, Evidence, finditer_near, looks_back, section_index, section_role,
-                                vocabulary, words)
+                                vocabulary, vocabulary_test, words)
 from extractors.departments import canonical
 from extractors.scan import LiteralLed
 
@@ -315,7 +315,8 @@ FOOTER_REACH = 3  # lines either side that a footer block spans
 
 def is_footer(text: str, pos: int) -> bool:
     """A position in a contact/footer block: its line or one within FOOTER_REACH lines names
-    an address, a post code, a phone number, an ICP licence…"""
+    an address, a post code, a phone number, an ICP licence… (a yes/no test: the fast
+    form of the vocabulary, over some lines of long paragraphs around each label)"""
     a = pos
     for _ in range(FOOTER_REACH + 1):
         a = text.rfind("\n", 0, a)
@@ -326,7 +327,7 @@ def is_footer(text: str, pos: int) -> bool:
         b = text.find("\n", b + 1)
         if b < 0:
             break
-    return bool(vocabulary("footer_cues").search(text, a + 1, b if b >= 0 else len(text)))
+    return bool(vocabulary_test("footer_cues").search(text, a + 1, b if b >= 0 else len(text)))
 
 
 # --- "（市应急局牵头，市公安局、市财政局等按职责分工负责）" ------------------------------
