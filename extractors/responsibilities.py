@@ -14,6 +14,7 @@ live in ``extractors/data`` (resp_labels.csv, department_suffixes.txt, footer_cu
 """
 from __future__ import annotations
 
+import bisect
 import csv
 import re
 from functools import lru_cache
@@ -169,7 +170,6 @@ def may_hold_notes(text: str) -> bool:
 # read by the corpus numbering grammar; the title runs to the first of these.
 TITLE_END = re.compile(r"[。；;：:！？]")
 TITLE_MAX = 40
-BRACKET = re.compile(r"[（()）\n]")
 OPEN, CLOSE = "（(", "）)"
 
 # What closes a list but names no department: "等有关部门按照职责分工负责".
@@ -403,15 +403,14 @@ def _department_lists(document: Document, region, taken_raw: set[int], notes, ro
 def _duty_matches(text: str):
     """``DUTY_NOTE.finditer(text)``, tried only where a note can open: a note holds no
     bracket before its closing 负责）, so it opens at the last bracket before each 负责）
-    on that line (a plan has a few of those and many brackets)."""
-    starts = set()
+    on that line (a plan has a few of those and many brackets; bracket_positions has them)."""
+    starts, brackets = set(), bracket_positions(text)
     for close in ("负责）", "负责)"):
         i = text.find(close)
         while i >= 0:
-            line_start = text.rfind("\n", 0, i) + 1
-            p = max(text.rfind(c, line_start, i) for c in "（()）")
-            if p >= 0 and text[p] in OPEN:
-                starts.add(p)
+            k = bisect.bisect_left(brackets, i) - 1  # the last bracket before it
+            if k >= 0 and text[brackets[k]] in OPEN and text.find("\n", brackets[k], i) < 0:
+                starts.add(brackets[k])
             i = text.find(close, i + 1)
     after = 0
     for p in sorted(starts):
@@ -438,12 +437,13 @@ def _list_notes(document: Document, region, taken_raw: set[int]) -> list[dict]:
 
 
 def list_note_matches(text: str):
-    """``LIST_NOTE.finditer(text)``, tried only at the sentence end before an opening bracket:
-    a plan has a few hundred brackets, and the pattern's leading class (。；…) was tried at
-    every character.  Matches cannot overlap (a list holds no bracket), so each bracket is
+    """``LIST_NOTE.finditer(text)``, tried only at the sentence end before an opening bracket
+    (bracket_positions): a plan has a few hundred brackets, and the pattern's leading class
+    (。；…) was tried at every character.  Matches cannot overlap (a list holds no bracket), so each bracket is
     tried on its own."""
-    starts = sorted(i for ch in OPEN for i in _positions(text, ch))
-    for p in starts:
+    for p in bracket_positions(text):
+        if text[p] not in OPEN:
+            continue
         s = p - 1
         while s >= 0 and text[s] in BLANKS:
             s -= 1
@@ -588,30 +588,51 @@ def _level_words() -> frozenset[str]:
 
 
 # --- brackets ------------------------------------------------------------------------------
+_BRACKETS: list = [None, []]  # the last text asked about and where its brackets stand
+
+
+def bracket_positions(text: str) -> list[int]:
+    """The positions of every （()） in ``text``, in order.  Kept for the last text: notes,
+    clauses and the deadlines component ask some dozens of times a document where the
+    bracket around a place opens and closes, each a scan of the line near it."""
+    if _BRACKETS[0] is not text:
+        _BRACKETS[:] = [text, sorted(i for ch in OPEN + CLOSE for i in _positions(text, ch))]
+    return _BRACKETS[1]
+
+
 def enclosing_open(text: str, pos: int) -> int | None:
-    """The bracket that opens around ``pos`` on its line, if any."""
-    line_start = text.rfind("\n", 0, pos) + 1
+    """The bracket that opens around ``pos`` on its line (at most 300 characters back), if any."""
+    lo = max(text.rfind("\n", 0, pos) + 1, pos - 300)
+    brackets = bracket_positions(text)
     depth = 0
-    for m in reversed(list(BRACKET.finditer(text, max(line_start, pos - 300), pos))):
-        if m.group() in CLOSE:
+    for k in range(bisect.bisect_left(brackets, pos) - 1, -1, -1):
+        i = brackets[k]
+        if i < lo:
+            break
+        if text[i] in CLOSE:
             depth += 1
         elif depth == 0:
-            return m.start()
+            return i
         else:
             depth -= 1
     return None
 
 
 def matching_close(text: str, open_at: int) -> int | None:
-    """The bracket closing the one at ``open_at`` on the same line, if any."""
+    """The bracket closing the one at ``open_at`` on the same line (within 600 characters), if any."""
+    limit = min(len(text), open_at + 600)
+    line_end = text.find("\n", open_at, limit)
+    if line_end >= 0:
+        limit = line_end
+    brackets = bracket_positions(text)
     depth = 0
-    for m in BRACKET.finditer(text, open_at, min(len(text), open_at + 600)):
-        ch = m.group()
-        if ch == "\n":
-            return None
-        depth += 1 if ch in OPEN else -1
+    for k in range(bisect.bisect_left(brackets, open_at), len(brackets)):
+        i = brackets[k]
+        if i >= limit:
+            break
+        depth += 1 if text[i] in OPEN else -1
         if depth == 0:
-            return m.start()
+            return i
     return None
 
 

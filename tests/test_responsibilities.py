@@ -262,6 +262,47 @@ def test_tails_dropped_as_sub_drops_them():
             assert drop_tail(pattern, text) == pattern.sub("", text), (pattern.pattern, text)
 
 
+def test_brackets_found_as_a_scan_of_the_line_finds_them():
+    """enclosing_open and matching_close read the document's bracket positions: generated
+    texts of brackets, line ends and long runs must give a scan of the line's answers."""
+    import random
+    import re
+
+    from extractors.responsibilities import enclosing_open, matching_close
+
+    bracket = re.compile(r"[（()）\n]")
+
+    def open_reference(text, pos):
+        line_start = text.rfind("\n", 0, pos) + 1
+        depth = 0
+        for m in reversed(list(bracket.finditer(text, max(line_start, pos - 300), pos))):
+            if m.group() in "）)":
+                depth += 1
+            elif depth == 0:
+                return m.start()
+            else:
+                depth -= 1
+        return None
+
+    def close_reference(text, open_at):
+        depth = 0
+        for m in bracket.finditer(text, open_at, min(len(text), open_at + 600)):
+            if m.group() == "\n":
+                return None
+            depth += 1 if m.group() in "（(" else -1
+            if depth == 0:
+                return m.start()
+        return None
+
+    pieces = ["（", "(", "）", ")", "\n", "市", "局", "牵头", "甲" * 150, "乙" * 290]
+    rng = random.Random(11)
+    for _ in range(500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        for pos in range(len(text) + 1):
+            assert enclosing_open(text, pos) == open_reference(text, pos), (text, pos)
+            assert matching_close(text, pos) == close_reference(text, pos), (text, pos)
+
+
 def test_duty_notes_and_task_rows_found_as_a_full_scan_finds_them():
     """_duty_matches tries DUTY_NOTE only at the bracket before each 负责）, and task_tables
     reads only the lines holding a tab or pipe: generated texts give the full scans' answers."""
