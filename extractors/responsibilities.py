@@ -26,7 +26,7 @@ from corpus.model import Document
 from corpus.numbering import parse_heading
 from extractors.base import provenance
 from extractors.context import (DATA, SENTENCE, Evidence, finditer_near, looks_back, section_index, section_role,
-                                vocabulary, vocabulary_test, words)
+                                vocabulary, vocabulary_test, with_first_chars, words)
 from extractors.departments import canonical
 from extractors.scan import LiteralLed
 
@@ -173,11 +173,15 @@ TITLE_MAX = 40
 OPEN, CLOSE = "（(", "）)"
 
 # What closes a list but names no department: "等有关部门按照职责分工负责".
-DUTY_TAIL = re.compile(r"(?:按照|按|根据|依据)?(?:各自)?(?:职责|职能)(?:分工)?(?:负责|落实|配合|抓好落实)?$|(?:分别|共同)?负责$|(?:配合|参与)$")
+# (The closing formulas are led by the characters they start with (context.with_first_chars):
+# ``sub`` tries them at every position of a list, and most positions fail on one class test.)
+DUTY_TAIL = re.compile(with_first_chars(
+    r"(?:按照|按|根据|依据)?(?:各自)?(?:职责|职能)(?:分工)?(?:负责|落实|配合|抓好落实)?$|(?:分别|共同)?负责$|(?:配合|参与)$"))
 GENERIC = r"(?:各|其他|其它)?(?:有关|相关)?(?:部门|单位|企业)(?:和|及|、)?(?:单位|部门)?"
 ETC_TAIL = re.compile(rf"等(?:{GENERIC}|各|有关|相关)*$")
 # "市消防救援有关部门": a generic tail written without 等.
-GENERIC_TAIL = re.compile(r"(?<=[^、，,；;])(?:各|其他|其它)?(?:有关|相关)(?:部门|单位|企业)(?:和|及|、)?(?:单位|部门)?$")
+GENERIC_TAIL = re.compile(with_first_chars(
+    r"(?<=[^、，,；;])(?:各|其他|其它)?(?:有关|相关)(?:部门|单位|企业)(?:和|及|、)?(?:单位|部门)?$"))
 SEPARATORS = "、，,；;/ 【】"
 SPLIT = re.compile(r"[、，,；;/ 【】]")
 # "市气象局市水局": a department suffix directly followed by another admin prefix.
@@ -677,10 +681,10 @@ def split_departments(chunk: str) -> list[str]:
     """A written list of departments, split on 、，; (not inside brackets), with the
     closing formula (等有关部门按照职责分工负责) dropped; "各有关部门" alone is kept."""
     chunk = BLANK_RUN.sub("", chunk).strip(SEPARATORS + "。")
-    chunk = drop_tail(DUTY_TAIL, chunk).rstrip(SEPARATORS)
+    chunk = DUTY_TAIL.sub("", chunk).rstrip(SEPARATORS)
     whole = chunk
     chunk = ETC_TAIL.sub("", chunk)
-    chunk = drop_tail(GENERIC_TAIL, chunk)
+    chunk = GENERIC_TAIL.sub("", chunk)
     if chunk in ("", *LONE_GENERIC):
         chunk = whole  # the list is only "各有关部门"
     names = []
@@ -699,25 +703,6 @@ def _split_pair(name: str) -> list[str]:
 
 
 BLANK_RUN = re.compile(r"\s+")
-
-
-def drop_tail(pattern: re.Pattern, text: str) -> str:
-    """``pattern.sub("", text)`` for a pattern that matches only at the text's end (``$``):
-    searched from where its longest match would start (one more: ``$`` matches before a
-    final newline too), not tried at every position."""
-    m = pattern.search(text, max(0, len(text) - _widest(pattern) - 1))
-    return text[:m.start()] + text[m.end():] if m else text
-
-
-@lru_cache(maxsize=None)
-def _widest(pattern: re.Pattern) -> int:
-    """The most characters a match of ``pattern`` spans (lookarounds read none)."""
-    try:
-        from re import _parser as parser  # the stdlib's own regex parser
-
-        return min(parser.parse(pattern.pattern, pattern.flags).getwidth()[1], 1 << 30)
-    except Exception:  # a private API: without it the whole text is searched, as correct
-        return 1 << 30
 
 
 # (each half at least LIST_NAME_MIN characters: 政府和社会资本合作中心 is one name)

@@ -246,22 +246,6 @@ def test_list_notes_found_as_a_full_scan_finds_them():
         assert [m.span() for m in list_note_matches(text)] == [m.span() for m in LIST_NOTE.finditer(text)], text
 
 
-def test_tails_dropped_as_sub_drops_them():
-    """drop_tail searches a $-anchored tail pattern only over the text's last characters:
-    generated lists ending in closing formulas must give ``sub``'s result."""
-    import random
-
-    from extractors.responsibilities import DUTY_TAIL, GENERIC_TAIL, drop_tail
-
-    pieces = ["市应急局", "、", "，", "等", "各", "其他", "有关", "相关", "部门", "单位", "企业", "和", "按照", "各自",
-              "职责", "职能", "分工", "负责", "抓好落实", "分别", "配合", "参与", "\n", "按照各自职责分工抓好落实\n"]
-    rng = random.Random(7)
-    for _ in range(3000):
-        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 9)))
-        for pattern in (DUTY_TAIL, GENERIC_TAIL):
-            assert drop_tail(pattern, text) == pattern.sub("", text), (pattern.pattern, text)
-
-
 def test_brackets_found_as_a_scan_of_the_line_finds_them():
     """enclosing_open and matching_close read the document's bracket positions: generated
     texts of brackets, line ends and long runs must give a scan of the line's answers."""
