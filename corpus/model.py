@@ -9,6 +9,7 @@ a span of ``raw_text`` so that ``raw_text[char_start:char_end]`` is its verbatim
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,20 +195,26 @@ class SectionLookup:
         self._extents = sorted((s.start, s.end, s.level, i) for i, s in enumerate(sections))
         self._extent_starts = [e[0] for e in self._extents]
         self._found: dict[int, Section | None] = {}
+        # The last stretch answered, [lo, hi) and its section: the facts of a document are
+        # found in text order, so most look-ups fall in the stretch of the one before.
+        self._lo, self._hi, self._last = 0, -1, None
 
     def stretch(self, pos: int) -> int:
         """Which stretch between bounds ``pos`` falls in (-1 before the first)."""
         return bisect.bisect_right(self.bounds, pos) - 1
 
     def at(self, pos: int) -> Section | None:
-        k = self.stretch(pos)
+        if self._lo <= pos < self._hi:
+            return self._last
+        bounds = self.bounds
+        k = bisect.bisect_right(bounds, pos) - 1
         if k < 0:
             return None  # before every section starts
-        try:
-            return self._found[k]
-        except KeyError:
-            found = self._found[k] = self._deepest(self.bounds[k])
-            return found
+        found = self._found.get(k, self)
+        if found is self:
+            found = self._found[k] = self._deepest(bounds[k])
+        self._lo, self._hi, self._last = bounds[k], bounds[k + 1] if k + 1 < len(bounds) else math.inf, found
+        return found
 
     def _deepest(self, pos: int) -> Section | None:
         """Of the sections holding ``pos``, the deepest, and of those the last listed."""
