@@ -277,11 +277,23 @@ def _clean_indicator(text: str) -> str:
     from both ends (until nothing more comes off, at most three rounds)."""
     text = text.strip()
     for _ in range(3):
-        cleaned = TRAIL_NOISE.sub("", LEAD_NOISE.sub("", text))
+        cleaned = _drop_trailing_noise(LEAD_NOISE.sub("", text))
         if cleaned == text:
             break
         text = cleaned
     return text.strip(" 　\t")
+
+
+# Where TRAIL_NOISE starts, found led by its first characters: a $-anchored alternation
+# repeated is tried at every position of the text, and each new document brings new subjects.
+TRAIL_SCAN = class_led(TRAIL_NOISE.pattern)
+
+
+def _drop_trailing_noise(text: str) -> str:
+    """``TRAIL_NOISE.sub("", text)`` for a text without a final line break (the one place
+    ``$`` matches before the end): everything from the leftmost match on goes."""
+    hit = TRAIL_SCAN.search(text)
+    return text[:hit.start()] if hit else text
 
 
 SUBJECT_SPLIT = re.compile(r"、|(?<=[率例重比])[和及与]")

@@ -152,3 +152,22 @@ def test_the_class_led_clause_scans_find_what_the_plain_patterns_find():
         for text in texts:
             m, hit = plain.search(text), led.search(text)
             assert (m.span() if m else None) == ((hit.start(), hit.end(1)) if hit else None), text
+
+
+def test_trailing_noise_is_dropped_as_the_plain_substitution_drops_it():
+    # The leftmost match of the led scan is where TRAIL_NOISE.sub("") cuts a stripped text:
+    # on the samples' clause heads and on random pieces of noise and names.
+    from pathlib import Path
+
+    from extractors.targets import CLAUSE_RE, SENTENCE_RE, TRAIL_NOISE, _drop_trailing_noise
+
+    texts = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "corpus" / "samples").glob("*.txt")):
+        for sentence in SENTENCE_RE.findall(path.read_text(encoding="utf-8")):
+            for clause in CLAUSE_RE.findall(sentence):
+                texts += [clause[:k].strip() for k in range(1, min(len(clause), 30))]
+    rng = random.Random(13)
+    pieces = ["建成", "达到", "2025年", "到2025年底前", "均", "年均", "都", "的", "和", "覆盖率", "面积", "、", "，", "1", "x", "基本"]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(3000)]
+    for text in texts:
+        assert _drop_trailing_noise(text) == TRAIL_NOISE.sub("", text), text
