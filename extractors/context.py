@@ -89,15 +89,16 @@ def vocabulary_test(name: str) -> re.Pattern:
     return class_led("|".join(f"(?:{e})" for e in entries)) or vocabulary(name)
 
 
-def class_led(pattern: str) -> re.Pattern | None:
+def class_led(pattern: str, flags: int = 0) -> re.Pattern | None:
     """``pattern`` as a search that opens with the class of characters its matches start
     with (see vocabulary_test): the same first match, whose text is group 1 (group 0 is its
     first character), found in the regex engine's fast loop.  None when those characters
-    cannot be told (first_chars)."""
+    cannot be told (first_chars).  ``pattern``'s own groups are numbered one higher, so it
+    must not refer back to them by number."""
     lead = first_chars(pattern)
     if not lead:
         return None
-    return re.compile(f"[{''.join(sorted(lead))}](?<=(?=({pattern})).)")
+    return re.compile(f"[{''.join(sorted(lead))}](?<=(?=({pattern}))(?s:.))", flags)
 
 
 def with_first_chars(pattern: str) -> str:

@@ -81,7 +81,7 @@ MONTH_BACK = 10  # 力争在 + 本年度 + 十二, or 确保在 + 明年 + 第�
 # opens with one character is scanned for it in the regex engine's fast loop.  (Led by
 # 年|行动, LiteralLed called the pattern from Python at each 年 and 行, a hundred a plan.)
 RELATIVE_ANCHOR = re.compile(r"年(?:左右|的|时间|以?内|努力|(?:攻坚|专项)?行动)")
-RELATIVE_BACK = 11  # 利用 + 约 + 三至五 + 个 before 年
+RELATIVE_BACK = 11  # 利用 + 约 + 125至130 + 个 before 年 (2 + 1 + 7 + 1)
 # The year ends a range or a span (2020—2030年, 2021年至2025年): a period, not a deadline.
 RANGE_BEFORE = re.compile(r"(?:\d{4}\s*年?\s*[-—–~～至到]\s*|\d{4}\s*年\s*[-—–~～至到]\s*)$")
 # After the date: history (以来), a fiscal year (度), a heading that names the period.

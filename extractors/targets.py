@@ -290,10 +290,12 @@ TRAIL_SCAN = class_led(TRAIL_NOISE.pattern)
 
 
 def _drop_trailing_noise(text: str) -> str:
-    """``TRAIL_NOISE.sub("", text)`` for a text without a final line break (the one place
-    ``$`` matches before the end): everything from the leftmost match on goes."""
+    """``TRAIL_NOISE.sub("", text)``: everything from the leftmost match on goes, but for a
+    final line break (``$`` matches before it, and no noise word holds one)."""
     hit = TRAIL_SCAN.search(text)
-    return text[:hit.start()] if hit else text
+    if hit is None:
+        return text
+    return text[:hit.start()] + ("\n" if text.endswith("\n") else "")
 
 
 SUBJECT_SPLIT = re.compile(r"、|(?<=[率例重比])[和及与]")

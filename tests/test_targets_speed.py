@@ -168,6 +168,7 @@ def test_trailing_noise_is_dropped_as_the_plain_substitution_drops_it():
                 texts += [clause[:k].strip() for k in range(1, min(len(clause), 30))]
     rng = random.Random(13)
     pieces = ["建成", "达到", "2025年", "到2025年底前", "均", "年均", "都", "的", "和", "覆盖率", "面积", "、", "，", "1", "x", "基本"]
-    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 6))) for _ in range(3000)]
+    texts += ["".join(rng.choice(pieces + ["\n"]) for _ in range(rng.randint(0, 6))) for _ in range(3000)]
+    texts += ["ab的\n的", "均\n，", "覆盖率\n", "\n"]  # a line break inside or at the end (the reviewer's cases)
     for text in texts:
         assert _drop_trailing_noise(text) == TRAIL_NOISE.sub("", text), text
