@@ -60,6 +60,11 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def _alternation(entries) -> str:
+    """Regex fragments as one alternation, longest first (a longer entry wins at a position)."""
+    return "|".join(f"(?:{e})" for e in sorted(entries, key=len, reverse=True))
+
+
 @lru_cache(maxsize=None)
 def vocabulary(name: str) -> re.Pattern:
     """One compiled alternation of a vocabulary file's regex fragments (longest first).
@@ -67,8 +72,7 @@ def vocabulary(name: str) -> re.Pattern:
     When every fragment's first character is known, the alternation opens with a lookahead
     on those characters: it matches exactly the same, and the regex engine rejects most
     positions with one class test instead of trying every fragment (five times faster)."""
-    entries = sorted(words(name), key=len, reverse=True)
-    alternation = "|".join(f"(?:{e})" for e in entries)
+    alternation = _alternation(words(name))
     try:
         re.compile(alternation)
     except re.error as e:
@@ -85,8 +89,7 @@ def vocabulary_test(name: str) -> re.Pattern:
     engine scans for in its fast loop; at each hit a lookbehind steps back over that
     character and a lookahead there matches the alternation.  A pattern opened by a
     lookahead (with_first_chars) gets no fast loop: every position enters the matcher."""
-    entries = sorted(words(name), key=len, reverse=True)
-    return class_led("|".join(f"(?:{e})" for e in entries)) or vocabulary(name)
+    return class_led(_alternation(words(name))) or vocabulary(name)
 
 
 def class_led(pattern: str, flags: int = 0) -> re.Pattern | None:
@@ -183,16 +186,21 @@ def finditer_near(pattern: re.Pattern, anchors: re.Pattern, text: str, back: int
     for a in anchors.finditer(text):
         if a.end() <= pos:
             continue  # inside the last match
-        at, left = a.start(), back
-        while at > pos and left > 0:  # back over ``back`` non-blank characters
-            at -= 1
-            left -= not text[at].isspace()
+        at = back_over(text, a.start(), back, pos)
         for s in range(max(at, pos), a.end()):
             m = pattern.match(text, s)
             if m:
                 yield m
                 pos = m.end()
                 break
+
+
+def back_over(text: str, at: int, back: int, floor: int = 0) -> int:
+    """Where ``back`` non-blank characters before ``at`` begin (not before ``floor``)."""
+    while at > floor and back > 0:
+        at -= 1
+        back -= not text[at].isspace()
+    return at
 
 
 # --- evidence ------------------------------------------------------------------------------
@@ -410,8 +418,7 @@ HEADING_VOCABULARIES = ("history_headings", "baseline_headings", "goal_headings"
 @lru_cache(maxsize=1)
 def _any_heading_word() -> re.Pattern:
     """One search for a word of any heading vocabulary title_role reads."""
-    entries = sorted((e for name in HEADING_VOCABULARIES for e in words(name)), key=len, reverse=True)
-    alternation = "|".join(f"(?:{e})" for e in entries)
+    alternation = _alternation(e for name in HEADING_VOCABULARIES for e in words(name))
     return class_led(alternation) or re.compile(alternation)
 
 

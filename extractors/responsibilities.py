@@ -25,10 +25,10 @@ from spacy.tokens import Doc
 from corpus.model import Document
 from corpus.numbering import parse_heading
 from extractors.base import provenance
-from extractors.context import (DATA, SENTENCE, Evidence, finditer_near, looks_back, section_index, section_role,
-                                vocabulary, vocabulary_test, with_first_chars, words)
+from extractors.context import (DATA, SENTENCE, Evidence, back_over, finditer_near, looks_back, section_index,
+                                section_role, vocabulary, vocabulary_test, with_first_chars, words)
 from extractors.departments import canonical
-from extractors.scan import LiteralLed
+from extractors.scan import LiteralLed, find_all
 
 
 # --- vocabulary ----------------------------------------------------------------------------
@@ -145,11 +145,7 @@ def _role_matches(text: str):
             k -= 1
         if k < pos or text[k] not in ends:
             continue
-        at, left = a.start(), back
-        while at > pos and left > 0:  # back over ``back`` non-blank characters
-            at -= 1
-            left -= not text[at].isspace()
-        m = role.search(text, at, a.end())
+        m = role.search(text, back_over(text, a.start(), back, pos), a.end())
         if m:
             yield m
             pos = m.end()
@@ -184,6 +180,7 @@ GENERIC_TAIL = re.compile(with_first_chars(
     r"(?<=[^、，,；;])(?:各|其他|其它)?(?:有关|相关)(?:部门|单位|企业)(?:和|及|、)?(?:单位|部门)?$"))
 SEPARATORS = "、，,；;/ 【】"
 SPLIT = re.compile(r"[、，,；;/ 【】]")
+BLANK_RUN = re.compile(r"\s+")
 # "市气象局市水局": a department suffix directly followed by another admin prefix.
 RUN_ON = re.compile(r"(?<=[局委办厅部队会院站所])(?=[省市区县州旗](?![场级内政]))")
 # A label that is not a role ends a role's list: "完成时限：", "进度安排：".
@@ -455,15 +452,6 @@ def list_note_matches(text: str):
             yield m
 
 
-def _positions(text: str, ch: str) -> list[int]:
-    """Every index of the character ``ch`` in ``text`` (found by ``str.find``)."""
-    out, i = [], text.find(ch)
-    while i >= 0:
-        out.append(i)
-        i = text.find(ch, i + 1)
-    return out
-
-
 # --- "（1）工贸事故：区应急局牵头。" / "救援行动组。由区消防救援局牵头，…": a lead in the text ------
 # A clause (after a colon, a sentence end, a comma or an item number) that is only a list of
 # departments and 牵头 (由… / …分别牵头 / …按照各自职责牵头), not in a bracket: the task is its
@@ -600,7 +588,7 @@ def bracket_positions(text: str) -> list[int]:
     clauses and the deadlines component ask some dozens of times a document where the
     bracket around a place opens and closes, each a scan of the line near it."""
     if _BRACKETS[0] is not text:
-        _BRACKETS[:] = [text, sorted(i for ch in OPEN + CLOSE for i in _positions(text, ch))]
+        _BRACKETS[:] = [text, sorted(i for ch in OPEN + CLOSE for i in find_all(text, ch))]
     return _BRACKETS[1]
 
 
@@ -697,12 +685,10 @@ def _split_pair(name: str) -> list[str]:
     """派出所和城运中心 → 派出所, 城运中心: two names joined by 和/及, each a unit's (住房和城乡建设部门
     is one: 住房 names no unit)."""
     m = PAIR.fullmatch(name)
-    if m and regexes()["dept_end"].search(m.group(1)) and regexes()["dept_end"].search(m.group(2)):
+    dept_end = regexes()["dept_end"]
+    if m and dept_end.search(m.group(1)) and dept_end.search(m.group(2)):
         return [m.group(1), m.group(2)]
     return [name]
-
-
-BLANK_RUN = re.compile(r"\s+")
 
 
 # (each half at least LIST_NAME_MIN characters: 政府和社会资本合作中心 is one name)

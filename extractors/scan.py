@@ -55,7 +55,10 @@ def _prefixes(items: list, sre) -> list[str] | None:
     return [lead] if lead else None
 
 
-def _find_all(text: str, needle: str, pos: int, endpos: int) -> list[int]:
+def find_all(text: str, needle: str, pos: int = 0, endpos: int | None = None) -> list[int]:
+    """Every index of ``needle`` in ``text[pos:endpos]`` (found by ``str.find``, in C)."""
+    if endpos is None:
+        endpos = len(text)
     out, find = [], text.find
     i = find(needle, pos, endpos)
     while i >= 0:
@@ -78,8 +81,8 @@ class LiteralLed:
         # Only the prefixes' first characters are looked for: ``str.find`` is several times
         # quicker for one character than for two, and the pattern checks the rest.
         if len(self.firsts) == 1:
-            return _find_all(text, self.firsts[0], pos, endpos)
-        return sorted(i for c in self.firsts for i in _find_all(text, c, pos, endpos))
+            return find_all(text, self.firsts[0], pos, endpos)
+        return sorted(i for c in self.firsts for i in find_all(text, c, pos, endpos))
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match]:
         """``regex.finditer(text, pos, endpos)``: leftmost matches that do not overlap."""
@@ -129,7 +132,7 @@ class SuffixLed:
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match]:
         endpos = len(text) if endpos is None else min(endpos, len(text))
         match, after = self.regex.match, pos
-        for i in _find_all(text, self.suffix, pos, endpos):
+        for i in find_all(text, self.suffix, pos, endpos):
             while i > pos and text[i - 1].isspace():
                 i -= 1
             s = i - self.width

@@ -296,3 +296,17 @@ def test_bad_counts_given_to_the_benchmarks_are_named(script, args, message):
 
     proc = subprocess.run([sys.executable, f"bench/{script}", *args], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_the_instruction_count_without_valgrind_says_what_to_install():
+    """bench/instructions.py on a machine without valgrind: one line naming the package, no
+    traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable)}  # no valgrind on it
+    proc = subprocess.run([sys.executable, "bench/instructions.py", "--docs", "1"], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert proc.returncode == 1 and "needs valgrind: apt-get install valgrind" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
